@@ -1,0 +1,22 @@
+# Sourced by ./mvnw, ./vireo and the scripts: export JAVA_HOME as a JDK 25 or newer.
+# JAVA_HOME wins if it is 25+; else the newest /usr/lib/jvm/*25* (or newer) that has bin/java.
+vireo_java_major() {
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 |
+    sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p'
+}
+vireo_find_jdk() {
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+    m=$(vireo_java_major "$JAVA_HOME")
+    if [ -n "$m" ] && [ "$m" -ge 25 ]; then return 0; fi
+  fi
+  for d in $(ls -d /usr/lib/jvm/*2[5-9]* /usr/lib/jvm/*3[0-9]* 2>/dev/null | sort -r); do
+    if [ -x "$d/bin/java" ]; then
+      m=$(vireo_java_major "$d")
+      if [ -n "$m" ] && [ "$m" -ge 25 ]; then JAVA_HOME=$d; return 0; fi
+    fi
+  done
+  echo "vireo: no JDK 25 found: set JAVA_HOME to a JDK 25 or install one under /usr/lib/jvm" >&2
+  return 1
+}
+vireo_find_jdk || exit 1
+export JAVA_HOME
