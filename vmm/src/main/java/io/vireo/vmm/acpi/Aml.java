@@ -1,0 +1,184 @@
+package io.vireo.vmm.acpi;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A tiny encoder for ACPI Machine Language (ACPI 6.5, 20.2 "AML Grammar Definition"): each method returns
+ * the bytes of one term, and terms nest by passing those bytes to the enclosing term. Enough for
+ * {@code Name}, {@code Package}, integers, strings, {@code Scope} and {@code Device}; add opcodes here.
+ */
+public final class Aml {
+    static final int ZERO_OP = 0x00;
+    static final int ONE_OP = 0x01;
+    static final int ONES_OP = 0xff;
+    static final int NAME_OP = 0x08;
+    static final int BYTE_PREFIX = 0x0a;
+    static final int WORD_PREFIX = 0x0b;
+    static final int DWORD_PREFIX = 0x0c;
+    static final int STRING_PREFIX = 0x0d;
+    static final int QWORD_PREFIX = 0x0e;
+    static final int SCOPE_OP = 0x10;
+    static final int PACKAGE_OP = 0x12;
+    static final int DUAL_NAME_PREFIX = 0x2e;
+    static final int MULTI_NAME_PREFIX = 0x2f;
+    static final int EXT_OP_PREFIX = 0x5b;
+    static final int DEVICE_OP = 0x82;
+    static final int ROOT_CHAR = '\\';
+    static final int PARENT_PREFIX_CHAR = '^';
+    /** PkgLength holds at most 28 bits (20.2.4). */
+    static final int MAX_PKG_LENGTH = (1 << 28) - 1;
+
+    private Aml() {
+    }
+
+    /** {@code Name(path, object)}. */
+    public static byte[] name(String path, byte[] object) {
+        return concat(new byte[] {NAME_OP}, namePath(path), object);
+    }
+
+    /** {@code Package() {elements}}: PackageOp PkgLength NumElements PackageElementList. */
+    public static byte[] pkg(byte[]... elements) {
+        if (elements.length > 255) {
+            throw new IllegalArgumentException("Package has " + elements.length + " elements; NumElements is a byte");
+        }
+        byte[] body = concat(new byte[] {(byte) elements.length}, concat(elements));
+        return concat(new byte[] {PACKAGE_OP}, pkgLength(body.length), body);
+    }
+
+    /** The shortest integer encoding: ZeroOp, OneOp, OnesOp or a Byte/Word/DWord/QWord constant. */
+    public static byte[] integer(long v) {
+        if (v == 0) {
+            return new byte[] {ZERO_OP};
+        }
+        if (v == 1) {
+            return new byte[] {ONE_OP};
+        }
+        if (v == -1) {
+            return new byte[] {(byte) ONES_OP};
+        }
+        if ((v & ~0xffL) == 0) {
+            return new byte[] {BYTE_PREFIX, (byte) v};
+        }
+        if ((v & ~0xffffL) == 0) {
+            return new byte[] {WORD_PREFIX, (byte) v, (byte) (v >>> 8)};
+        }
+        if ((v & ~0xffff_ffffL) == 0) {
+            return new byte[] {DWORD_PREFIX, (byte) v, (byte) (v >>> 8), (byte) (v >>> 16), (byte) (v >>> 24)};
+        }
+        byte[] q = new byte[9];
+        q[0] = QWORD_PREFIX;
+        for (int i = 0; i < 8; i++) {
+            q[1 + i] = (byte) (v >>> (8 * i));
+        }
+        return q;
+    }
+
+    /** {@code "text"}: StringPrefix, ASCII characters 0x01-0x7f, NUL. */
+    public static byte[] string(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == 0 || s.charAt(i) > 0x7f) {
+                throw new IllegalArgumentException("AML strings are ASCII without NUL: \"" + s + "\"");
+            }
+        }
+        return concat(new byte[] {STRING_PREFIX}, s.getBytes(StandardCharsets.US_ASCII), new byte[] {0});
+    }
+
+    /** {@code EISAID("PNP0A08")}: the compressed 32-bit EISA id as a DWord constant. */
+    public static byte[] eisaId(String id) {
+        if (!id.matches("[A-Z]{3}[0-9A-F]{4}")) {
+            throw new IllegalArgumentException("EISA id must be 3 letters and 4 hex digits: \"" + id + "\"");
+        }
+        int vendor = (id.charAt(0) - 0x40) << 10 | (id.charAt(1) - 0x40) << 5 | (id.charAt(2) - 0x40);
+        int value = vendor << 16 | Integer.parseInt(id.substring(3), 16);
+        return integer(Integer.toUnsignedLong(Integer.reverseBytes(value)));
+    }
+
+    /** {@code Scope(path) {terms}}. */
+    public static byte[] scope(String path, byte[]... terms) {
+        byte[] body = concat(namePath(path), concat(terms));
+        return concat(new byte[] {SCOPE_OP}, pkgLength(body.length), body);
+    }
+
+    /** {@code Device(name) {terms}}. */
+    public static byte[] device(String path, byte[]... terms) {
+        byte[] body = concat(namePath(path), concat(terms));
+        return concat(new byte[] {EXT_OP_PREFIX, (byte) DEVICE_OP}, pkgLength(body.length), body);
+    }
+
+    /**
+     * PkgLength for a body of {@code bodyLength} bytes; the encoded value counts its own bytes too (20.2.4).
+     * One byte holds up to 63; otherwise the lead byte's bits 7-6 give the number of following bytes and
+     * its bits 3-0 the low nibble.
+     */
+    public static byte[] pkgLength(int bodyLength) {
+        if (bodyLength + 1 <= 0x3f) {
+            return new byte[] {(byte) (bodyLength + 1)};
+        }
+        for (int extra = 1; extra <= 3; extra++) {
+            int total = bodyLength + 1 + extra;
+            if (total < 1 << (4 + 8 * extra)) {
+                byte[] b = new byte[1 + extra];
+                b[0] = (byte) (extra << 6 | (total & 0x0f));
+                for (int i = 1; i <= extra; i++) {
+                    b[i] = (byte) (total >>> (4 + 8 * (i - 1)));
+                }
+                return b;
+            }
+        }
+        throw new IllegalArgumentException("AML object of " + bodyLength + " bytes exceeds PkgLength's "
+            + MAX_PKG_LENGTH);
+    }
+
+    /**
+     * A NameString: optional root {@code \} or parent {@code ^} prefixes, then dot-separated segments
+     * of 1-4 characters, each padded with {@code _} to a 4-byte NameSeg (20.2.2).
+     */
+    public static byte[] namePath(String path) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int i = 0;
+        if (path.startsWith("\\")) {
+            out.write(ROOT_CHAR);
+            i = 1;
+        } else {
+            while (i < path.length() && path.charAt(i) == PARENT_PREFIX_CHAR) {
+                out.write(PARENT_PREFIX_CHAR);
+                i++;
+            }
+        }
+        String rest = path.substring(i);
+        String[] segs = rest.isEmpty() ? new String[0] : rest.split("\\.", -1);
+        if (segs.length == 2) {
+            out.write(DUAL_NAME_PREFIX);
+        } else if (segs.length > 2) {
+            if (segs.length > 255) {
+                throw new IllegalArgumentException("AML name has too many segments: " + path);
+            }
+            out.write(MULTI_NAME_PREFIX);
+            out.write(segs.length);
+        } else if (segs.length == 0) {
+            out.write(0); // NullName: the root itself (\) or a parent (^)
+        }
+        for (String seg : segs) {
+            out.writeBytes(nameSeg(seg));
+        }
+        return out.toByteArray();
+    }
+
+    /** One NameSeg: a lead character A-Z or _, then A-Z, 0-9 or _, padded to four with _. */
+    public static byte[] nameSeg(String seg) {
+        if (!seg.matches("[A-Z_][A-Z0-9_]{0,3}")) {
+            throw new IllegalArgumentException("bad AML NameSeg \"" + seg + "\" (1-4 of A-Z, 0-9, _; no lead digit)");
+        }
+        String padded = (seg + "___").substring(0, 4);
+        return padded.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+}

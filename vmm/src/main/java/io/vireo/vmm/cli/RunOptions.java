@@ -1,0 +1,143 @@
+package io.vireo.vmm.cli;
+
+import io.vireo.vmm.machine.MachineConfig;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static io.vireo.vmm.cli.Sizes.usage;
+
+/** {@code vireo run} flags, parsed and checked; every problem is one line naming the flag. */
+public final class RunOptions {
+    static final String USAGE = """
+        usage: vireo run [--guest test|linux] [--kernel PATH] [--initrd PATH] [--cmdline TEXT]
+                         [--cpus N] [--memory SIZE] [--timeout SECONDS] [--verbose] [-- COMMAND...]
+
+          --guest test     the built-in test guest (default)
+          --kernel PATH    an ELF kernel with a PVH entry note (default: the test guest)
+          --initrd PATH    an initrd, passed to a PVH kernel as its first module
+          --cmdline TEXT   the guest command line (the test guest takes exit=N loops=N)
+          --cpus N         vCPUs, 1..255 (default 1)
+          --memory SIZE    guest RAM: 512M, 4G, ... (a bare number is MiB; default 512M)
+          --timeout S      stop the VM after S seconds and exit 124 (decimals allowed)
+          --verbose        print boot time and user-space exits by kind on stderr
+
+        exit status: 0 guest power-off; odd N from the exit port (0xf4); 2 bad usage; 3 KVM unavailable;
+        4 guest reset; 6 triple fault; 8 VMM/KVM error; 124 timeout; 130/143 SIGINT/SIGTERM
+        """;
+
+    String guest = "test";
+    Path kernel;
+    Path initrd;
+    String cmdline = "";
+    int cpus = 1;
+    long memoryBytes = 512L << 20;
+    long timeoutNanos;
+    boolean verbose;
+    boolean help;
+    final List<String> command = new ArrayList<>();
+
+    public static RunOptions parse(List<String> args) {
+        RunOptions o = new RunOptions();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--")) {
+                o.command.addAll(args.subList(i + 1, args.size()));
+                break;
+            }
+            String name = a;
+            String value = null;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                name = a.substring(0, eq);
+                value = a.substring(eq + 1);
+            }
+            switch (name) {
+                case "-h", "--help" -> o.help = true;
+                case "-v", "--verbose" -> o.verbose = true;
+                case "--guest", "--kernel", "--initrd", "--cmdline", "--cpus", "--memory", "--timeout" -> {
+                    if (value == null) {
+                        if (i + 1 >= args.size()) {
+                            throw usage(name + " needs a value");
+                        }
+                        value = args.get(++i);
+                    }
+                    o.set(name, value);
+                }
+                default -> throw usage(a.startsWith("-") ? "unknown option " + a + " (see vireo run --help)"
+                    : "unexpected argument '" + a + "' (a guest command goes after --)");
+            }
+        }
+        return o;
+    }
+
+    private void set(String name, String value) {
+        switch (name) {
+            case "--guest" -> guest = value;
+            case "--kernel" -> kernel = Path.of(value);
+            case "--initrd" -> initrd = Path.of(value);
+            case "--cmdline" -> cmdline = value;
+            case "--cpus" -> cpus = Sizes.parseInt(name, value);
+            case "--memory" -> memoryBytes = Sizes.parseBytes(name, value);
+            case "--timeout" -> timeoutNanos = parseSeconds(name, value);
+            default -> throw new IllegalStateException(name);
+        }
+    }
+
+    private static long parseSeconds(String flag, String value) {
+        double s;
+        try {
+            s = Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw usage(flag + " '" + value + "' is not a number of seconds");
+        }
+        if (!(s > 0) || s > TimeUnit.DAYS.toSeconds(365)) {
+            throw usage(flag + " must be more than 0 seconds and at most a year (got " + value + ")");
+        }
+        return (long) (s * 1e9);
+    }
+
+    /** Checks values and files; {@code defaultKernel} supplies the test guest when --kernel is absent. */
+    public MachineConfig toConfig(java.util.function.Supplier<Path> defaultKernel) {
+        switch (guest) {
+            case "test" -> { }
+            case "linux" -> throw usage("--guest linux is not available yet: this build boots PVH ELF kernels"
+                + " only (the Linux guest image is a later milestone)");
+            default -> throw usage("--guest must be 'test' or 'linux' (got '" + guest + "')");
+        }
+        if (!command.isEmpty()) {
+            throw usage("a guest command (after --) needs --guest linux, which is not available yet");
+        }
+        if (cpus < 1 || cpus > MachineConfig.MAX_CPUS) {
+            throw usage("--cpus must be between 1 and " + MachineConfig.MAX_CPUS + " (got " + cpus + ")");
+        }
+        if (memoryBytes < MachineConfig.MIN_MEMORY_BYTES || memoryBytes > MachineConfig.MAX_MEMORY_BYTES) {
+            throw usage("--memory must be between 16M and 1T (got " + memoryBytes + " bytes)");
+        }
+        if ((memoryBytes & 0xfffff) != 0) {
+            throw usage("--memory must be a whole number of MiB (got " + memoryBytes + " bytes)");
+        }
+        Path k = kernel != null ? kernel : defaultKernel.get();
+        checkReadableFile("--kernel", k);
+        if (initrd != null) {
+            checkReadableFile("--initrd", initrd);
+        }
+        return new MachineConfig(k, Optional.ofNullable(initrd), cmdline, cpus, memoryBytes, timeoutNanos, verbose);
+    }
+
+    private static void checkReadableFile(String flag, Path p) {
+        if (!Files.exists(p)) {
+            throw usage(flag + " " + p + ": no such file");
+        }
+        if (Files.isDirectory(p)) {
+            throw usage(flag + " " + p + ": is a directory");
+        }
+        if (!Files.isReadable(p)) {
+            throw usage(flag + " " + p + ": not readable");
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package io.vireo.vmm.kvm;
+
+import io.vireo.dataplane.memory.GuestMemory;
+import io.vireo.dataplane.memory.GuestRegion;
+import io.vireo.sys.Kvm;
+import io.vireo.sys.KvmIrqLevelLayout;
+import io.vireo.sys.KvmPitConfigLayout;
+import io.vireo.sys.KvmUserspaceMemoryRegionLayout;
+import io.vireo.sys.Libc;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/** A KVM VM: its fd, in-kernel irqchip and PIT, and memory slots. */
+public final class Vm implements AutoCloseable {
+    /** Three pages below 4 GiB that Intel KVM needs for the real-mode TSS; never RAM here. */
+    private static final long TSS_ADDR = 0xfffb_d000L;
+
+    private final int fd;
+    private final KvmSystem kvm;
+
+    private Vm(KvmSystem kvm, int fd) {
+        this.kvm = kvm;
+        this.fd = fd;
+    }
+
+    /** Creates the VM with the in-kernel IOAPIC/PIC/LAPICs and PIT (must precede vCPU creation). */
+    public static Vm create(KvmSystem kvm) {
+        int fd = (int) Libc.ioctl(kvm.fd(), Kvm.KVM_CREATE_VM, 0, "KVM_CREATE_VM");
+        Vm vm = new Vm(kvm, fd);
+        try {
+            Libc.ioctl(fd, Kvm.KVM_SET_TSS_ADDR, TSS_ADDR, "KVM_SET_TSS_ADDR");
+            Libc.ioctl(fd, Kvm.KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP");
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment pit = arena.allocate(KvmPitConfigLayout.SIZE, 8);
+                // The speaker port (0x61) is not ours to emulate: let KVM answer it.
+                pit.set(ValueLayout.JAVA_INT_UNALIGNED, KvmPitConfigLayout.FLAGS_OFFSET, Kvm.KVM_PIT_SPEAKER_DUMMY);
+                Libc.ioctl(fd, Kvm.KVM_CREATE_PIT2, pit, "KVM_CREATE_PIT2");
+            }
+            return vm;
+        } catch (RuntimeException e) {
+            vm.close();
+            throw e;
+        }
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    public KvmSystem kvm() {
+        return kvm;
+    }
+
+    /** One memory slot per RAM region, slot numbers in region order. */
+    public void mapMemory(GuestMemory memory) {
+        int slot = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment r = arena.allocate(KvmUserspaceMemoryRegionLayout.SIZE, 8);
+            for (GuestRegion region : memory.regions()) {
+                r.fill((byte) 0);
+                r.set(ValueLayout.JAVA_INT_UNALIGNED, KvmUserspaceMemoryRegionLayout.SLOT_OFFSET, slot++);
+                r.set(ValueLayout.JAVA_LONG_UNALIGNED, KvmUserspaceMemoryRegionLayout.GUEST_PHYS_ADDR_OFFSET,
+                    region.gpa());
+                r.set(ValueLayout.JAVA_LONG_UNALIGNED, KvmUserspaceMemoryRegionLayout.MEMORY_SIZE_OFFSET,
+                    region.sizeBytes());
+                r.set(ValueLayout.JAVA_LONG_UNALIGNED, KvmUserspaceMemoryRegionLayout.USERSPACE_ADDR_OFFSET,
+                    region.segment().address());
+                Libc.ioctl(fd, Kvm.KVM_SET_USER_MEMORY_REGION, r, "KVM_SET_USER_MEMORY_REGION");
+            }
+        }
+    }
+
+    /** Drives an interrupt line of the in-kernel PIC/IOAPIC (ISA IRQ n is GSI n). Thread-safe (an ioctl). */
+    public void setIrqLine(int gsi, boolean level) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment l = arena.allocate(KvmIrqLevelLayout.SIZE, 8);
+            l.set(ValueLayout.JAVA_INT_UNALIGNED, KvmIrqLevelLayout.IRQ_OFFSET, gsi);
+            l.set(ValueLayout.JAVA_INT_UNALIGNED, KvmIrqLevelLayout.LEVEL_OFFSET, level ? 1 : 0);
+            Libc.ioctl(fd, Kvm.KVM_IRQ_LINE, l, "KVM_IRQ_LINE");
+        }
+    }
+
+    @Override
+    public void close() {
+        Libc.closeQuietly(fd);
+    }
+}

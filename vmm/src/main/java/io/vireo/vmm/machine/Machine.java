@@ -1,0 +1,199 @@
+package io.vireo.vmm.machine;
+
+import io.vireo.dataplane.memory.MemfdGuestMemory;
+import io.vireo.vmm.devices.PlatformControl;
+import io.vireo.vmm.devices.PortIoBus;
+import io.vireo.vmm.kvm.KvmSystem;
+import io.vireo.vmm.kvm.Vcpu;
+import io.vireo.vmm.kvm.Vm;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A running KVM machine: vCPU threads, memory, platform devices. Whatever ends the run first
+ * (guest poweroff, exit port, reset, triple fault, an error, the timeout, a signal) sets the exit
+ * status; the rest are ignored.
+ */
+public final class Machine implements PlatformControl, AutoCloseable {
+    private static final int RUNNING = -1;
+
+    private final MachineConfig config;
+    private final KvmSystem kvm;
+    private final Vm vm;
+    private final MemfdGuestMemory memory;
+    private final List<Vcpu> vcpus;
+    private final List<VcpuLoop> loops = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final AtomicInteger status = new AtomicInteger(RUNNING);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final BootClock clock;
+    private volatile String stopReason = "";
+    private volatile boolean stopping;
+    private volatile long unmappedMmio;
+
+    Machine(MachineConfig config, KvmSystem kvm, Vm vm, MemfdGuestMemory memory, List<Vcpu> vcpus, BootClock clock) {
+        this.config = config;
+        this.kvm = kvm;
+        this.vm = vm;
+        this.memory = memory;
+        this.vcpus = vcpus;
+        this.clock = clock;
+    }
+
+    public MachineConfig config() {
+        return config;
+    }
+
+    public MemfdGuestMemory memory() {
+        return memory;
+    }
+
+    public Vm vm() {
+        return vm;
+    }
+
+    /** Starts one platform thread per vCPU. */
+    void start(PortIoBus pio) {
+        for (Vcpu vcpu : vcpus) {
+            VcpuLoop loop = new VcpuLoop(this, vcpu, pio);
+            loops.add(loop);
+            Thread t = Thread.ofPlatform().name("vcpu" + vcpu.index()).daemon(true).unstarted(loop);
+            threads.add(t);
+        }
+        clock.vcpusStarting();
+        threads.forEach(Thread::start);
+    }
+
+    /** Blocks until the machine stops or the timeout passes; returns the exit status. */
+    public int awaitExit() throws InterruptedException {
+        long timeout = config.timeoutNanos();
+        if (timeout > 0) {
+            if (!stopped.await(timeout, TimeUnit.NANOSECONDS)) {
+                stop(ExitStatus.TIMEOUT, "timeout after " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms");
+            }
+        } else {
+            stopped.await();
+        }
+        joinVcpus();
+        return status.get();
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    /** Ends the run with {@code exitStatus} unless something ended it already. Any thread. */
+    public void stop(int exitStatus, String reason) {
+        if (!status.compareAndSet(RUNNING, exitStatus)) {
+            return;
+        }
+        stopReason = reason;
+        // ORDERING: stopping (volatile) is written before each loop's threadHandle is read in kick().
+        stopping = true;
+        for (VcpuLoop loop : loops) {
+            loop.kick();
+        }
+        stopped.countDown();
+    }
+
+    private void joinVcpus() throws InterruptedException {
+        for (int i = 0; i < threads.size(); i++) {
+            Thread t = threads.get(i);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (t.isAlive() && System.nanoTime() < deadline) {
+                loops.get(i).kick(); // a kick can race with the thread's own exit handling: repeat it
+                t.join(20);
+            }
+            if (t.isAlive()) {
+                throw new IllegalStateException("vcpu" + i + " did not leave KVM_RUN within 5 s");
+            }
+        }
+    }
+
+    public String stopReason() {
+        return stopReason;
+    }
+
+    @Override
+    public void powerOff() {
+        stop(ExitStatus.POWER_OFF, "guest powered off");
+    }
+
+    @Override
+    public void reset(String source) {
+        stop(ExitStatus.RESET, "guest reset (" + source + ")");
+    }
+
+    @Override
+    public void debugExit(int exitStatus) {
+        stop(exitStatus & 0xff, "guest wrote to the exit port: status " + (exitStatus & 0xff));
+    }
+
+    void tripleFault(int vcpu) {
+        stop(ExitStatus.TRIPLE_FAULT, "vcpu" + vcpu + ": triple fault (KVM_EXIT_SHUTDOWN)");
+    }
+
+    /** HLT reaches user space only without an in-kernel LAPIC, which we always have. */
+    void halted(int vcpu) {
+        fail("vcpu" + vcpu + ": unexpected HLT exit");
+    }
+
+    void fail(String why) {
+        stop(ExitStatus.INTERNAL_ERROR, why);
+    }
+
+    void fail(String why, Throwable cause) {
+        stop(ExitStatus.INTERNAL_ERROR, why);
+        if (config.verbose()) {
+            cause.printStackTrace();
+        }
+    }
+
+    void unmappedMmio(long gpa, boolean write) {
+        unmappedMmio++;
+    }
+
+    BootClock clock() {
+        return clock;
+    }
+
+    /** Exit counts summed over vCPUs, by {@link ExitCounters#NAMES}; valid after {@link #awaitExit()}. */
+    public long[] exitCounts() {
+        long[] totals = new long[ExitCounters.NAMES.length];
+        for (VcpuLoop loop : loops) {
+            loop.counters.addTo(totals);
+        }
+        return totals;
+    }
+
+    public void printReport(PrintStream err) {
+        err.println("vireo: " + stopReason);
+        err.println("vireo: " + clock.describe());
+        long[] counts = exitCounts();
+        StringBuilder sb = new StringBuilder("vireo: user-space exits:");
+        long total = 0;
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] != 0) {
+                sb.append(' ').append(ExitCounters.NAMES[i]).append('=').append(counts[i]);
+                total += counts[i];
+            }
+        }
+        sb.append(" total=").append(total);
+        err.println(sb);
+    }
+
+    @Override
+    public void close() {
+        for (Vcpu v : vcpus) {
+            v.close();
+        }
+        vm.close();
+        memory.close();
+        kvm.close();
+    }
+}

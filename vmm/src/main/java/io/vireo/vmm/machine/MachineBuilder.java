@@ -1,0 +1,125 @@
+package io.vireo.vmm.machine;
+
+import io.vireo.dataplane.memory.MemfdGuestMemory;
+import io.vireo.vmm.VireoException;
+import io.vireo.vmm.acpi.AcpiTables;
+import io.vireo.vmm.boot.BootLayout;
+import io.vireo.vmm.boot.E820Map;
+import io.vireo.vmm.boot.HvmStartInfo;
+import io.vireo.vmm.boot.LoadedKernel;
+import io.vireo.vmm.boot.PvhElfLoader;
+import io.vireo.vmm.devices.AcpiPm;
+import io.vireo.vmm.devices.DebugExitPort;
+import io.vireo.vmm.devices.I8042;
+import io.vireo.vmm.devices.PortIoBus;
+import io.vireo.vmm.devices.ResetControl;
+import io.vireo.vmm.devices.Uart16550;
+import io.vireo.vmm.kvm.BootGdt;
+import io.vireo.vmm.kvm.CpuidTable;
+import io.vireo.vmm.kvm.KvmSystem;
+import io.vireo.vmm.kvm.Vcpu;
+import io.vireo.vmm.kvm.Vm;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds a {@link Machine} from a {@link MachineConfig} and starts it: KVM VM with in-kernel
+ * irqchip and PIT, memfd RAM, the kernel loaded by PVH, ACPI tables, the PC platform ports, and
+ * one thread per vCPU. On any failure everything created so far is released.
+ */
+public final class MachineBuilder {
+    /** Where the entry GDT goes: the BIOS data area, which nothing else uses in a PVH boot. */
+    static final long BOOT_GDT_GPA = 0x500;
+    static final int COM1_BASE = 0x3f8;
+    static final int COM1_IRQ = 4;
+
+    private MachineBuilder() {
+    }
+
+    public static Machine build(MachineConfig config) {
+        BootClock clock = new BootClock();
+        byte[] kernelImage = readFile("--kernel", config.kernel());
+        byte[] initrd = config.initrd().map(p -> readFile("--initrd", p)).orElse(null);
+
+        KvmSystem kvm = KvmSystem.open();
+        List<AutoCloseable> created = new ArrayList<>();
+        created.add(kvm);
+        try {
+            int max = Math.min(kvm.maxVcpus(), MachineConfig.MAX_CPUS);
+            if (config.cpus() > max) {
+                throw new VireoException(ExitStatus.USAGE, "--cpus " + config.cpus() + " is more than this host's KVM"
+                    + " allows (" + max + ")");
+            }
+            MemfdGuestMemory memory = MemfdGuestMemory.allocate(config.memoryBytes());
+            created.add(memory);
+            Vm vm = Vm.create(kvm);
+            created.add(vm);
+            vm.mapMemory(memory);
+
+            LoadedKernel kernel = PvhElfLoader.load(memory, config.kernel().toString(), kernelImage);
+            List<HvmStartInfo.Module> modules = new ArrayList<>();
+            if (initrd != null) {
+                long at = BootLayout.placeInitrd(memory, initrd.length, kernel.highestAddrExclusive(),
+                    MemfdGuestMemory.PCI_HOLE_START);
+                memory.write(at, initrd);
+                modules.add(new HvmStartInfo.Module(at, initrd.length));
+            }
+            long rsdp = AcpiTables.write(memory, BootLayout.ACPI_BASE, config.cpus());
+            long startInfo = HvmStartInfo.write(memory, config.cmdline(), E820Map.of(memory), rsdp, modules);
+            BootGdt.write(memory, BOOT_GDT_GPA);
+
+            List<Vcpu> vcpus = new ArrayList<>();
+            CpuidTable cpuid = kvm.supportedCpuid();
+            for (int i = 0; i < config.cpus(); i++) {
+                Vcpu v = Vcpu.create(vm, i);
+                vcpus.add(v);
+                created.add(v);
+                v.setCpuid(cpuid.forVcpu(i));
+                v.setupFpu();
+                v.setupLapic();
+            }
+            // The BSP starts at the PVH entry; APs wait in KVM for the guest's INIT/SIPI.
+            vcpus.get(0).setPvhEntry(kernel.entry32(), startInfo, BOOT_GDT_GPA, BootGdt.LIMIT);
+
+            Machine machine = new Machine(config, kvm, vm, memory, vcpus, clock);
+            PortIoBus pio = new PortIoBus();
+            Uart16550 uart = new Uart16550(new ConsoleOutput(clock), level -> vm.setIrqLine(COM1_IRQ, level));
+            pio.register(COM1_BASE, 8, uart);
+            pio.register(PostCodePort.PORT, 1, new PostCodePort(clock));
+            pio.register(DebugExitPort.PORT, DebugExitPort.LENGTH, new DebugExitPort(machine));
+            I8042 i8042 = new I8042(machine);
+            pio.register(I8042.DATA_PORT, 1, i8042);
+            pio.register(I8042.COMMAND_PORT, 1, i8042);
+            pio.register(AcpiPm.BASE, AcpiPm.LENGTH, new AcpiPm(machine));
+            pio.register(ResetControl.PORT, 1, new ResetControl(machine));
+
+            machine.start(pio);
+            ConsoleInput input = new ConsoleInput(uart, machine);
+            if (input.enterRawMode()) {
+                Runtime.getRuntime().addShutdownHook(new Thread(input::restore));
+            }
+            Thread.ofPlatform().name("console-in").daemon(true).start(input);
+            return machine;
+        } catch (RuntimeException e) {
+            for (int i = created.size() - 1; i >= 0; i--) {
+                try {
+                    created.get(i).close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static byte[] readFile(String flag, java.nio.file.Path p) {
+        try {
+            return Files.readAllBytes(p);
+        } catch (IOException | OutOfMemoryError e) {
+            throw new VireoException(ExitStatus.USAGE, flag + " " + p + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+}

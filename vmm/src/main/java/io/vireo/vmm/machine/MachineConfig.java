@@ -1,0 +1,23 @@
+package io.vireo.vmm.machine;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * What to boot and on what machine. Validated by the CLI before a machine is built.
+ *
+ * @param kernel         an ELF with a PVH note
+ * @param initrd         loaded as the first PVH module, if present
+ * @param cmdline        the guest command line
+ * @param cpus           vCPU count
+ * @param memoryBytes    guest RAM
+ * @param timeoutNanos   stop the VM after this long (0: never)
+ * @param verbose        print boot time and exit counts on stderr
+ */
+public record MachineConfig(Path kernel, Optional<Path> initrd, String cmdline, int cpus, long memoryBytes,
+                            long timeoutNanos, boolean verbose) {
+    public static final int MAX_CPUS = 255;
+    public static final long MIN_MEMORY_BYTES = 16L << 20;
+    /** 1 TiB: far below the 46-bit guest-physical space KVM offers everywhere we run. */
+    public static final long MAX_MEMORY_BYTES = 1L << 40;
+}
