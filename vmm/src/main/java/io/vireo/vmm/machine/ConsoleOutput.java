@@ -5,40 +5,28 @@ import io.vireo.vmm.devices.OutputSink;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 
-/** The guest's serial output, to our stdout. The UART flushes at newlines and when the guest pauses. */
+/**
+ * The guest's serial output, to our stdout, noting the first byte for the boot clock. The UART
+ * flushes at newlines and when the guest pauses.
+ */
 final class ConsoleOutput implements OutputSink {
-    private final OutputStream out;
+    private final OutputSink out;
     private final BootClock clock;
 
     ConsoleOutput(BootClock clock) {
-        this(new FileOutputStream(FileDescriptor.out), clock);
-    }
-
-    ConsoleOutput(OutputStream out, BootClock clock) {
-        this.out = new BufferedOutputStream(out, 8192);
+        this.out = OutputSink.of(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 8192));
         this.clock = clock;
     }
 
     @Override
     public void write(int b) {
         clock.consoleByte();
-        try {
-            out.write(b);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        out.write(b);
     }
 
     @Override
     public void flush() {
-        try {
-            out.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        out.flush();
     }
 }
