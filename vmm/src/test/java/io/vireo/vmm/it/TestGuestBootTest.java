@@ -66,6 +66,30 @@ class TestGuestBootTest {
     }
 
     @Test
+    void shouldExitWithResetStatusWhenGuestPulsesI8042Reset() {
+        assertEquals(4, VireoProcess.run("run", "--cmdline", "reset=i8042").status());
+    }
+
+    @Test
+    void shouldExitWithResetStatusWhenGuestWritesResetControlRegister() {
+        assertEquals(4, VireoProcess.run("run", "--cmdline", "reset=cf9").status());
+    }
+
+    @Test
+    void shouldExitWithTripleFaultStatusWhenGuestTripleFaults() {
+        VireoProcess.Result r = VireoProcess.run("run", "--cmdline", "fault=triple");
+        assertEquals(6, r.status(), r.stdout() + r.stderr());
+        assertTrue(r.stderr().contains("triple fault"), r.stderr());
+    }
+
+    @Test
+    void shouldReportGuestExceptionThroughExitPort() {
+        VireoProcess.Result r = VireoProcess.run("run", "--cmdline", "fault=ud");
+        assertEquals(255, r.status(), r.stdout() + r.stderr());
+        assertTrue(r.stdout().contains("fault: vector=6"), r.stdout());
+    }
+
+    @Test
     void shouldStopWithStatus124WhenTimeoutExpires() {
         VireoProcess.Result r = VireoProcess.run("run", "--timeout", "2", "--cmdline", "loops=1000000000000000");
         assertEquals(124, r.status(), r.stdout() + r.stderr());

@@ -1,0 +1,62 @@
+/* guest.h -- shared declarations for the CPL3 part of the test guest. */
+#ifndef VIREO_GUEST_H
+#define VIREO_GUEST_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BOOT_PVH        1
+#define BOOT_MULTIBOOT  2
+
+/* Port I/O works at CPL3 only because the TSS I/O bitmap allows every port
+ * (PVM ignores IOPL). Each access is a VM exit: keep them few. */
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port)
+{
+    uint8_t v;
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+/* lfence keeps rdtsc from being reordered with the timed code. */
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi) : : "memory");
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void cpu_pause(void) { __asm__ volatile("pause" ::: "memory"); }
+
+/* Physical address -> pointer (identity mapped). The empty asm hides the
+ * constant from gcc, which otherwise warns about "arrays" at tiny addresses. */
+static inline void *phys(uint64_t pa)
+{
+    void *p = (void *)(uintptr_t)pa;
+    __asm__("" : "+r"(p));
+    return p;
+}
+
+/* console.c */
+void uart_init(void);
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* lib.c */
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+
+/* acpi.c */
+struct acpi_info {
+    int found;                  /* MADT found and parsed */
+    uint32_t cpus;              /* enabled LAPIC + x2APIC entries */
+    uint32_t pm1a_cnt;          /* FADT PM1a_CNT_BLK (I/O port), 0 = unknown */
+    uint64_t dsdt;
+    int slp_typa;               /* from \_S5_, -1 = not found */
+};
+void acpi_scan(uint64_t rsdp_hint, struct acpi_info *out);
+
+#endif
