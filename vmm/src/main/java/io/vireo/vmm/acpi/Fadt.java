@@ -17,7 +17,7 @@ import java.nio.charset.StandardCharsets;
  *  48  SMI_CMD u32           0: ACPI always on 116  RESET_REG (GAS)        I/O 0xCF9, 8 bits
  *  56  PM1a_EVT_BLK u32      0x600            128  RESET_VALUE u8          0x06
  *  64  PM1a_CNT_BLK u32      0x604            131  FADT Minor Version      3 (ACPI 6.3)
- *  76  PM_TMR_BLK u32        0: no PM timer   132  X_FIRMWARE_CTRL u64     FACS
+ *  76  PM_TMR_BLK u32        0: no PM timer   132  X_FIRMWARE_CTRL u64     0 (FACS is <4G)
  *  88  PM1_EVT_LEN u8        4                140  X_DSDT u64              DSDT
  *  89  PM1_CNT_LEN u8        2                148  X_PM1a_EVT_BLK (GAS)    I/O 0x600, 32 bits
  *  96  P_LVL2_LAT u16        0xFFF: no C2     172  X_PM1a_CNT_BLK (GAS)    I/O 0x604, 16 bits
@@ -123,7 +123,9 @@ public final class Fadt {
         t.u8(ResetControl.RESET_VALUE);       // 128 RESET_VALUE
         t.u16(0);                             // 129 ARM_BOOT_ARCH
         t.u8(MINOR_VERSION);                  // 131 FADT Minor Version
-        t.u64(facsGpa);                       // 132 X_FIRMWARE_CTRL
+        // ACPI 6.5 5.2.9: FIRMWARE_CTRL and X_FIRMWARE_CTRL must not both be set (Linux maps the FACS
+        // twice otherwise); the FACS is below 4 GiB, so the 32-bit field carries it.
+        t.u64(0L);                            // 132 X_FIRMWARE_CTRL
         t.u64(dsdtGpa);                       // 140 X_DSDT
         Gas.io(AcpiPm.PM1A_EVT_PORT, AcpiPm.PM1_EVT_LENGTH, Gas.ACCESS_WORD).appendTo(t); // 148 X_PM1a_EVT_BLK
         Gas.NONE.appendTo(t);                 // 160 X_PM1b_EVT_BLK

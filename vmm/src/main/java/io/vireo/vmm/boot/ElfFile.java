@@ -61,6 +61,11 @@ final class ElfFile {
         return image;
     }
 
+    /** e_entry. For a Linux vmlinux it is the physical address of startup_64 (ENTRY(phys_startup_64)). */
+    long entry() {
+        return elf64 ? s64(E_ENTRY_OFFSET) : u32u(E_ENTRY_OFFSET);
+    }
+
     List<ProgramHeader> programHeaders() {
         return programHeaders;
     }

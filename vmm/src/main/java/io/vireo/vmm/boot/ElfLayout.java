@@ -39,6 +39,8 @@ final class ElfLayout {
 
     static final int E_TYPE_OFFSET = 16;
     static final int E_MACHINE_OFFSET = 18;
+    /** e_entry: 8 bytes in ELF64, 4 in ELF32 (gABI, "ELF Header"). */
+    static final int E_ENTRY_OFFSET = 0x18;
     static final int ET_EXEC = 2;
     static final int EM_386 = 3;
     static final int EM_X86_64 = 62;

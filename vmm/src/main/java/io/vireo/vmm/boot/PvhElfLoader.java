@@ -66,6 +66,19 @@ public final class PvhElfLoader {
      * @param name how messages name the kernel, usually its path
      */
     public static LoadedKernel load(GuestMemory mem, String name, byte[] image) {
+        return load(mem, name, image, true);
+    }
+
+    /**
+     * Loads an uncompressed Linux vmlinux for the 64-bit boot protocol: the same PT_LOAD checks, but
+     * the entry is e_entry (startup_64's physical address), not the PVH note, which most kernels lack.
+     * {@link LoadedKernel#entry32()} then holds the 64-bit entry.
+     */
+    public static LoadedKernel loadVmlinux(GuestMemory mem, String name, byte[] image) {
+        return load(mem, name, image, false);
+    }
+
+    private static LoadedKernel load(GuestMemory mem, String name, byte[] image, boolean pvh) {
         ElfFile elf = ElfFile.parse(image, "kernel " + name);
         List<ElfFile.ProgramHeader> loads = checkLoadSegments(elf, mem);
         long lowest = Long.MAX_VALUE;
@@ -74,10 +87,11 @@ public final class PvhElfLoader {
             lowest = Math.min(lowest, ph.paddr());
             highest = Math.max(highest, ph.paddr() + ph.memsz());
         }
-        long entry = findPvhEntry(elf);
+        long entry = pvh ? findPvhEntry(elf) : elf.entry();
         if (entry < lowest || entry >= highest) {
-            throw elf.fail("PVH entry 0x" + Long.toHexString(entry) + " is outside the loaded segments (0x"
-                + Long.toHexString(lowest) + "-0x" + Long.toHexString(highest) + ")");
+            throw elf.fail((pvh ? "PVH entry 0x" : "entry point 0x") + Long.toHexString(entry)
+                + " is outside the loaded segments (0x" + Long.toHexString(lowest) + "-0x"
+                + Long.toHexString(highest) + ")");
         }
         for (ElfFile.ProgramHeader ph : loads) {
             MemorySegment dst = mem.slice(ph.paddr(), ph.memsz());

@@ -14,12 +14,15 @@ import static io.vireo.vmm.cli.Sizes.usage;
 /** {@code vireo run} flags, parsed and checked; every problem is one line naming the flag. */
 public final class RunOptions {
     static final String USAGE = """
-        usage: vireo run [--guest test|linux] [--kernel PATH] [--initrd PATH] [--cmdline TEXT]
+        usage: vireo run [--guest test|linux] [--kernel PATH] [--initrd PATH] [--unpack] [--cmdline TEXT]
                          [--cpus N] [--memory SIZE] [--timeout SECONDS] [--verbose] [-- COMMAND...]
 
           --guest test     the built-in test guest (default)
-          --kernel PATH    an ELF kernel with a PVH entry note (default: the test guest)
-          --initrd PATH    an initrd, passed to a PVH kernel as its first module
+          --kernel PATH    a bzImage (Linux 64-bit boot protocol) or an ELF with a PVH entry note
+                           (default: the test guest); the file's content decides which
+          --initrd PATH    an initrd (for a PVH kernel: its first module)
+          --unpack         bzImage only: decompress the kernel on the host (gzip, lz4, xz) and enter
+                           its startup_64 directly, skipping the in-guest decompressor
           --cmdline TEXT   the guest command line (the test guest takes exit=N loops=N)
           --cpus N         vCPUs, 1..255 (default 1)
           --memory SIZE    guest RAM: 512M, 4G, ... (a bare number is MiB; default 512M)
@@ -38,6 +41,7 @@ public final class RunOptions {
     long memoryBytes = 512L << 20;
     long timeoutNanos;
     boolean verbose;
+    boolean unpack;
     boolean help;
     final List<String> command = new ArrayList<>();
 
@@ -59,6 +63,7 @@ public final class RunOptions {
             switch (name) {
                 case "-h", "--help" -> o.help = true;
                 case "-v", "--verbose" -> o.verbose = true;
+                case "--unpack" -> o.unpack = true;
                 case "--guest", "--kernel", "--initrd", "--cmdline", "--cpus", "--memory", "--timeout" -> {
                     if (value == null) {
                         if (i + 1 >= args.size()) {
@@ -126,7 +131,8 @@ public final class RunOptions {
         if (initrd != null) {
             checkReadableFile("--initrd", initrd);
         }
-        return new MachineConfig(k, Optional.ofNullable(initrd), cmdline, cpus, memoryBytes, timeoutNanos, verbose);
+        return new MachineConfig(k, Optional.ofNullable(initrd), cmdline, cpus, memoryBytes, timeoutNanos, verbose,
+            unpack);
     }
 
     private static void checkReadableFile(String flag, Path p) {

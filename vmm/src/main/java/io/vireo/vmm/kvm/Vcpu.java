@@ -144,6 +144,48 @@ public final class Vcpu implements AutoCloseable {
         }
     }
 
+    /**
+     * The Linux 64-bit boot protocol entry state (boot.rst, "64-bit boot protocol"): long mode with
+     * paging on identity tables, CS a 64-bit code segment, DS/ES/SS a flat data segment, interrupts
+     * off, RSI = the zero page.
+     */
+    public void setLongModeEntry(long entry, long zeroPageGpa, long pml4Gpa, long gdtGpa, int gdtLimit, int codeSel,
+                                 int dataSel, int tssSel, long stackGpa) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(KvmSregsLayout.SIZE, 8);
+            Libc.ioctl(fd, Kvm.KVM_GET_SREGS, s, "KVM_GET_SREGS");
+            segment(s, KvmSregsLayout.CS_OFFSET, codeSel, 0xb, 0);
+            s.set(ValueLayout.JAVA_BYTE, KvmSregsLayout.CS_OFFSET + KvmSegmentLayout.L_OFFSET, (byte) 1);
+            for (long off : new long[] {KvmSregsLayout.DS_OFFSET, KvmSregsLayout.ES_OFFSET,
+                KvmSregsLayout.FS_OFFSET, KvmSregsLayout.GS_OFFSET, KvmSregsLayout.SS_OFFSET}) {
+                segment(s, off, dataSel, 0x3, 1);
+            }
+            long tr = KvmSregsLayout.TR_OFFSET;
+            s.asSlice(tr, KvmSegmentLayout.SIZE).fill((byte) 0);
+            s.set(U32, tr + KvmSegmentLayout.LIMIT_OFFSET, 0x67);
+            s.set(U16, tr + KvmSegmentLayout.SELECTOR_OFFSET, (short) tssSel);
+            s.set(ValueLayout.JAVA_BYTE, tr + KvmSegmentLayout.TYPE_OFFSET, (byte) 0xb);
+            s.set(ValueLayout.JAVA_BYTE, tr + KvmSegmentLayout.PRESENT_OFFSET, (byte) 1);
+            s.set(U64, KvmSregsLayout.GDT_OFFSET, gdtGpa);
+            s.set(U16, KvmSregsLayout.GDT_OFFSET + 8, (short) gdtLimit);
+            s.set(U64, KvmSregsLayout.IDT_OFFSET, 0L);
+            s.set(U16, KvmSregsLayout.IDT_OFFSET + 8, (short) 0);
+            s.set(U64, KvmSregsLayout.CR3_OFFSET, pml4Gpa);
+            s.set(U64, KvmSregsLayout.CR4_OFFSET, 0x20L);            // PAE
+            s.set(U64, KvmSregsLayout.CR0_OFFSET, 0x8000_0011L);     // PG | ET | PE
+            s.set(U64, KvmSregsLayout.EFER_OFFSET, 0x500L);          // LMA | LME
+            Libc.ioctl(fd, Kvm.KVM_SET_SREGS, s, "KVM_SET_SREGS");
+
+            MemorySegment r = arena.allocate(KvmRegsLayout.SIZE, 8);
+            r.set(U64, KvmRegsLayout.RIP_OFFSET, entry);
+            r.set(U64, KvmRegsLayout.RSI_OFFSET, zeroPageGpa);
+            r.set(U64, KvmRegsLayout.RSP_OFFSET, stackGpa);
+            r.set(U64, KvmRegsLayout.RBP_OFFSET, stackGpa);
+            r.set(U64, KvmRegsLayout.RFLAGS_OFFSET, 0x2L);
+            Libc.ioctl(fd, Kvm.KVM_SET_REGS, r, "KVM_SET_REGS");
+        }
+    }
+
     private static void segment(MemorySegment s, long off, int selector, int type, int db) {
         s.asSlice(off, KvmSegmentLayout.SIZE).fill((byte) 0);
         s.set(U64, off + KvmSegmentLayout.BASE_OFFSET, 0L);

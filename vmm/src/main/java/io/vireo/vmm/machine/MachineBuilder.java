@@ -3,11 +3,15 @@ package io.vireo.vmm.machine;
 import io.vireo.dataplane.memory.MemfdGuestMemory;
 import io.vireo.vmm.VireoException;
 import io.vireo.vmm.acpi.AcpiTables;
+import io.vireo.vmm.boot.BootException;
 import io.vireo.vmm.boot.BootLayout;
 import io.vireo.vmm.boot.E820Map;
 import io.vireo.vmm.boot.HvmStartInfo;
+import io.vireo.vmm.boot.LinuxLoader;
 import io.vireo.vmm.boot.LoadedKernel;
+import io.vireo.vmm.boot.LongModeTables;
 import io.vireo.vmm.boot.PvhElfLoader;
+import io.vireo.vmm.boot.SetupHeader;
 import io.vireo.vmm.devices.AcpiPm;
 import io.vireo.vmm.devices.DebugExitPort;
 import io.vireo.vmm.devices.I8042;
@@ -24,6 +28,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Builds a {@link Machine} from a {@link MachineConfig} and starts it: KVM VM with in-kernel
@@ -59,17 +64,8 @@ public final class MachineBuilder {
             created.add(vm);
             vm.mapMemory(memory);
 
-            LoadedKernel kernel = PvhElfLoader.load(memory, config.kernel().toString(), kernelImage);
-            List<HvmStartInfo.Module> modules = new ArrayList<>();
-            if (initrd != null) {
-                long at = BootLayout.placeInitrd(memory, initrd.length, kernel.highestAddrExclusive(),
-                    MemfdGuestMemory.PCI_HOLE_START);
-                memory.write(at, initrd);
-                modules.add(new HvmStartInfo.Module(at, initrd.length));
-            }
             long rsdp = AcpiTables.write(memory, BootLayout.ACPI_BASE, config.cpus());
-            long startInfo = HvmStartInfo.write(memory, config.cmdline(), E820Map.of(memory), rsdp, modules);
-            BootGdt.write(memory, BOOT_GDT_GPA);
+            BspEntry entry = loadKernel(config, memory, kernelImage, initrd, rsdp);
 
             List<Vcpu> vcpus = new ArrayList<>();
             CpuidTable cpuid = kvm.supportedCpuid();
@@ -81,8 +77,8 @@ public final class MachineBuilder {
                 v.setupFpu();
                 v.setupLapic();
             }
-            // The BSP starts at the PVH entry; APs wait in KVM for the guest's INIT/SIPI.
-            vcpus.get(0).setPvhEntry(kernel.entry32(), startInfo, BOOT_GDT_GPA, BootGdt.LIMIT);
+            // The BSP starts at the kernel's entry; APs wait in KVM for the guest's INIT/SIPI.
+            entry.apply(vcpus.get(0));
 
             Machine machine = new Machine(config, kvm, vm, memory, vcpus, clock);
             PortIoBus pio = new PortIoBus();
@@ -113,6 +109,40 @@ public final class MachineBuilder {
             }
             throw e;
         }
+    }
+
+    /** Sets the boot processor's registers for the protocol the kernel was loaded with. */
+    private interface BspEntry {
+        void apply(Vcpu bsp);
+    }
+
+    /** The boot protocol follows from the image's content: "HdrS" is a bzImage, an ELF boots by PVH. */
+    private static BspEntry loadKernel(MachineConfig config, MemfdGuestMemory memory, byte[] image, byte[] initrd,
+                                       long rsdp) {
+        String name = config.kernel().toString();
+        if (SetupHeader.isBzImage(image)) {
+            LinuxLoader.LoadedLinux linux = LinuxLoader.load(memory, name, image, Optional.ofNullable(initrd),
+                config.cmdline(), E820Map.of(memory), rsdp, MemfdGuestMemory.PCI_HOLE_START, config.unpackKernel());
+            LongModeTables.write(memory);
+            return bsp -> bsp.setLongModeEntry(linux.entry64(), linux.zeroPageGpa(), LongModeTables.PML4_GPA,
+                LongModeTables.GDT_GPA, LongModeTables.GDT_LIMIT, LongModeTables.CODE64_SELECTOR,
+                LongModeTables.DATA_SELECTOR, LongModeTables.TSS_SELECTOR, LongModeTables.BOOT_STACK_GPA);
+        }
+        if (!PvhElfLoader.isElf(image)) {
+            throw new BootException("kernel " + name + ": not a bootable kernel (neither a bzImage nor an ELF with"
+                + " a PVH entry note)");
+        }
+        LoadedKernel kernel = PvhElfLoader.load(memory, name, image);
+        List<HvmStartInfo.Module> modules = new ArrayList<>();
+        if (initrd != null) {
+            long at = BootLayout.placeInitrd(memory, initrd.length, kernel.highestAddrExclusive(),
+                MemfdGuestMemory.PCI_HOLE_START);
+            memory.write(at, initrd);
+            modules.add(new HvmStartInfo.Module(at, initrd.length));
+        }
+        long startInfo = HvmStartInfo.write(memory, config.cmdline(), E820Map.of(memory), rsdp, modules);
+        BootGdt.write(memory, BOOT_GDT_GPA);
+        return bsp -> bsp.setPvhEntry(kernel.entry32(), startInfo, BOOT_GDT_GPA, BootGdt.LIMIT);
     }
 
     private static byte[] readFile(String flag, java.nio.file.Path p) {

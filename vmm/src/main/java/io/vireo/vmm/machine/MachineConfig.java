@@ -13,9 +13,10 @@ import java.util.Optional;
  * @param memoryBytes    guest RAM
  * @param timeoutNanos   stop the VM after this long (0: never)
  * @param verbose        print boot time and exit counts on stderr
+ * @param unpackKernel   for a bzImage: decompress on the host, enter vmlinux's startup_64
  */
 public record MachineConfig(Path kernel, Optional<Path> initrd, String cmdline, int cpus, long memoryBytes,
-                            long timeoutNanos, boolean verbose) {
+                            long timeoutNanos, boolean verbose, boolean unpackKernel) {
     public static final int MAX_CPUS = 255;
     public static final long MIN_MEMORY_BYTES = 16L << 20;
     /** 1 TiB: far below the 46-bit guest-physical space KVM offers everywhere we run. */
