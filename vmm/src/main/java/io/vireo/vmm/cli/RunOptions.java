@@ -18,14 +18,17 @@ public final class RunOptions {
                          [--cpus N] [--memory SIZE] [--timeout SECONDS] [--verbose] [-- COMMAND...]
 
           --guest test     the built-in test guest (default)
+          --guest linux    Debian's cloud kernel + an initramfs with busybox, fio, iperf3 (built on first
+                           use by linux/build-guest-image.sh); runs COMMAND, or a shell on the console
           --kernel PATH    a bzImage (Linux 64-bit boot protocol) or an ELF with a PVH entry note
                            (default: the test guest); the file's content decides which
           --initrd PATH    an initrd (for a PVH kernel: its first module)
           --unpack         bzImage only: decompress the kernel on the host (gzip, lz4, xz) and enter
                            its startup_64 directly, skipping the in-guest decompressor
-          --cmdline TEXT   the guest command line (the test guest takes exit=N loops=N)
+          --cmdline TEXT   the guest command line (the test guest takes exit=N loops=N ...); with
+                           --guest linux it is appended to "console=ttyS0 reboot=k panic=-1"
           --cpus N         vCPUs, 1..255 (default 1)
-          --memory SIZE    guest RAM: 512M, 4G, ... (a bare number is MiB; default 512M)
+          --memory SIZE    guest RAM: 512M, 4G, ... (a bare number is MiB; default 512M, 1G for linux)
           --timeout S      stop the VM after S seconds and exit 124 (decimals allowed)
           --verbose        print boot time and user-space exits by kind on stderr
 
@@ -39,6 +42,9 @@ public final class RunOptions {
     String cmdline = "";
     int cpus = 1;
     long memoryBytes = 512L << 20;
+    boolean memorySet;
+    /** The Linux guest's initramfs unpacks to about 100 MiB: give it room by default. */
+    static final long LINUX_DEFAULT_MEMORY_BYTES = 1L << 30;
     long timeoutNanos;
     boolean verbose;
     boolean unpack;
@@ -87,7 +93,10 @@ public final class RunOptions {
             case "--initrd" -> initrd = Path.of(value);
             case "--cmdline" -> cmdline = value;
             case "--cpus" -> cpus = Sizes.parseInt(name, value);
-            case "--memory" -> memoryBytes = Sizes.parseBytes(name, value);
+            case "--memory" -> {
+                memoryBytes = Sizes.parseBytes(name, value);
+                memorySet = true;
+            }
             case "--timeout" -> timeoutNanos = parseSeconds(name, value);
             default -> throw new IllegalStateException(name);
         }
@@ -108,14 +117,33 @@ public final class RunOptions {
 
     /** Checks values and files; {@code defaultKernel} supplies the test guest when --kernel is absent. */
     public MachineConfig toConfig(java.util.function.Supplier<Path> defaultKernel) {
+        String fullCmdline = cmdline;
+        Path defaultInitrd = null;
         switch (guest) {
-            case "test" -> { }
-            case "linux" -> throw usage("--guest linux is not available yet: this build boots PVH ELF kernels"
-                + " only (the Linux guest image is a later milestone)");
+            case "test" -> {
+                if (!command.isEmpty()) {
+                    throw usage("a guest command (after --) needs --guest linux");
+                }
+            }
+            case "linux" -> {
+                if (kernel == null) {
+                    LinuxGuestImage.ensureBuilt();
+                    defaultKernel = LinuxGuestImage::bzImage;
+                    defaultInitrd = initrd == null ? LinuxGuestImage.initramfs() : null;
+                }
+                StringBuilder sb = new StringBuilder(LinuxGuestImage.BASE_CMDLINE);
+                if (!cmdline.isEmpty()) {
+                    sb.append(' ').append(cmdline);
+                }
+                if (!command.isEmpty()) {
+                    sb.append(' ').append(LinuxGuestImage.commandArgument(command));
+                }
+                fullCmdline = sb.toString();
+                if (!memorySet) {
+                    memoryBytes = LINUX_DEFAULT_MEMORY_BYTES;
+                }
+            }
             default -> throw usage("--guest must be 'test' or 'linux' (got '" + guest + "')");
-        }
-        if (!command.isEmpty()) {
-            throw usage("a guest command (after --) needs --guest linux, which is not available yet");
         }
         if (cpus < 1 || cpus > MachineConfig.MAX_CPUS) {
             throw usage("--cpus must be between 1 and " + MachineConfig.MAX_CPUS + " (got " + cpus + ")");
@@ -128,10 +156,11 @@ public final class RunOptions {
         }
         Path k = kernel != null ? kernel : defaultKernel.get();
         checkReadableFile("--kernel", k);
-        if (initrd != null) {
-            checkReadableFile("--initrd", initrd);
+        Path rd = initrd != null ? initrd : defaultInitrd;
+        if (rd != null) {
+            checkReadableFile("--initrd", rd);
         }
-        return new MachineConfig(k, Optional.ofNullable(initrd), cmdline, cpus, memoryBytes, timeoutNanos, verbose,
+        return new MachineConfig(k, Optional.ofNullable(rd), fullCmdline, cpus, memoryBytes, timeoutNanos, verbose,
             unpack);
     }
 

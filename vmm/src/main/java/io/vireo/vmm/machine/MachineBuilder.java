@@ -14,6 +14,7 @@ import io.vireo.vmm.boot.PvhElfLoader;
 import io.vireo.vmm.boot.SetupHeader;
 import io.vireo.vmm.devices.AcpiPm;
 import io.vireo.vmm.devices.DebugExitPort;
+import io.vireo.vmm.devices.ExactExitPort;
 import io.vireo.vmm.devices.I8042;
 import io.vireo.vmm.devices.PortIoBus;
 import io.vireo.vmm.devices.ResetControl;
@@ -86,6 +87,7 @@ public final class MachineBuilder {
             pio.register(COM1_BASE, 8, uart);
             pio.register(PostCodePort.PORT, 1, new PostCodePort(clock));
             pio.register(DebugExitPort.PORT, DebugExitPort.LENGTH, new DebugExitPort(machine));
+            pio.register(ExactExitPort.PORT, 1, new ExactExitPort(machine));
             I8042 i8042 = new I8042(machine);
             pio.register(I8042.DATA_PORT, 1, i8042);
             pio.register(I8042.COMMAND_PORT, 1, i8042);
