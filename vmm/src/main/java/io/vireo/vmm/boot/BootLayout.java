@@ -93,7 +93,7 @@ public final class BootLayout {
 
     private static long place(GuestMemory mem, long sizeBytes, long maxAddr, long floor) {
         if (sizeBytes <= 0) {
-            throw new IllegalArgumentException("initrd size must be positive: " + sizeBytes);
+            throw new BootException("initrd is empty (" + sizeBytes + " bytes)");
         }
         long top = Math.min(maxAddr, lowRamEnd(mem));
         long lowest = alignUp(floor, PAGE_SIZE);

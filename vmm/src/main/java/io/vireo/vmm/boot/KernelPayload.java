@@ -48,13 +48,16 @@ public final class KernelPayload {
         try {
             out = switch (format(image, start)) {
                 case "gzip" -> stream(new GZIPInputStream(new ByteArrayInputStream(image, start, end - start)), size);
-                case "xz" -> stream(new XZInputStream(new ByteArrayInputStream(image, start, end - start)), size);
+                // xz and lz4 payloads carry the kernel's appended size word after the stream; gzip's own
+                // trailer is that word (ISIZE), so gzip gets the whole payload.
+                case "xz" -> stream(new XZInputStream(new ByteArrayInputStream(image, start, end - 4 - start)), size);
                 case "lz4" -> lz4Legacy(image, start, end - 4, size);
                 default -> throw new BootException("kernel " + name + ": the payload is " + format(image, start)
                     + "-compressed; --unpack handles gzip, lz4 and xz");
             };
         } catch (IOException | LZ4Exception e) {
-            throw new BootException("kernel " + name + ": corrupt payload (" + e.getMessage() + ")", e);
+            String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            throw new BootException("kernel " + name + ": corrupt payload (" + why + ")", e);
         }
         if (!ElfFile.hasMagic(out)) {
             throw new BootException("kernel " + name + ": the payload is not an ELF vmlinux");
@@ -92,6 +95,11 @@ public final class KernelPayload {
             byte[] out = in.readNBytes(size);
             if (out.length != size) {
                 throw new IOException("decompressed to " + out.length + " bytes, expected " + size);
+            }
+            // Reading on to the end makes the stream check its trailer (gzip CRC32 and ISIZE, xz check):
+            // a corrupt payload must not boot a different kernel.
+            if (in.read() != -1) {
+                throw new IOException("decompresses to more than the " + size + " bytes its size word says");
             }
             return out;
         }

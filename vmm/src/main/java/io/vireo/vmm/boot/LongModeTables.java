@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
  *
  * <pre>
  * GPA      what
- * 0x00500  GDT: 0x00 null, 0x08 null, 0x10 code64, 0x18 data, 0x20 TSS
+ * 0x00500  GDT: 0x00 null, 0x08 null, 0x10 code64, 0x18 data, 0x20 TSS (16 bytes)
  * 0x09000  PML4   (entry 0 -> PDPT)
  * 0x0a000  PDPT   (entries 0..3 -> PD0..PD3)
  * 0x0b000  PD0..PD3, 2 MiB pages identity-mapping 0-4 GiB (the kernel builds its own tables at once)
@@ -22,7 +22,8 @@ public final class LongModeTables {
     public static final int CODE64_SELECTOR = 0x10;
     public static final int DATA_SELECTOR = 0x18;
     public static final int TSS_SELECTOR = 0x20;
-    public static final int GDT_LIMIT = 5 * 8 - 1;
+    /** The TSS descriptor is 16 bytes in long mode (SDM vol. 3, 8.2.3), so six 8-byte slots. */
+    public static final int GDT_LIMIT = 6 * 8 - 1;
     public static final long PML4_GPA = 0x9000;
     public static final long PDPT_GPA = 0xa000;
     public static final long PD_GPA = 0xb000;
@@ -43,6 +44,7 @@ public final class LongModeTables {
         gdt.putLong(0x00af_9b00_0000_ffffL); // code: L=1, present, DPL0, execute/read, accessed
         gdt.putLong(0x00cf_9300_0000_ffffL); // data: 4 GiB, read/write, accessed
         gdt.putLong(0x0080_8b00_0000_0067L); // TSS: busy, base 0, limit 0x67
+        gdt.putLong(0L);                     // TSS: base bits 63:32, reserved
         mem.write(GDT_GPA, gdt.array());
 
         ByteBuffer pml4 = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.zip.GZIPOutputStream;
 
@@ -22,7 +23,8 @@ import java.util.zip.GZIPOutputStream;
  * <pre>
  * file offset                       what
  * 0x000                             real-mode boot sector (filler, 0x1ef = 0x5a to catch a copied sentinel)
- * 0x1f1 .. 0x202 + jump disp        setup header (see {@link SetupHeader})
+ * 0x1f1 .. 0x202 + jump disp        setup header (see {@link SetupHeader}); zero-filled to 0x268
+ * 0x2a0                             kernel_version string
  * .. (setup_sects + 1) * 512        rest of the real-mode setup (filler 0xcc)
  * kernelOffset + 0x000              protected-mode kernel: startup_32 stand-in (filler)
  * kernelOffset + 0x200              startup_64 stand-in (filler)
@@ -45,6 +47,8 @@ public final class BzImageBuilder {
     private static final int E_ENTRY_OFFSET = 24;
     /** The end of the fields this builder writes: handover_offset, the last field of protocol 2.12. */
     public static final int V2_12_HEADER_END = 0x268;
+    /** Past the largest header (0x290) and inside even a one-sector setup. */
+    private static final int KERNEL_VERSION_STRING = 0x2a0;
 
     /** How the payload is made. */
     public enum Compression { GZIP, LZ4, XZ, XZ_X86, ZSTD_MAGIC }
@@ -253,6 +257,10 @@ public final class BzImageBuilder {
         b.putShort(SetupHeader.VERSION_OFFSET, (short) version);
         b.put(SetupHeader.LOADFLAGS_OFFSET, (byte) loadflags);
         b.putInt(0x214, 0x10_0000); // code32_start
+        // kernel_version: a pointer, less 0x200, to a NUL-terminated string in the setup sectors.
+        byte[] release = "6.12.0-vireo-test (builder@vireo) #1 SMP\0".getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(release, 0, image, KERNEL_VERSION_STRING, release.length);
+        b.putShort(0x20e, (short) (KERNEL_VERSION_STRING - 0x200));
         b.putInt(SetupHeader.INITRD_ADDR_MAX_OFFSET, (int) initrdAddrMax);
         b.putInt(SetupHeader.KERNEL_ALIGNMENT_OFFSET, (int) kernelAlignment);
         b.put(SetupHeader.RELOCATABLE_OFFSET, (byte) 1);

@@ -1,5 +1,7 @@
 package io.vireo.vmm.it;
 
+import io.vireo.vmm.boot.BzImageBuilder;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,5 +74,30 @@ class BadInputTest {
         Path notKvm = Files.writeString(dir.resolve("kvm"), "");
         assertOneLineError(VireoProcess.run(Map.of("VIREO_KVM_DEVICE", notKvm.toString()), "run"), 3,
             "KVM_GET_API_VERSION", "ENOTTY (25)");
+    }
+
+    @Test
+    void shouldNameTruncatedBzImage(@TempDir Path dir) throws IOException {
+        byte[] full = new BzImageBuilder().build();
+        Path k = Files.write(dir.resolve("bzImage-cut"), java.util.Arrays.copyOf(full, full.length - 64));
+        assertOneLineError(VireoProcess.run("run", "--kernel", k.toString()), 2, k.toString(), "truncated");
+    }
+
+    @Test
+    void shouldRefuseBzImageWithTooOldBootProtocol(@TempDir Path dir) throws IOException {
+        Path k = Files.write(dir.resolve("bzImage-old"), new BzImageBuilder().version(0x0206).build());
+        assertOneLineError(VireoProcess.run("run", "--kernel", k.toString()), 2, k.toString(),
+            "boot protocol 2.06 is too old", "2.12");
+    }
+
+    @Test
+    void shouldRefuseInitrdLargerThanRamAllows(@TempDir Path dir) throws IOException {
+        Path k = Files.write(dir.resolve("bzImage"), new BzImageBuilder().build());
+        Path initrd = dir.resolve("initrd.img");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(initrd.toFile(), "rw")) {
+            f.setLength(100L << 20); // sparse: 100 MiB of zeros costs nothing
+        }
+        assertOneLineError(VireoProcess.run("run", "--kernel", k.toString(), "--initrd", initrd.toString(),
+            "--memory", "64M"), 2, "initrd is 104857600 bytes", "does not fit");
     }
 }
