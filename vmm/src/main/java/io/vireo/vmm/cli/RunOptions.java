@@ -132,6 +132,13 @@ public final class RunOptions {
                     defaultInitrd = initrd == null ? LinuxGuestImage.initramfs() : null;
                 }
                 StringBuilder sb = new StringBuilder(LinuxGuestImage.BASE_CMDLINE);
+                // A command's output is what the user asked for: keep kernel messages out of it
+                // unless --verbose, which also turns on the early console.
+                if (verbose) {
+                    sb.append(" earlyprintk=serial,ttyS0,115200");
+                } else if (!command.isEmpty()) {
+                    sb.append(" quiet");
+                }
                 if (!cmdline.isEmpty()) {
                     sb.append(' ').append(cmdline);
                 }

@@ -17,18 +17,31 @@ public final class CpuidTable {
     private static final int MAX_ENTRIES = 256;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
 
-    private final MemorySegment table;
+    /** CPUID.1:ECX bit 24, TSC-deadline mode of the LAPIC timer (SDM vol. 3, 11.5.4.1). */
+    private static final int ECX_TSC_DEADLINE = 1 << 24;
+    /** CPUID.1:ECX bit 31: "running under a hypervisor". */
+    private static final int ECX_HYPERVISOR = 1 << 31;
 
-    private CpuidTable(MemorySegment table) {
+    private final MemorySegment table;
+    private final boolean tscDeadline;
+
+    private CpuidTable(MemorySegment table, boolean tscDeadline) {
         this.table = table;
+        this.tscDeadline = tscDeadline;
     }
 
-    static CpuidTable supported(int kvmFd) {
+    /**
+     * @param tscDeadline KVM emulates the TSC-deadline timer in its LAPIC (KVM_CAP_TSC_DEADLINE_TIMER)
+     *                    but leaves the CPUID bit to user space. Without it Linux calibrates the LAPIC
+     *                    timer against the PIT, which fails under nested emulation and leaves the guest
+     *                    without timer interrupts (sleep never returns); QEMU sets it the same way.
+     */
+    static CpuidTable supported(int kvmFd, boolean tscDeadline) {
         MemorySegment seg = Arena.ofAuto().allocate(
             KvmCpuid2Layout.SIZE + (long) MAX_ENTRIES * KvmCpuidEntry2Layout.SIZE, 8);
         seg.set(U32, KvmCpuid2Layout.NENT_OFFSET, MAX_ENTRIES);
         Libc.ioctl(kvmFd, Kvm.KVM_GET_SUPPORTED_CPUID, seg, "KVM_GET_SUPPORTED_CPUID");
-        return new CpuidTable(seg);
+        return new CpuidTable(seg, tscDeadline);
     }
 
     public int entryCount() {
@@ -45,12 +58,12 @@ public final class CpuidTable {
 
     /**
      * A copy for one vCPU: leaf 1 EBX[31:24] is the initial APIC id; leaves 0xB and 0x1F report the
-     * x2APIC id in EDX. Leaf 1 ECX bit 31 tells the guest it runs under a hypervisor.
+     * x2APIC id in EDX. Leaf 1 ECX: the hypervisor bit, and TSC-deadline where KVM emulates it.
      */
     public CpuidTable forVcpu(int apicId) {
         MemorySegment copy = Arena.ofAuto().allocate(table.byteSize(), 8);
         copy.copyFrom(table);
-        CpuidTable t = new CpuidTable(copy);
+        CpuidTable t = new CpuidTable(copy, tscDeadline);
         for (int i = 0; i < t.entryCount(); i++) {
             long e = t.entry(i);
             int function = copy.get(U32, e + KvmCpuidEntry2Layout.FUNCTION_OFFSET);
@@ -59,7 +72,7 @@ public final class CpuidTable {
                     long ebx = e + KvmCpuidEntry2Layout.EBX_OFFSET;
                     copy.set(U32, ebx, (copy.get(U32, ebx) & 0x00ffffff) | (apicId << 24));
                     long ecx = e + KvmCpuidEntry2Layout.ECX_OFFSET;
-                    copy.set(U32, ecx, copy.get(U32, ecx) | (1 << 31));
+                    copy.set(U32, ecx, copy.get(U32, ecx) | ECX_HYPERVISOR | (tscDeadline ? ECX_TSC_DEADLINE : 0));
                 }
                 case 0xb, 0x1f -> copy.set(U32, e + KvmCpuidEntry2Layout.EDX_OFFSET, apicId);
                 default -> { }

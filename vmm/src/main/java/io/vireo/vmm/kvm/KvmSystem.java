@@ -80,7 +80,7 @@ public final class KvmSystem implements AutoCloseable {
     }
 
     public CpuidTable supportedCpuid() {
-        return CpuidTable.supported(fd);
+        return CpuidTable.supported(fd, checkExtension(Kvm.KVM_CAP_TSC_DEADLINE_TIMER) > 0);
     }
 
     @Override
