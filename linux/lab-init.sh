@@ -6,6 +6,7 @@
 #   host  the host's / (read-only)              -> /host, the root of the chroot the command runs in
 #   ctl   a per-run host directory (read-write) -> /ctl: cmd (bash script), status, timing
 #   lab   the host's /tmp/vireo-lab (read-write) -> /host/tmp/vireo-lab
+#   work  (only when /ctl/workdir names it) a working directory under /tmp, read-only -> /host<dir>
 # Serial ports: ttyS0 = the command's stdout (host stdout), ttyS1 = kernel console and the
 # command's stderr (host stderr).
 # Exit: the command's status goes to /ctl/status (exact) and to the exit port (0: power off,
@@ -63,6 +64,12 @@ for d in /tmp /var/tmp /run; do
 done
 mkdir -p /host/tmp/vireo-lab
 mount -t 9p -o "$p9,cache=mmap" lab /host/tmp/vireo-lab || fail "cannot mount the lab share on /tmp/vireo-lab"
+if [ -r /ctl/workdir ]; then
+    # nested-lab.sh shares a working directory that the tmpfs above would hide (a clone under /tmp).
+    wd=$(cat /ctl/workdir)
+    mkdir -p "/host$wd" && mount -t 9p -o "$p9,ro,cache=loose" work "/host$wd" \
+        || fail "cannot mount the working directory $wd (9p tag work)"
+fi
 [ -e /dev/kvm ] || say "warning: no /dev/kvm (kvm-amd did not load; is the CPU model -cpu max?)"
 
 [ -r /ctl/cmd ] || fail "no command in /ctl/cmd"

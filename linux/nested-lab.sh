@@ -12,7 +12,8 @@
 #
 # Inside L1: / is the host's / (read-only, page-cached: files changed on the host during a run may
 # look stale); /tmp, /var/tmp, /run, /dev/shm are empty tmpfs; /tmp/vireo-lab is the host's
-# /tmp/vireo-lab, read-write (put disk images and results there). stdin is /dev/null.
+# /tmp/vireo-lab, read-write (put disk images and results there); a working directory under /tmp,
+# /var/tmp or /run is shared read-only at its own path. stdin is /dev/null.
 # Exit status: the command's; 124 if --timeout expired; 125 if the lab itself failed (message on stderr).
 set -euo pipefail
 LOG_TAG=nested-lab DIE_STATUS=125
@@ -51,12 +52,16 @@ mapfile -t lab < <("$LINUX_DIR/build-lab-image.sh")
 t_image=$(now)
 
 mkdir -p /tmp/vireo-lab && chmod 1777 /tmp/vireo-lab
+ctl=$(mktemp -d /tmp/vireo-lab-ctl.XXXXXX)
+# A working directory under a path that is a tmpfs in the lab (a clone in /tmp, as CI may make)
+# is shared on its own, read-only, at the same path, so the command finds its files there.
+work=()
 case $PWD/ in
     /tmp/vireo-lab/*) ;;
-    /tmp/*|/var/tmp/*|/run/*|/dev/shm/*)
-        echo "nested-lab: warning: $PWD is on an empty tmpfs inside the lab (only /tmp/vireo-lab is shared)" >&2 ;;
+    /tmp/*|/var/tmp/*|/run/*)
+        printf '%s\n' "$PWD" > "$ctl/workdir"
+        work=(-virtfs "local,path=$PWD,mount_tag=work,security_model=none,readonly=on,multidevs=remap") ;;
 esac
-ctl=$(mktemp -d /tmp/vireo-lab-ctl.XXXXXX)
 qemu_pid= readers=()
 cleanup() {
     [ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null || true
@@ -75,7 +80,7 @@ trap 'exit 143' TERM
         [[ $name =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
         printf 'export %s=%q\n' "$name" "${!name}"
     done
-    printf 'cd -- %q 2>/dev/null || { echo "nested-lab: the working directory $PWD does not exist in the lab (of /tmp, only /tmp/vireo-lab is shared)" >&2; exit 125; }\n' "$PWD"
+    printf 'cd -- %q 2>/dev/null || { echo "nested-lab: the working directory $PWD does not exist in the lab" >&2; exit 125; }\n' "$PWD"
     printf 'exec'
     printf ' %q' "$@"
     printf '\n'
@@ -96,6 +101,7 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config -no-reboot
       -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap
       -virtfs local,path="$ctl",mount_tag=ctl,security_model=none
       -virtfs local,path=/tmp/vireo-lab,mount_tag=lab,security_model=none,multidevs=remap
+      "${work[@]}"
       -device isa-debug-exit,iobase=0xf4,iosize=4)
 # Extra QEMU arguments for experiments (word-split): VIREO_LAB_QEMU_ARGS='-d guest_errors'
 [ -n "${VIREO_LAB_QEMU_ARGS:-}" ] && qemu+=(${VIREO_LAB_QEMU_ARGS})
