@@ -1,7 +1,8 @@
 /*
  * acpi.c -- just enough ACPI for the test guest: CPU count from the MADT
  * (CPUID at CPL3 on PVM returns the host's, so topology must come from
- * here), and PM1a_CNT + \_S5_ SLP_TYPa for an ACPI poweroff (exit=0).
+ * here), PM1a_CNT + \_S5_ SLP_TYPa for an ACPI poweroff (exit=0), and the
+ * MCFG's ECAM base for PCI configuration space.
  */
 #include "guest.h"
 
@@ -111,6 +112,20 @@ static void fadt(const struct sdt *t, struct acpi_info *out)
         out->pm1a_cnt = (uint32_t)rd64(b + 176);
 }
 
+/* MCFG: header, 8 reserved bytes, then 16-byte entries
+ * {u64 base, u16 segment, u8 start bus, u8 end bus, u32 reserved}. Segment 0 only. */
+static void mcfg(const struct sdt *t, struct acpi_info *out)
+{
+    const uint8_t *b = (const uint8_t *)t;
+    for (uint32_t o = 44; o + 16 <= t->len; o += 16) {
+        if ((b[o + 8] | b[o + 9]) || out->mcfg_base)
+            continue;
+        out->mcfg_base = rd64(b + o);
+        out->mcfg_bus_start = b[o + 10];
+        out->mcfg_bus_end = b[o + 11];
+    }
+}
+
 void acpi_scan(uint64_t rsdp_hint, struct acpi_info *out)
 {
     memset(out, 0, sizeof *out);
@@ -149,6 +164,8 @@ void acpi_scan(uint64_t rsdp_hint, struct acpi_info *out)
             madt(t, out);
         else if (!memcmp(t->sig, "FACP", 4) && (t = table(pa, 0)))
             fadt(t, out);
+        else if (!memcmp(t->sig, "MCFG", 4) && (t = table(pa, 0)))
+            mcfg(t, out);
     }
     const struct sdt *d = table(out->dsdt, "DSDT");
     if (d)

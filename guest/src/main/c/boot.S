@@ -108,6 +108,38 @@ isr_common:
         lea fault_frame(%rip), %rsp
         iretq
 
+/*
+ * Interrupt-mode helpers (irq=1). Their IDT gates are written at run time
+ * by irq.c (the IDT is in user-writable .data); until then vectors 32-255
+ * are not present. All run at CPL0, i.e. emulated on PVM: keep them short.
+ *   irq_sti     gate 3 with DPL 3: `int3` at CPL3 returns with IF=1 (sti is
+ *               privileged at CPL3 and popf silently keeps IF)
+ *   irq_vq      MSI-X vector of the virtqueue: count, xAPIC EOI
+ *   irq_cfg     MSI-X vector of config changes: count, xAPIC EOI
+ *   irq_spurious the LAPIC's spurious vector: no EOI
+ */
+        .balign 16
+        .globl irq_sti, irq_vq, irq_cfg, irq_spurious
+irq_sti:
+        orq $0x200, 16(%rsp)            /* RFLAGS.IF in the iretq frame */
+        iretq
+irq_vq:
+        push %rax
+        incq irq_vq_count(%rip)
+        mov $0xfee000b0, %eax           /* does not fit a sign-extended disp32 */
+        movl $0, (%rax)
+        pop %rax
+        iretq
+irq_cfg:
+        push %rax
+        incq irq_cfg_count(%rip)
+        mov $0xfee000b0, %eax
+        movl $0, (%rax)
+        pop %rax
+        iretq
+irq_spurious:
+        iretq
+
 /* ---- CPL3 from here on: runs natively ---- */
 user_entry:
         mov $0xc3, %al                  /* POST 0xC3 = "reached CPL3"; Vireo times boot with it */
@@ -175,7 +207,8 @@ gdt_ptr: .word gdt_end - gdt - 1        /* loaded in 32-bit mode: 32-bit base */
 idt_ptr: .word idt_end - idt - 1
         .quad idt
 
-/* IDT: 32 interrupt gates (type 0xE, DPL 0) to isr_stubs + 16*vector. */
+/* IDT: 32 interrupt gates (type 0xE, DPL 0) to isr_stubs + 16*vector;
+ * vectors 32-255 not present until irq.c fills the ones it uses. */
         .balign 16
         .globl idt, idt_end
 idt:    vec = 0
@@ -187,6 +220,7 @@ idt:    vec = 0
         .long 0, 0
         vec = vec + 1
         .endr
+        .fill 224 * 16, 1, 0
 idt_end:
 
 /*
@@ -214,6 +248,10 @@ fault_frame:
         .quad fault_entry, UCODE, 0x2, fstack_top, UDATA
 
         .bss
+        .balign 8
+        .globl irq_vq_count, irq_cfg_count
+irq_vq_count:   .quad 0
+irq_cfg_count:  .quad 0
         .balign 4096
         .space 4096
 kstack_top:                             /* CPL0 stack for the exception frame only */

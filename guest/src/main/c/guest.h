@@ -13,11 +13,42 @@
  * (PVM ignores IOPL). Each access is a VM exit: keep them few. */
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
 static inline uint8_t inb(uint16_t port)
 {
     uint8_t v;
     __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
     return v;
+}
+static inline uint16_t inw(uint16_t port)
+{
+    uint16_t v;
+    __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+static inline uint32_t inl(uint16_t port)
+{
+    uint32_t v;
+    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+/* MMIO: volatile accesses of exactly the given width (each is a VM exit). */
+static inline uint8_t  mmio_r8(uint64_t a)  { return *(volatile uint8_t *)(uintptr_t)a; }
+static inline uint16_t mmio_r16(uint64_t a) { return *(volatile uint16_t *)(uintptr_t)a; }
+static inline uint32_t mmio_r32(uint64_t a) { return *(volatile uint32_t *)(uintptr_t)a; }
+static inline void mmio_w8(uint64_t a, uint8_t v)   { *(volatile uint8_t *)(uintptr_t)a = v; }
+static inline void mmio_w16(uint64_t a, uint16_t v) { *(volatile uint16_t *)(uintptr_t)a = v; }
+static inline void mmio_w32(uint64_t a, uint32_t v) { *(volatile uint32_t *)(uintptr_t)a = v; }
+
+/* x86 is TSO: only a store followed by a load of another location needs a
+ * real fence; everything else needs the compiler not to reorder. */
+static inline void barrier(void) { __asm__ volatile("" ::: "memory"); }
+static inline void mb(void) { __asm__ volatile("mfence" ::: "memory"); }
+
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
 }
 
 /* lfence keeps rdtsc from being reordered with the timed code. */
@@ -56,6 +87,8 @@ struct acpi_info {
     uint32_t pm1a_cnt;          /* FADT PM1a_CNT_BLK (I/O port), 0 = unknown */
     uint64_t dsdt;
     int slp_typa;               /* from \_S5_, -1 = not found */
+    uint64_t mcfg_base;         /* ECAM of PCI segment 0 from the MCFG, 0 = none */
+    uint8_t mcfg_bus_start, mcfg_bus_end;
 };
 void acpi_scan(uint64_t rsdp_hint, struct acpi_info *out);
 
