@@ -6,7 +6,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * A tiny encoder for ACPI Machine Language (ACPI 6.5, 20.2 "AML Grammar Definition"): each method returns
  * the bytes of one term, and terms nest by passing those bytes to the enclosing term. Enough for
- * {@code Name}, {@code Package}, integers, strings, {@code Scope} and {@code Device}; add opcodes here.
+ * {@code Name}, {@code Package}, {@code Buffer}, integers, strings, {@code Scope} and {@code Device}; add opcodes
+ * here. Resource descriptors for {@code _CRS} buffers are in {@link AmlResource}.
  */
 public final class Aml {
     static final int ZERO_OP = 0x00;
@@ -19,6 +20,7 @@ public final class Aml {
     static final int STRING_PREFIX = 0x0d;
     static final int QWORD_PREFIX = 0x0e;
     static final int SCOPE_OP = 0x10;
+    static final int BUFFER_OP = 0x11;
     static final int PACKAGE_OP = 0x12;
     static final int DUAL_NAME_PREFIX = 0x2e;
     static final int MULTI_NAME_PREFIX = 0x2f;
@@ -44,6 +46,12 @@ public final class Aml {
         }
         byte[] body = concat(new byte[] {(byte) elements.length}, concat(elements));
         return concat(new byte[] {PACKAGE_OP}, pkgLength(body.length), body);
+    }
+
+    /** {@code Buffer() {bytes}}: BufferOp PkgLength BufferSize ByteList (20.2.5.4). */
+    public static byte[] buffer(byte[] bytes) {
+        byte[] body = concat(integer(bytes.length), bytes);
+        return concat(new byte[] {BUFFER_OP}, pkgLength(body.length), body);
     }
 
     /** The shortest integer encoding: ZeroOp, OneOp, OnesOp or a Byte/Word/DWord/QWord constant. */

@@ -6,6 +6,7 @@ import io.vireo.vmm.devices.PortIoBus;
 import io.vireo.vmm.kvm.KvmSystem;
 import io.vireo.vmm.kvm.Vcpu;
 import io.vireo.vmm.kvm.Vm;
+import io.vireo.vmm.pci.MmioBus;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -34,7 +35,6 @@ public final class Machine implements PlatformControl, AutoCloseable {
     private final BootClock clock;
     private volatile String stopReason = "";
     private volatile boolean stopping;
-    private volatile long unmappedMmio;
 
     Machine(MachineConfig config, KvmSystem kvm, Vm vm, MemfdGuestMemory memory, List<Vcpu> vcpus, BootClock clock) {
         this.config = config;
@@ -58,9 +58,9 @@ public final class Machine implements PlatformControl, AutoCloseable {
     }
 
     /** Starts one platform thread per vCPU. */
-    void start(PortIoBus pio) {
+    void start(PortIoBus pio, MmioBus mmio) {
         for (Vcpu vcpu : vcpus) {
-            VcpuLoop loop = new VcpuLoop(this, vcpu, pio);
+            VcpuLoop loop = new VcpuLoop(this, vcpu, pio, mmio);
             loops.add(loop);
             Thread t = Thread.ofPlatform().name("vcpu" + vcpu.index()).daemon(true).unstarted(loop);
             threads.add(t);
@@ -152,10 +152,6 @@ public final class Machine implements PlatformControl, AutoCloseable {
         if (config.verbose()) {
             cause.printStackTrace();
         }
-    }
-
-    void unmappedMmio(long gpa, boolean write) {
-        unmappedMmio++;
     }
 
     BootClock clock() {

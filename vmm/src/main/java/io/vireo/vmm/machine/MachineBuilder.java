@@ -16,7 +16,6 @@ import io.vireo.vmm.devices.AcpiPm;
 import io.vireo.vmm.devices.DebugExitPort;
 import io.vireo.vmm.devices.ExactExitPort;
 import io.vireo.vmm.devices.I8042;
-import io.vireo.vmm.devices.PortIoBus;
 import io.vireo.vmm.devices.ResetControl;
 import io.vireo.vmm.devices.Uart16550;
 import io.vireo.vmm.kvm.BootGdt;
@@ -24,6 +23,7 @@ import io.vireo.vmm.kvm.CpuidTable;
 import io.vireo.vmm.kvm.KvmSystem;
 import io.vireo.vmm.kvm.Vcpu;
 import io.vireo.vmm.kvm.Vm;
+import io.vireo.vmm.pci.PciAcpi;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -65,8 +65,11 @@ public final class MachineBuilder {
             created.add(vm);
             vm.mapMemory(memory);
 
-            long rsdp = AcpiTables.write(memory, BootLayout.ACPI_BASE, config.cpus());
-            BspEntry entry = loadKernel(config, memory, kernelImage, initrd, rsdp);
+            Platform platform = Platform.create(memory);
+            long rsdp = PciAcpi.addTo(new AcpiTables(config.cpus()), platform.windows())
+                .writeTo(memory, BootLayout.ACPI_BASE);
+            E820Map e820 = PciAcpi.e820(E820Map.of(memory));
+            BspEntry entry = loadKernel(config, memory, kernelImage, initrd, rsdp, e820);
 
             List<Vcpu> vcpus = new ArrayList<>();
             CpuidTable cpuid = kvm.supportedCpuid();
@@ -82,7 +85,7 @@ public final class MachineBuilder {
             entry.apply(vcpus.get(0));
 
             Machine machine = new Machine(config, kvm, vm, memory, vcpus, clock);
-            PortIoBus pio = new PortIoBus();
+            var pio = platform.pio();
             Uart16550 uart = new Uart16550(new ConsoleOutput(clock), level -> vm.setIrqLine(COM1_IRQ, level));
             pio.register(COM1_BASE, 8, uart);
             pio.register(PostCodePort.PORT, 1, new PostCodePort(clock));
@@ -94,7 +97,8 @@ public final class MachineBuilder {
             pio.register(AcpiPm.BASE, AcpiPm.LENGTH, new AcpiPm(machine));
             pio.register(ResetControl.PORT, 1, new ResetControl(machine));
 
-            machine.start(pio);
+            platform.finishPci();
+            machine.start(pio, platform.mmio());
             ConsoleInput input = new ConsoleInput(uart, machine);
             if (input.enterRawMode()) {
                 Runtime.getRuntime().addShutdownHook(new Thread(input::restore));
@@ -120,11 +124,11 @@ public final class MachineBuilder {
 
     /** The boot protocol follows from the image's content: "HdrS" is a bzImage, an ELF boots by PVH. */
     private static BspEntry loadKernel(MachineConfig config, MemfdGuestMemory memory, byte[] image, byte[] initrd,
-                                       long rsdp) {
+                                       long rsdp, E820Map e820) {
         String name = config.kernel().toString();
         if (SetupHeader.isBzImage(image)) {
             LinuxLoader.LoadedLinux linux = LinuxLoader.load(memory, name, image, Optional.ofNullable(initrd),
-                config.cmdline(), E820Map.of(memory), rsdp, MemfdGuestMemory.PCI_HOLE_START, config.unpackKernel());
+                config.cmdline(), e820, rsdp, MemfdGuestMemory.PCI_HOLE_START, config.unpackKernel());
             LongModeTables.write(memory);
             return bsp -> bsp.setLongModeEntry(linux.entry64(), linux.zeroPageGpa(), LongModeTables.PML4_GPA,
                 LongModeTables.GDT_GPA, LongModeTables.GDT_LIMIT, LongModeTables.CODE64_SELECTOR,
@@ -142,7 +146,7 @@ public final class MachineBuilder {
             memory.write(at, initrd);
             modules.add(new HvmStartInfo.Module(at, initrd.length));
         }
-        long startInfo = HvmStartInfo.write(memory, config.cmdline(), E820Map.of(memory), rsdp, modules);
+        long startInfo = HvmStartInfo.write(memory, config.cmdline(), e820, rsdp, modules);
         BootGdt.write(memory, BOOT_GDT_GPA);
         return bsp -> bsp.setPvhEntry(kernel.entry32(), startInfo, BOOT_GDT_GPA, BootGdt.LIMIT);
     }

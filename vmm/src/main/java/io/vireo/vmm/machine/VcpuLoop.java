@@ -6,6 +6,7 @@ import io.vireo.sys.Kvm;
 import io.vireo.sys.KvmRunLayout;
 import io.vireo.vmm.devices.PortIoBus;
 import io.vireo.vmm.kvm.Vcpu;
+import io.vireo.vmm.pci.MmioBus;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -22,15 +23,17 @@ final class VcpuLoop implements Runnable {
     private final Machine machine;
     private final Vcpu vcpu;
     private final PortIoBus pio;
+    private final MmioBus mmio;
     private final MemorySegment run;
     final ExitCounters counters = new ExitCounters();
     /** pthread handle for the kick; 0 until the thread has blocked the kick signal. */
     volatile long threadHandle;
 
-    VcpuLoop(Machine machine, Vcpu vcpu, PortIoBus pio) {
+    VcpuLoop(Machine machine, Vcpu vcpu, PortIoBus pio, MmioBus mmio) {
         this.machine = machine;
         this.vcpu = vcpu;
         this.pio = pio;
+        this.mmio = mmio;
         this.run = vcpu.runPage();
     }
 
@@ -109,16 +112,21 @@ final class VcpuLoop implements Runnable {
         }
     }
 
-    /** No MMIO devices yet: reads see all ones (an absent device), writes are dropped. */
+    /** MMIO to PCI config (ECAM) and BARs; unmapped reads see all ones, unmapped writes are dropped. */
     private void handleMmio() {
-        boolean write = run.get(ValueLayout.JAVA_BYTE, KvmRunLayout.MMIO_IS_WRITE_OFFSET) != 0;
-        if (!write) {
-            int len = run.get(U32, KvmRunLayout.MMIO_LEN_OFFSET);
-            for (int i = 0; i < Math.min(len, 8); i++) {
-                run.set(ValueLayout.JAVA_BYTE, KvmRunLayout.MMIO_DATA_OFFSET + i, (byte) 0xff);
-            }
+        long gpa = run.get(U64, KvmRunLayout.MMIO_PHYS_ADDR_OFFSET);
+        int len = run.get(U32, KvmRunLayout.MMIO_LEN_OFFSET);
+        // SAFETY: KVM gives len 1, 2, 4 or 8; anything else would be a KVM bug, treated as 8 at most.
+        int size = len == 1 || len == 2 || len == 4 ? len : 8;
+        if (run.get(ValueLayout.JAVA_BYTE, KvmRunLayout.MMIO_IS_WRITE_OFFSET) != 0) {
+            mmio.write(gpa, size, run.get(U64, KvmRunLayout.MMIO_DATA_OFFSET) & mask(size));
+        } else {
+            run.set(U64, KvmRunLayout.MMIO_DATA_OFFSET, mmio.read(gpa, size) & mask(size));
         }
-        machine.unmappedMmio(run.get(U64, KvmRunLayout.MMIO_PHYS_ADDR_OFFSET), write);
+    }
+
+    private static long mask(int size) {
+        return size == 8 ? -1L : (1L << (8 * size)) - 1;
     }
 
     private void handleSystemEvent() {

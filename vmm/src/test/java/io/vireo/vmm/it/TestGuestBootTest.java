@@ -90,6 +90,16 @@ class TestGuestBootTest {
     }
 
     @Test
+    void shouldFindTheHostBridgeThroughEcamFromTheMcfgTable() {
+        VireoProcess.Result r = VireoProcess.run("run", "--cmdline", "pci=1");
+        assertReport(r, 0);
+        assertTrue(r.stdout().contains("pci: config=ecam base=0xe0000000 buses=0-0"), r.stdout());
+        assertTrue(r.stdout().contains("pci: 00:00.0 8086:29c0 class 060000"), r.stdout());
+        assertTrue(r.stdout().contains("memmap: 0x00000000e0000000 0x00000000e0100000 reserved"),
+            "the ECAM window is reserved in the memory map: " + r.stdout());
+    }
+
+    @Test
     void shouldStopWithStatus124WhenTimeoutExpires() {
         VireoProcess.Result r = VireoProcess.run("run", "--timeout", "2", "--cmdline", "loops=1000000000000000");
         assertEquals(124, r.status(), r.stdout() + r.stderr());
