@@ -4,7 +4,7 @@
 
 #include "guest.h"
 
-#define PCI_MAX_FUNCS 64
+#define PCI_MAX_FUNCS 256     /* bus 0 holds 32 x 8; Vireo packs 64+ disks as functions */
 
 enum { BAR_NONE, BAR_IO, BAR_MEM32, BAR_MEM64 };
 

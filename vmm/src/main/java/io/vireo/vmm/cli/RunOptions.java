@@ -30,6 +30,8 @@ public final class RunOptions {
           --cpus N         vCPUs, 1..255 (default 1)
           --memory SIZE    guest RAM: 512M, 4G, ... (a bare number is MiB; default 512M, 1G for linux)
           --timeout S      stop the VM after S seconds and exit 124 (decimals allowed)
+          --disk PATH[,readonly=on][,serial=ID]
+                           a virtio-blk disk backed by a file (repeatable; one PCI function each)
           --verbose        print boot time and user-space exits by kind on stderr
 
         exit status: 0 guest power-off; odd N from the exit port (0xf4); 2 bad usage; 3 KVM unavailable;
@@ -50,6 +52,7 @@ public final class RunOptions {
     boolean unpack;
     boolean help;
     final List<String> command = new ArrayList<>();
+    final List<DiskSpec> disks = new ArrayList<>();
 
     public static RunOptions parse(List<String> args) {
         RunOptions o = new RunOptions();
@@ -70,7 +73,7 @@ public final class RunOptions {
                 case "-h", "--help" -> o.help = true;
                 case "-v", "--verbose" -> o.verbose = true;
                 case "--unpack" -> o.unpack = true;
-                case "--guest", "--kernel", "--initrd", "--cmdline", "--cpus", "--memory", "--timeout" -> {
+                case "--guest", "--kernel", "--initrd", "--cmdline", "--cpus", "--memory", "--timeout", "--disk" -> {
                     if (value == null) {
                         if (i + 1 >= args.size()) {
                             throw usage(name + " needs a value");
@@ -98,6 +101,7 @@ public final class RunOptions {
                 memorySet = true;
             }
             case "--timeout" -> timeoutNanos = parseSeconds(name, value);
+            case "--disk" -> disks.add(DiskSpec.parse(value));
             default -> throw new IllegalStateException(name);
         }
     }
@@ -163,12 +167,40 @@ public final class RunOptions {
         }
         Path k = kernel != null ? kernel : defaultKernel.get();
         checkReadableFile("--kernel", k);
+        checkDisks();
         Path rd = initrd != null ? initrd : defaultInitrd;
         if (rd != null) {
             checkReadableFile("--initrd", rd);
         }
-        return new MachineConfig(k, Optional.ofNullable(rd), fullCmdline, cpus, memoryBytes, timeoutNanos, verbose,
-            unpack);
+        return new MachineConfig(k, Optional.ofNullable(rd), List.copyOf(disks), fullCmdline, cpus, memoryBytes,
+            timeoutNanos, verbose, unpack);
+    }
+
+    /** Each disk a regular file of at least one sector; no file twice unless every use is read-only. */
+    private void checkDisks() {
+        java.util.Map<Object, DiskSpec> seen = new java.util.HashMap<>();
+        for (DiskSpec d : disks) {
+            Path p = d.path();
+            checkReadableFile("--disk", p);
+            try {
+                long size = java.nio.file.Files.size(p);
+                if (size < 512) {
+                    throw usage("--disk " + p + ": " + size + " bytes is smaller than one 512-byte sector");
+                }
+                if (!d.readOnly() && !java.nio.file.Files.isWritable(p)) {
+                    throw usage("--disk " + p + ": not writable (add ,readonly=on)");
+                }
+                Object key = java.nio.file.Files.readAttributes(p,
+                    java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+                DiskSpec before = seen.putIfAbsent(key != null ? key : p.toRealPath(), d);
+                if (before != null && (!before.readOnly() || !d.readOnly())) {
+                    throw usage("--disk " + p + ": the same file as --disk " + before.path()
+                        + "; a file may be shared only when every use is readonly=on");
+                }
+            } catch (java.io.IOException e) {
+                throw usage("--disk " + p + ": cannot read (" + e.getMessage() + ")");
+            }
+        }
     }
 
     private static void checkReadableFile(String flag, Path p) {

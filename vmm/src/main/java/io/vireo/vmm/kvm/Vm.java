@@ -4,6 +4,7 @@ import io.vireo.dataplane.memory.GuestMemory;
 import io.vireo.dataplane.memory.GuestRegion;
 import io.vireo.sys.Kvm;
 import io.vireo.sys.KvmIrqLevelLayout;
+import io.vireo.sys.KvmMsiLayout;
 import io.vireo.sys.KvmPitConfigLayout;
 import io.vireo.sys.KvmUserspaceMemoryRegionLayout;
 import io.vireo.sys.Libc;
@@ -81,6 +82,24 @@ public final class Vm implements AutoCloseable {
             Libc.ioctl(fd, Kvm.KVM_IRQ_LINE, l, "KVM_IRQ_LINE");
         }
     }
+
+    /**
+     * Injects one MSI (KVM_SIGNAL_MSI): the address/data pair a guest programmed into an MSI-X table
+     * entry. One ioctl, no routing table; Any thread. Returns false when the guest had it blocked
+     * (KVM returns 0: the interrupt was not delivered, e.g. the LAPIC is disabled).
+     */
+    public boolean signalMsi(long address, int data) {
+        MemorySegment msi = MSI_SCRATCH.get();
+        msi.fill((byte) 0);
+        msi.set(ValueLayout.JAVA_INT_UNALIGNED, KvmMsiLayout.ADDRESS_LO_OFFSET, (int) address);
+        msi.set(ValueLayout.JAVA_INT_UNALIGNED, KvmMsiLayout.ADDRESS_HI_OFFSET, (int) (address >>> 32));
+        msi.set(ValueLayout.JAVA_INT_UNALIGNED, KvmMsiLayout.DATA_OFFSET, data);
+        return Libc.ioctl(fd, Kvm.KVM_SIGNAL_MSI, msi, "KVM_SIGNAL_MSI") > 0;
+    }
+
+    /** One kvm_msi per thread, so signalling allocates nothing after the first call. */
+    private static final ThreadLocal<MemorySegment> MSI_SCRATCH =
+        ThreadLocal.withInitial(() -> Arena.global().allocate(KvmMsiLayout.SIZE, 8));
 
     @Override
     public void close() {

@@ -30,6 +30,7 @@ public final class Machine implements PlatformControl, AutoCloseable {
     private final List<Vcpu> vcpus;
     private final List<VcpuLoop> loops = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final List<AutoCloseable> resources = new ArrayList<>();
     private final AtomicInteger status = new AtomicInteger(RUNNING);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final BootClock clock;
@@ -183,8 +184,20 @@ public final class Machine implements PlatformControl, AutoCloseable {
         err.println(sb);
     }
 
+    /** Device resources (disk files, ...) closed with the machine, before its memory. */
+    void closeAlso(AutoCloseable resource) {
+        resources.add(resource);
+    }
+
     @Override
     public void close() {
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                System.err.println("vireo: closing a device: " + e);
+            }
+        }
         for (Vcpu v : vcpus) {
             v.close();
         }

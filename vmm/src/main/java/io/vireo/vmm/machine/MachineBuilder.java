@@ -66,6 +66,9 @@ public final class MachineBuilder {
             vm.mapMemory(memory);
 
             Platform platform = Platform.create(memory);
+            List<AutoCloseable> deviceResources = new ArrayList<>();
+            VirtioDisks.attach(config.disks(), memory, vm, platform.pci(), deviceResources);
+            created.addAll(deviceResources);
             long rsdp = PciAcpi.addTo(new AcpiTables(config.cpus()), platform.windows())
                 .writeTo(memory, BootLayout.ACPI_BASE);
             E820Map e820 = PciAcpi.e820(E820Map.of(memory));
@@ -85,6 +88,7 @@ public final class MachineBuilder {
             entry.apply(vcpus.get(0));
 
             Machine machine = new Machine(config, kvm, vm, memory, vcpus, clock);
+            deviceResources.forEach(machine::closeAlso);
             var pio = platform.pio();
             Uart16550 uart = new Uart16550(new ConsoleOutput(clock), level -> vm.setIrqLine(COM1_IRQ, level));
             pio.register(COM1_BASE, 8, uart);

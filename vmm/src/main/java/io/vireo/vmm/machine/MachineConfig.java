@@ -1,6 +1,9 @@
 package io.vireo.vmm.machine;
 
+import io.vireo.vmm.cli.DiskSpec;
+
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -8,6 +11,7 @@ import java.util.Optional;
  *
  * @param kernel         an ELF with a PVH note
  * @param initrd         loaded as the first PVH module, if present
+ * @param disks          virtio-blk disks, one PCI function each
  * @param cmdline        the guest command line
  * @param cpus           vCPU count
  * @param memoryBytes    guest RAM
@@ -15,7 +19,8 @@ import java.util.Optional;
  * @param verbose        print boot time and exit counts on stderr
  * @param unpackKernel   for a bzImage: decompress on the host, enter vmlinux's startup_64
  */
-public record MachineConfig(Path kernel, Optional<Path> initrd, String cmdline, int cpus, long memoryBytes,
+public record MachineConfig(Path kernel, Optional<Path> initrd, List<DiskSpec> disks, String cmdline, int cpus,
+                            long memoryBytes,
                             long timeoutNanos, boolean verbose, boolean unpackKernel) {
     public static final int MAX_CPUS = 255;
     public static final long MIN_MEMORY_BYTES = 16L << 20;

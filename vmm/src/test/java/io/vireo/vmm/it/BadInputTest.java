@@ -100,4 +100,35 @@ class BadInputTest {
         assertOneLineError(VireoProcess.run("run", "--kernel", k.toString(), "--initrd", initrd.toString(),
             "--memory", "64M"), 2, "initrd is 104857600 bytes", "does not fit");
     }
+
+    @Test
+    void shouldNameMissingDisk() {
+        assertOneLineError(VireoProcess.run("run", "--disk", "/nonexistent/d.img"), 2, "--disk", "/nonexistent/d.img",
+            "no such file");
+    }
+
+    @Test
+    void shouldRefuseDirectoryAsDisk(@TempDir Path dir) {
+        assertOneLineError(VireoProcess.run("run", "--disk", dir.toString()), 2, "--disk", "is a directory");
+    }
+
+    @Test
+    void shouldRefuseDiskSmallerThanOneSector(@TempDir Path dir) throws IOException {
+        Path d = Files.write(dir.resolve("tiny.img"), new byte[100]);
+        assertOneLineError(VireoProcess.run("run", "--disk", d.toString()), 2, "100 bytes",
+            "smaller than one 512-byte sector");
+    }
+
+    @Test
+    void shouldRefuseSameFileTwiceReadWrite(@TempDir Path dir) throws IOException {
+        Path d = Files.write(dir.resolve("d.img"), new byte[4096]);
+        assertOneLineError(VireoProcess.run("run", "--disk", d.toString(), "--disk", d + ",serial=B"), 2,
+            "the same file as --disk");
+    }
+
+    @Test
+    void shouldRefuseUnknownDiskOption(@TempDir Path dir) throws IOException {
+        Path d = Files.write(dir.resolve("d.img"), new byte[4096]);
+        assertOneLineError(VireoProcess.run("run", "--disk", d + ",cache=none"), 2, "unknown option 'cache'");
+    }
 }

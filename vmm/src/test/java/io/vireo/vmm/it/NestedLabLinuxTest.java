@@ -24,7 +24,7 @@ class NestedLabLinuxTest {
     static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
 
     @BeforeAll
-    static void needLab() {
+    public static void needLab() {
         assumeTrue(Files.isExecutable(QEMU), "skipped: the nested lab needs " + QEMU + " (.ci/run installs it)");
         assumeTrue(Files.isReadable(LinuxDirectBootTest.bzImage()), "skipped: no Linux guest image at "
             + LinuxDirectBootTest.bzImage() + " (linux/build-guest-image.sh builds it; scripts/test runs it first)");
