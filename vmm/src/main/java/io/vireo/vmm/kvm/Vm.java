@@ -3,6 +3,7 @@ package io.vireo.vmm.kvm;
 import io.vireo.dataplane.memory.GuestMemory;
 import io.vireo.dataplane.memory.GuestRegion;
 import io.vireo.sys.Kvm;
+import io.vireo.sys.KvmIoeventfdLayout;
 import io.vireo.sys.KvmIrqLevelLayout;
 import io.vireo.sys.KvmMsiLayout;
 import io.vireo.sys.KvmPitConfigLayout;
@@ -95,6 +96,25 @@ public final class Vm implements AutoCloseable {
         msi.set(ValueLayout.JAVA_INT_UNALIGNED, KvmMsiLayout.ADDRESS_HI_OFFSET, (int) (address >>> 32));
         msi.set(ValueLayout.JAVA_INT_UNALIGNED, KvmMsiLayout.DATA_OFFSET, data);
         return Libc.ioctl(fd, Kvm.KVM_SIGNAL_MSI, msi, "KVM_SIGNAL_MSI") > 0;
+    }
+
+    /**
+     * Assigns (or with {@code deassign}, removes) an ioeventfd: a guest write to {@code addr} signals
+     * {@code eventFd} inside KVM, with no exit to user space. {@code len} 0 matches any width
+     * (KVM_CAP_IOEVENTFD_ANY_LENGTH); {@code datamatch} &lt; 0 matches any value. Control path.
+     */
+    public void ioeventfd(long addr, int len, int eventFd, boolean pio, long datamatch, boolean deassign) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment e = arena.allocate(KvmIoeventfdLayout.SIZE, 8);
+            int flags = (pio ? Kvm.KVM_IOEVENTFD_FLAG_PIO : 0) | (deassign ? Kvm.KVM_IOEVENTFD_FLAG_DEASSIGN : 0)
+                | (datamatch >= 0 ? Kvm.KVM_IOEVENTFD_FLAG_DATAMATCH : 0);
+            e.set(ValueLayout.JAVA_LONG_UNALIGNED, KvmIoeventfdLayout.DATAMATCH_OFFSET, Math.max(datamatch, 0));
+            e.set(ValueLayout.JAVA_LONG_UNALIGNED, KvmIoeventfdLayout.ADDR_OFFSET, addr);
+            e.set(ValueLayout.JAVA_INT_UNALIGNED, KvmIoeventfdLayout.LEN_OFFSET, len);
+            e.set(ValueLayout.JAVA_INT_UNALIGNED, KvmIoeventfdLayout.FD_OFFSET, eventFd);
+            e.set(ValueLayout.JAVA_INT_UNALIGNED, KvmIoeventfdLayout.FLAGS_OFFSET, flags);
+            Libc.ioctl(fd, Kvm.KVM_IOEVENTFD, e, "KVM_IOEVENTFD");
+        }
     }
 
     /** One kvm_msi per thread, so signalling allocates nothing after the first call. */

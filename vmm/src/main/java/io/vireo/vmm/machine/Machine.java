@@ -182,6 +182,16 @@ public final class Machine implements PlatformControl, AutoCloseable {
         }
         sb.append(" total=").append(total);
         err.println(sb);
+        for (var line : reports) {
+            err.println("vireo: " + line.get());
+        }
+    }
+
+    private final List<java.util.function.Supplier<String>> reports = new ArrayList<>();
+
+    /** A line for the --verbose report (device counters). */
+    void addReport(java.util.function.Supplier<String> line) {
+        reports.add(line);
     }
 
     /** Device resources (disk files, ...) closed with the machine, before its memory. */

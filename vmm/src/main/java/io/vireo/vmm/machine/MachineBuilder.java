@@ -67,7 +67,8 @@ public final class MachineBuilder {
 
             Platform platform = Platform.create(memory);
             List<AutoCloseable> deviceResources = new ArrayList<>();
-            VirtioDisks.attach(config.disks(), memory, vm, platform.pci(), deviceResources);
+            var disks = VirtioDisks.attach(config.disks(), memory, vm, platform.pci(), platform.mapper(),
+                deviceResources);
             created.addAll(deviceResources);
             long rsdp = PciAcpi.addTo(new AcpiTables(config.cpus()), platform.windows())
                 .writeTo(memory, BootLayout.ACPI_BASE);
@@ -89,6 +90,12 @@ public final class MachineBuilder {
 
             Machine machine = new Machine(config, kvm, vm, memory, vcpus, clock);
             deviceResources.forEach(machine::closeAlso);
+            for (int i = 0; i < disks.size(); i++) {
+                var disk = disks.get(i);
+                String name = "disk" + i;
+                machine.addReport(() -> "virtio-blk " + name + ": notifies that exited to user space="
+                    + disk.userspaceNotifies());
+            }
             var pio = platform.pio();
             Uart16550 uart = new Uart16550(new ConsoleOutput(clock), level -> vm.setIrqLine(COM1_IRQ, level));
             pio.register(COM1_BASE, 8, uart);

@@ -53,18 +53,24 @@ class VirtioBlkTestGuestTest {
 
     @Test
     void shouldReadA64MibDiskWhoseSha256EqualsTheHostFile() {
-        VireoProcess.Result r = VireoProcess.run("run", "--disk", disk.toString(), "--cmdline", "blk=sha256");
+        VireoProcess.Result r = VireoProcess.run("run", "--verbose", "--disk", disk.toString(), "--cmdline",
+            "blk=sha256");
         assertEquals(0, r.status(), r.stdout() + r.stderr());
         assertEquals(diskSha256, field(r, "blk: sha256=([0-9a-f]{64}) bytes=67108864"));
         assertTrue(r.stdout().contains("1af4:1001 class 018000"), "a transitional virtio-blk function: " + r.stdout());
+        // 1024 requests of 64 KiB, each kicked: every kick hit the queue's ioeventfd, none exited.
+        assertTrue(Integer.parseInt(field(r, "blk: read .* kicks=(\\d+)")) > 500, r.stdout());
+        assertTrue(r.stderr().contains("virtio-blk disk0: notifies that exited to user space=0"), r.stderr());
     }
 
     @Test
     void shouldReadTheSameThroughTheLegacyInterface() {
-        VireoProcess.Result r = VireoProcess.run("run", "--disk", disk.toString(), "--cmdline",
+        VireoProcess.Result r = VireoProcess.run("run", "--verbose", "--disk", disk.toString(), "--cmdline",
             "blk=sha256 virtio=legacy");
         assertEquals(0, r.status(), r.stdout() + r.stderr());
         assertEquals(diskSha256, field(r, "blk: sha256=([0-9a-f]{64})"));
+        assertTrue(r.stderr().contains("virtio-blk disk0: notifies that exited to user space=0"),
+            "legacy QUEUE_NOTIFY is a PIO ioeventfd too: " + r.stderr());
     }
 
     @Test
