@@ -74,6 +74,15 @@ class VirtioBlkTestGuestTest {
     }
 
     @Test
+    void shouldCompleteThroughMsixInterruptsWhenTheDriverAsksForThem() {
+        VireoProcess.Result r = VireoProcess.run("run", "--disk", disk.toString(), "--cmdline", "blk=sha256 irq=1");
+        assertEquals(0, r.status(), r.stdout() + r.stderr());
+        assertEquals(diskSha256, field(r, "blk: sha256=([0-9a-f]{64})"));
+        // One MSI-X message per completed request at QD 1: 64 MiB in 64 KiB requests.
+        assertEquals(1024, Integer.parseInt(field(r, "blk: read .* irqs=(\\d+)")), r.stdout());
+    }
+
+    @Test
     void shouldReturnTheSerialForGetId() {
         VireoProcess.Result r = VireoProcess.run("run", "--disk", disk + ",serial=VIREO-SER-1", "--cmdline", "blk=id");
         assertEquals(0, r.status(), r.stdout() + r.stderr());
