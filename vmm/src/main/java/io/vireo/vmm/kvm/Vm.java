@@ -5,7 +5,6 @@ import io.vireo.dataplane.memory.GuestRegion;
 import io.vireo.sys.Kvm;
 import io.vireo.sys.KvmIoeventfdLayout;
 import io.vireo.sys.KvmIrqLevelLayout;
-import io.vireo.sys.KvmMsiLayout;
 import io.vireo.sys.KvmPitConfigLayout;
 import io.vireo.sys.KvmUserspaceMemoryRegionLayout;
 import io.vireo.sys.Libc;
@@ -83,43 +82,6 @@ public final class Vm implements AutoCloseable {
             Libc.ioctl(fd, Kvm.KVM_IRQ_LINE, l, "KVM_IRQ_LINE");
         }
     }
-
-    /**
-     * Injects one MSI (KVM_SIGNAL_MSI): the address/data pair a guest programmed into an MSI-X table
-     * entry. One ioctl, no routing table; Any thread. Returns false when the guest had it blocked
-     * (KVM returns 0: the interrupt was not delivered, e.g. the LAPIC is disabled).
-     */
-    public boolean signalMsi(long address, int data) {
-        MemorySegment msi = MSI_SCRATCH.get();
-        msi.fill((byte) 0);
-        msi.set(ValueLayout.JAVA_INT_UNALIGNED, KvmMsiLayout.ADDRESS_LO_OFFSET, (int) address);
-        msi.set(ValueLayout.JAVA_INT_UNALIGNED, KvmMsiLayout.ADDRESS_HI_OFFSET, (int) (address >>> 32));
-        msi.set(ValueLayout.JAVA_INT_UNALIGNED, KvmMsiLayout.DATA_OFFSET, data);
-        return Libc.ioctl(fd, Kvm.KVM_SIGNAL_MSI, msi, "KVM_SIGNAL_MSI") > 0;
-    }
-
-    /**
-     * Assigns (or with {@code deassign}, removes) an ioeventfd: a guest write to {@code addr} signals
-     * {@code eventFd} inside KVM, with no exit to user space. {@code len} 0 matches any width
-     * (KVM_CAP_IOEVENTFD_ANY_LENGTH); {@code datamatch} &lt; 0 matches any value. Control path.
-     */
-    public void ioeventfd(long addr, int len, int eventFd, boolean pio, long datamatch, boolean deassign) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment e = arena.allocate(KvmIoeventfdLayout.SIZE, 8);
-            int flags = (pio ? Kvm.KVM_IOEVENTFD_FLAG_PIO : 0) | (deassign ? Kvm.KVM_IOEVENTFD_FLAG_DEASSIGN : 0)
-                | (datamatch >= 0 ? Kvm.KVM_IOEVENTFD_FLAG_DATAMATCH : 0);
-            e.set(ValueLayout.JAVA_LONG_UNALIGNED, KvmIoeventfdLayout.DATAMATCH_OFFSET, Math.max(datamatch, 0));
-            e.set(ValueLayout.JAVA_LONG_UNALIGNED, KvmIoeventfdLayout.ADDR_OFFSET, addr);
-            e.set(ValueLayout.JAVA_INT_UNALIGNED, KvmIoeventfdLayout.LEN_OFFSET, len);
-            e.set(ValueLayout.JAVA_INT_UNALIGNED, KvmIoeventfdLayout.FD_OFFSET, eventFd);
-            e.set(ValueLayout.JAVA_INT_UNALIGNED, KvmIoeventfdLayout.FLAGS_OFFSET, flags);
-            Libc.ioctl(fd, Kvm.KVM_IOEVENTFD, e, "KVM_IOEVENTFD");
-        }
-    }
-
-    /** One kvm_msi per thread, so signalling allocates nothing after the first call. */
-    private static final ThreadLocal<MemorySegment> MSI_SCRATCH =
-        ThreadLocal.withInitial(() -> Arena.global().allocate(KvmMsiLayout.SIZE, 8));
 
     @Override
     public void close() {

@@ -4,11 +4,12 @@ import io.vireo.dataplane.agent.DeviceWorker;
 import io.vireo.dataplane.agent.WorkerOwnedDevice;
 import io.vireo.dataplane.memory.GuestMemory;
 import io.vireo.dataplane.pci.PciFunction;
-import io.vireo.dataplane.pci.MsixTable;
+import io.vireo.dataplane.pci.MsixVectorListener;
 import io.vireo.dataplane.virtio.device.blk.FileBackend;
 import io.vireo.dataplane.virtio.device.blk.VirtioBlkDevice;
 import io.vireo.dataplane.virtio.transport.pci.VirtioPciFunction;
 import io.vireo.vmm.cli.DiskSpec;
+import io.vireo.vmm.kvm.MsiRoutes;
 import io.vireo.vmm.kvm.Vm;
 import io.vireo.vmm.pci.BarMappingListener;
 import io.vireo.vmm.pci.PciAddress;
@@ -24,8 +25,8 @@ import java.util.Map;
  * Puts one transitional virtio-blk PCI function per {@code --disk} on the bus, each run by its own
  * {@link DeviceWorker}. Every queue's notify address (modern: in the notify BAR; legacy: QUEUE_NOTIFY
  * in the I/O BAR, matched on the queue index) is a KVM ioeventfd wherever the guest puts the BAR, so
- * a kick never exits to user space. An interrupt is one KVM_SIGNAL_MSI with the address/data the guest
- * programmed (irqfds with GSI routing come with the polling data plane).
+ * a kick never exits to user space. Each MSI-X vector is a KVM GSI routed to the message the guest
+ * programmed, raised by one write to its irqfd ({@link MsiRoutes}).
  */
 final class VirtioDisks {
     private VirtioDisks() {
@@ -35,6 +36,8 @@ final class VirtioDisks {
     static List<WorkerOwnedDevice> attach(List<DiskSpec> disks, GuestMemory memory, Vm vm, PciBus bus,
                                           PciBarMapper mapper, List<AutoCloseable> closeables) {
         List<WorkerOwnedDevice> devices = new ArrayList<>();
+        MsiRoutes routes = new MsiRoutes(vm);
+        closeables.add(routes);
         Map<VirtioPciFunction, DeviceWorker> workers = new HashMap<>();
         for (DiskSpec disk : disks) {
             FileBackend backend = new FileBackend(disk.path(), disk.readOnly());
@@ -45,12 +48,28 @@ final class VirtioDisks {
             device.attach(worker);
             // Closed before the backend (closeables close in reverse order of creation by the machine).
             closeables.add(0, worker);
-            VirtioPciFunction[] self = new VirtioPciFunction[1];
-            VirtioPciFunction fn = new VirtioPciFunction(device, memory, vector -> {
-                MsixTable table = self[0].msix().table();
-                vm.signalMsi(table.address(vector), table.data(vector));
-            }, true);
-            self[0] = fn;
+            int[] firstGsi = new int[1];
+            VirtioPciFunction fn = new VirtioPciFunction(device, memory, vector -> routes.signal(firstGsi[0] + vector),
+                true);
+            firstGsi[0] = routes.allocate(fn.msix().table().vectors());
+            fn.setMsixVectorListener(new MsixVectorListener() {
+                @Override
+                public void vectorChanged(int vector, long address, int data, boolean masked) {
+                    if (address != 0) {
+                        routes.setRoute(firstGsi[0] + vector, address, data);
+                    }
+                }
+
+                @Override
+                public void functionChanged(boolean enabled, boolean functionMasked) {
+                    // Masking is the transport's: it raises only deliverable vectors, else sets pending.
+                }
+
+                @Override
+                public void deliverPending(int vector) {
+                    routes.signal(firstGsi[0] + vector);
+                }
+            });
             bus.addFunction(fn);
             workers.put(fn, worker);
             devices.add(device);

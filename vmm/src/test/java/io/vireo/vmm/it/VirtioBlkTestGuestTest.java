@@ -78,8 +78,10 @@ class VirtioBlkTestGuestTest {
         VireoProcess.Result r = VireoProcess.run("run", "--disk", disk.toString(), "--cmdline", "blk=sha256 irq=1");
         assertEquals(0, r.status(), r.stdout() + r.stderr());
         assertEquals(diskSha256, field(r, "blk: sha256=([0-9a-f]{64})"));
-        // One MSI-X message per completed request at QD 1: 64 MiB in 64 KiB requests.
-        assertEquals(1024, Integer.parseInt(field(r, "blk: read .* irqs=(\\d+)")), r.stdout());
+        // Completions came by MSI-X (irqfd): at most one message per request at QD 1 (64 MiB in 64 KiB
+        // requests); a message can land after the driver already saw the used ring, so a few merge.
+        int irqs = Integer.parseInt(field(r, "blk: read .* irqs=(\\d+)"));
+        assertTrue(irqs > 900 && irqs <= 1024, "irqs=" + irqs + "\n" + r.stdout());
     }
 
     @Test
