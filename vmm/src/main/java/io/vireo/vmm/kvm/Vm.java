@@ -83,6 +83,25 @@ public final class Vm implements AutoCloseable {
         }
     }
 
+    /**
+     * Assigns (or with {@code deassign}, removes) an ioeventfd: a guest write to {@code addr} signals
+     * {@code eventFd} inside KVM, with no exit to user space. {@code len} 0 matches any width
+     * (KVM_CAP_IOEVENTFD_ANY_LENGTH); {@code datamatch} &lt; 0 matches any value. Control path.
+     */
+    public void ioeventfd(long addr, int len, int eventFd, boolean pio, long datamatch, boolean deassign) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment e = arena.allocate(KvmIoeventfdLayout.SIZE, 8);
+            int flags = (pio ? Kvm.KVM_IOEVENTFD_FLAG_PIO : 0) | (deassign ? Kvm.KVM_IOEVENTFD_FLAG_DEASSIGN : 0)
+                | (datamatch >= 0 ? Kvm.KVM_IOEVENTFD_FLAG_DATAMATCH : 0);
+            e.set(ValueLayout.JAVA_LONG_UNALIGNED, KvmIoeventfdLayout.DATAMATCH_OFFSET, Math.max(datamatch, 0));
+            e.set(ValueLayout.JAVA_LONG_UNALIGNED, KvmIoeventfdLayout.ADDR_OFFSET, addr);
+            e.set(ValueLayout.JAVA_INT_UNALIGNED, KvmIoeventfdLayout.LEN_OFFSET, len);
+            e.set(ValueLayout.JAVA_INT_UNALIGNED, KvmIoeventfdLayout.FD_OFFSET, eventFd);
+            e.set(ValueLayout.JAVA_INT_UNALIGNED, KvmIoeventfdLayout.FLAGS_OFFSET, flags);
+            Libc.ioctl(fd, Kvm.KVM_IOEVENTFD, e, "KVM_IOEVENTFD");
+        }
+    }
+
     @Override
     public void close() {
         Libc.closeQuietly(fd);
