@@ -1,6 +1,7 @@
 package io.vireo.dataplane.pci;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import static io.vireo.dataplane.pci.MsixLayout.ENTRY_ADDRESS_HI_OFFSET;
 import static io.vireo.dataplane.pci.MsixLayout.ENTRY_ADDRESS_LO_OFFSET;
@@ -34,6 +35,11 @@ public final class MsixTable {
     private final MsixVectorListener listener;
     private boolean enabled;
     private boolean functionMasked;
+    /**
+     * Per vector, 1 when a message may be sent now (enabled, function and vector unmasked): a copy of the
+     * state above, rewritten under the lock after every change and read without it by device threads.
+     */
+    private final AtomicIntegerArray deliverable;
 
     public MsixTable(int vectors, MsixVectorListener listener) {
         if (vectors < 1 || vectors > MsixLayout.MAX_VECTORS) {
@@ -45,6 +51,7 @@ public final class MsixTable {
         data = new int[vectors];
         masked = new boolean[vectors];
         pending = new long[(vectors + 63) / 64];
+        deliverable = new AtomicIntegerArray(vectors);
         reset();
     }
 
@@ -60,6 +67,7 @@ public final class MsixTable {
         Arrays.fill(pending, 0);
         enabled = false;
         functionMasked = false;
+        publishDeliverable();
     }
 
     // ---- guest MMIO ----------------------------------------------------------------------------------
@@ -89,6 +97,7 @@ public final class MsixTable {
         if (address[v] != oldAddress || data[v] != oldData || masked[v] != oldMasked) {
             listener.vectorChanged(v, address[v], data[v], masked[v]);
         }
+        deliverable.set(v, enabled && !functionMasked && !masked[v] ? 1 : 0);
         if (oldMasked && !masked[v]) {
             deliverIfPending(v);
         }
@@ -113,6 +122,16 @@ public final class MsixTable {
     /** True if a message for {@code vector} may be sent now: MSI-X enabled, nothing masked. */
     public synchronized boolean canDeliver(int vector) {
         return enabled && !isMasked(vector);
+    }
+
+    /**
+     * {@link #canDeliver} without the lock, for the device's interrupt fast path. A guest mask racing this
+     * read may let one message out just after the mask write, as a message already in flight would on
+     * hardware; a racing unmask is caught by {@link #setPending}, which re-checks under the lock.
+     */
+    public boolean deliverableAcquire(int vector) {
+        // ORDERING: volatile read pairs with the volatile write in publish*, made after the fields changed.
+        return deliverable.get(check(vector)) != 0;
     }
 
     /**
@@ -156,6 +175,7 @@ public final class MsixTable {
         }
         enabled = newEnabled;
         functionMasked = newFunctionMasked;
+        publishDeliverable();
         listener.functionChanged(enabled, functionMasked);
         for (int v = 0; v < vectors; v++) {
             deliverIfPending(v);
@@ -163,6 +183,12 @@ public final class MsixTable {
     }
 
     // ---- internals -----------------------------------------------------------------------------------
+
+    private void publishDeliverable() {
+        for (int v = 0; v < vectors; v++) {
+            deliverable.set(v, enabled && !functionMasked && !masked[v] ? 1 : 0);
+        }
+    }
 
     private void deliverIfPending(int v) {
         long bit = 1L << (v & 63);

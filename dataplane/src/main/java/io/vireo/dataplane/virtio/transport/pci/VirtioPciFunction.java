@@ -705,21 +705,20 @@ public final class VirtioPciFunction implements PciFunction {
     // ---- interrupts ---------------------------------------------------------------------------------
 
     private void deliver(int vector, int isrBit) {
+        // Fast path, no lock: the vector is deliverable, one write to its irqfd.
+        if (vector != NO_VECTOR && vector < table.vectors() && table.deliverableAcquire(vector)) {
+            sink.raise(vector);
+            return;
+        }
         if (vector == NO_VECTOR || vector >= table.vectors() || !table.isEnabled()) {
             isr.accumulateAndGet(isrBit, (a, b) -> a | b);
             return;
         }
-        // One decision under the table's lock, so a racing unmask cannot lose or duplicate the message.
-        synchronized (table) {
-            if (table.canDeliver(vector)) {
-                sink.raise(vector);
-            } else {
-                table.setPending(vector);
-            }
-        }
+        // Masked: pending under the table's lock; setPending delivers at once if an unmask raced us.
+        table.setPending(vector);
     }
 
-    /** What the device sees; lock-free on our side (see the class comment). */
+    /** What the device sees; lock-free while the vector is deliverable (see {@link #deliver}). */
     private final class Interrupt implements VirtioInterrupt {
         @Override
         public void signalUsed(int queue) {
