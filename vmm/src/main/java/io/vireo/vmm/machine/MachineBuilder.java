@@ -14,7 +14,6 @@ import io.vireo.vmm.boot.PvhElfLoader;
 import io.vireo.vmm.boot.SetupHeader;
 import io.vireo.vmm.devices.AcpiPm;
 import io.vireo.vmm.devices.DebugExitPort;
-import io.vireo.vmm.devices.ExactExitPort;
 import io.vireo.vmm.devices.I8042;
 import io.vireo.vmm.devices.ResetControl;
 import io.vireo.vmm.devices.Uart16550;
@@ -100,8 +99,8 @@ public final class MachineBuilder {
             Uart16550 uart = new Uart16550(new ConsoleOutput(clock), level -> vm.setIrqLine(COM1_IRQ, level));
             pio.register(COM1_BASE, 8, uart);
             pio.register(PostCodePort.PORT, 1, new PostCodePort(clock));
-            pio.register(DebugExitPort.PORT, DebugExitPort.LENGTH, new DebugExitPort(machine));
-            pio.register(ExactExitPort.PORT, 1, new ExactExitPort(machine));
+            pio.register(DebugExitPort.PORT, DebugExitPort.LENGTH, DebugExitPort.isaDebugExit(machine));
+            pio.register(DebugExitPort.EXACT_PORT, 1, DebugExitPort.exact(machine));
             I8042 i8042 = new I8042(machine);
             pio.register(I8042.DATA_PORT, 1, i8042);
             pio.register(I8042.COMMAND_PORT, 1, i8042);

@@ -16,7 +16,7 @@ class PlatformPortsTest {
     void setUp() {
         control = new RecordingControl();
         bus = new PortIoBus();
-        bus.register(DebugExitPort.PORT, DebugExitPort.LENGTH, new DebugExitPort(control));
+        bus.register(DebugExitPort.PORT, DebugExitPort.LENGTH, DebugExitPort.isaDebugExit(control));
         bus.register(ResetControl.PORT, ResetControl.LENGTH, new ResetControl(control));
         I8042 i8042 = new I8042(control);
         bus.register(I8042.DATA_PORT, 1, i8042);
