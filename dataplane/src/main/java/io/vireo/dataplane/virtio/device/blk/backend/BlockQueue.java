@@ -1,0 +1,55 @@
+package io.vireo.dataplane.virtio.device.blk.backend;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One virtqueue's asynchronous I/O context: requests are prepared one by one, handed to the kernel together by
+ * {@link #submit()} (at most one system call per batch), and their results come back through {@link #reap}. Owned by
+ * one worker thread; nothing here allocates, locks, or throws on I/O failure.
+ *
+ * <p>A tag ({@code 0 <= tag < depth}) names a request from prepare to completion and is not reused before its
+ * completion has been reaped. Scatter/gather lists are native {@code struct iovec} arrays (16 bytes per entry:
+ * host address, length) that point straight into guest RAM; the caller keeps them, and the memory they describe,
+ * unchanged until the completion. Results are 0 (every byte moved) or {@code -errno}; a back end that moves fewer
+ * bytes than asked continues the transfer itself or reports {@code -EIO}.
+ *
+ * <p>A prepare method returns 0 when the request is queued (its completion will be reaped exactly once), or a
+ * negative errno when it was refused at once (no completion follows): {@code -EAGAIN} when {@code depth} requests are
+ * already in flight.
+ */
+public interface BlockQueue extends AutoCloseable {
+
+    /** Reads {@code bytes} from byte {@code offset} of the disk into the {@code iovcnt} buffers of {@code iovecs}. */
+    int prepareRead(int tag, long offset, MemorySegment iovecs, int iovcnt, long bytes);
+
+    /** Writes {@code bytes} at byte {@code offset} from the {@code iovcnt} buffers of {@code iovecs}. */
+    int prepareWrite(int tag, long offset, MemorySegment iovecs, int iovcnt, long bytes);
+
+    /** Makes every write completed before it durable ({@code fdatasync}). */
+    int prepareFlush(int tag);
+
+    /** Frees {@code length} bytes at {@code offset}: they read back as zeros afterwards. */
+    int prepareDiscard(int tag, long offset, long length);
+
+    /** Zeroes {@code length} bytes at {@code offset}; with {@code unmap} the space may be freed (punch hole). */
+    int prepareWriteZeroes(int tag, long offset, long length, boolean unmap);
+
+    /** Hands every prepared request to the kernel; one system call at most. Returns how many, or {@code -errno}. */
+    int submit();
+
+    /** Reports finished requests to {@code sink}, without blocking; returns how many. */
+    int reap(CompletionSink sink);
+
+    /** Requests prepared and not yet reaped. */
+    int inFlight();
+
+    /**
+     * An eventfd that becomes readable when completions are waiting, for the worker to sleep on while requests are in
+     * flight; -1 when every request is complete by the time {@link #submit()} returns (synchronous back ends).
+     */
+    int completionEventFd();
+
+    /** Waits for requests in flight to finish (their completions are dropped) and releases the context. Control path. */
+    @Override
+    void close();
+}
