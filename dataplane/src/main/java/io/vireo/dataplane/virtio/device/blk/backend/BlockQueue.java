@@ -44,12 +44,12 @@ public interface BlockQueue extends AutoCloseable {
     int inFlight();
 
     /**
-     * An eventfd that becomes readable when completions are waiting, for the worker to sleep on while requests are in
+     * An eventfd that becomes readable when completions wait, for the worker to sleep on while requests are in
      * flight; -1 when every request is complete by the time {@link #submit()} returns (synchronous back ends).
      */
     int completionEventFd();
 
-    /** Waits for requests in flight to finish (their completions are dropped) and releases the context. Control path. */
+    /** Waits for requests in flight to finish (completions dropped) and releases the context. Control path. */
     @Override
     void close();
 }
