@@ -1,5 +1,6 @@
 package io.vireo.vmm.cli;
 
+import io.vireo.dataplane.agent.DataPlane;
 import io.vireo.vmm.machine.MachineConfig;
 
 import java.nio.file.Files;
@@ -30,8 +31,15 @@ public final class RunOptions {
           --cpus N         vCPUs, 1..255 (default 1)
           --memory SIZE    guest RAM: 512M, 4G, ... (a bare number is MiB; default 512M, 1G for linux)
           --timeout S      stop the VM after S seconds and exit 124 (decimals allowed)
-          --disk PATH[,readonly=on][,serial=ID]
-                           a virtio-blk disk backed by a file (repeatable; one PCI function each)
+          --disk PATH|null:SIZE[,readonly=on][,serial=ID][,backend=io_uring|sync|null][,queues=N]
+                 [,poll-us=N][,direct=auto|on|off][,fixed-buffers=on][,sqpoll=on][,fail=SECTORS]
+                           a virtio-blk disk (repeatable; one PCI function each), served by polling
+                           queue agents; queues default to one per vCPU, poll-us to 32 (0: no polling);
+                           null:SIZE is a disk that completes every request at once; fail=2048:10-17
+                           fails requests touching those sectors with IOERR (fault injection)
+          --io-threads queue|device|shared
+                           queue agents: one thread per queue, per disk (default), or one for all
+          --io-cpus LIST   pin the queue agents to these host CPUs, round-robin (e.g. 1 or 0,1)
           --verbose        print boot time and user-space exits by kind on stderr
 
         exit status: 0 guest power-off; odd N from the exit port (0xf4); 2 bad usage; 3 KVM unavailable;
@@ -53,6 +61,8 @@ public final class RunOptions {
     boolean help;
     final List<String> command = new ArrayList<>();
     final List<DiskSpec> disks = new ArrayList<>();
+    DataPlane.Threads ioThreads = DataPlane.Threads.PER_DEVICE;
+    int[] ioCpus = new int[0];
 
     public static RunOptions parse(List<String> args) {
         RunOptions o = new RunOptions();
@@ -73,7 +83,8 @@ public final class RunOptions {
                 case "-h", "--help" -> o.help = true;
                 case "-v", "--verbose" -> o.verbose = true;
                 case "--unpack" -> o.unpack = true;
-                case "--guest", "--kernel", "--initrd", "--cmdline", "--cpus", "--memory", "--timeout", "--disk" -> {
+                case "--guest", "--kernel", "--initrd", "--cmdline", "--cpus", "--memory", "--timeout", "--disk",
+                     "--io-threads", "--io-cpus" -> {
                     if (value == null) {
                         if (i + 1 >= args.size()) {
                             throw usage(name + " needs a value");
@@ -102,8 +113,29 @@ public final class RunOptions {
             }
             case "--timeout" -> timeoutNanos = parseSeconds(name, value);
             case "--disk" -> disks.add(DiskSpec.parse(value));
+            case "--io-threads" -> {
+                try {
+                    ioThreads = DataPlane.Threads.parse(value);
+                } catch (IllegalArgumentException e) {
+                    throw usage("--io-threads must be queue, device or shared (got '" + value + "')");
+                }
+            }
+            case "--io-cpus" -> ioCpus = parseCpus(name, value);
             default -> throw new IllegalStateException(name);
         }
+    }
+
+    private static int[] parseCpus(String flag, String value) {
+        String[] parts = value.split(",");
+        int[] cpus = new int[parts.length];
+        int online = Runtime.getRuntime().availableProcessors();
+        for (int i = 0; i < parts.length; i++) {
+            cpus[i] = Sizes.parseInt(flag, parts[i]);
+            if (cpus[i] < 0 || cpus[i] >= Math.max(online, 1024)) {
+                throw usage(flag + " " + parts[i] + " is not a CPU number");
+            }
+        }
+        return cpus;
     }
 
     private static long parseSeconds(String flag, String value) {
@@ -173,7 +205,7 @@ public final class RunOptions {
             checkReadableFile("--initrd", rd);
         }
         return new MachineConfig(k, Optional.ofNullable(rd), List.copyOf(disks), fullCmdline, cpus, memoryBytes,
-            timeoutNanos, verbose, unpack);
+            timeoutNanos, verbose, unpack, new MachineConfig.Io(ioThreads, ioCpus));
     }
 
     /** Each disk a regular file of at least one sector; no file twice unless every use is read-only. */
@@ -181,6 +213,9 @@ public final class RunOptions {
         java.util.Map<Object, DiskSpec> seen = new java.util.HashMap<>();
         for (DiskSpec d : disks) {
             Path p = d.path();
+            if (p == null) {
+                continue;
+            }
             checkReadableFile("--disk", p);
             try {
                 long size = java.nio.file.Files.size(p);

@@ -66,8 +66,8 @@ public final class MachineBuilder {
 
             Platform platform = Platform.create(memory);
             List<AutoCloseable> deviceResources = new ArrayList<>();
-            var disks = VirtioDisks.attach(config.disks(), memory, vm, platform.pci(), platform.mapper(),
-                deviceResources);
+            VirtioDisks disks = VirtioDisks.attach(config.disks(), memory, vm, platform.pci(), platform.mapper(),
+                config.cpus(), config.io(), deviceResources);
             created.addAll(deviceResources);
             long rsdp = PciAcpi.addTo(new AcpiTables(config.cpus()), platform.windows())
                 .writeTo(memory, BootLayout.ACPI_BASE);
@@ -89,11 +89,10 @@ public final class MachineBuilder {
 
             Machine machine = new Machine(config, kvm, vm, memory, vcpus, clock);
             deviceResources.forEach(machine::closeAlso);
-            for (int i = 0; i < disks.size(); i++) {
-                var disk = disks.get(i);
-                String name = "disk" + i;
-                machine.addReport(() -> "virtio-blk " + name + ": notifies that exited to user space="
-                    + disk.userspaceNotifies());
+            for (int i = 0; i < disks.count(); i++) {
+                int disk = i;
+                machine.addReport(() -> "virtio-blk " + disks.name(disk) + " (" + disks.describe(disk)
+                    + "): notifies that exited to user space=" + disks.userspaceNotifies(disk));
             }
             var pio = platform.pio();
             Uart16550 uart = new Uart16550(new ConsoleOutput(clock), level -> vm.setIrqLine(COM1_IRQ, level));

@@ -1,5 +1,6 @@
 package io.vireo.vmm.machine;
 
+import io.vireo.dataplane.agent.DataPlane;
 import io.vireo.vmm.cli.DiskSpec;
 
 import java.nio.file.Path;
@@ -18,10 +19,17 @@ import java.util.Optional;
  * @param timeoutNanos   stop the VM after this long (0: never)
  * @param verbose        print boot time and exit counts on stderr
  * @param unpackKernel   for a bzImage: decompress on the host, enter vmlinux's startup_64
+ * @param io             how the disks' queue agents are threaded and pinned
  */
 public record MachineConfig(Path kernel, Optional<Path> initrd, List<DiskSpec> disks, String cmdline, int cpus,
                             long memoryBytes,
-                            long timeoutNanos, boolean verbose, boolean unpackKernel) {
+                            long timeoutNanos, boolean verbose, boolean unpackKernel, Io io) {
+
+    /** Queue agent threading ({@code --io-threads}) and pinning ({@code --io-cpus}, empty = none). */
+    public record Io(DataPlane.Threads threads, int[] cpus) {
+        public static final Io DEFAULT = new Io(DataPlane.Threads.PER_DEVICE, new int[0]);
+    }
+
     public static final int MAX_CPUS = 255;
     public static final long MIN_MEMORY_BYTES = 16L << 20;
     /** 1 TiB: far below the 46-bit guest-physical space KVM offers everywhere we run. */

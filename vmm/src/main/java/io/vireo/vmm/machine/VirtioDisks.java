@@ -1,12 +1,15 @@
 package io.vireo.vmm.machine;
 
-import io.vireo.dataplane.agent.DeviceWorker;
-import io.vireo.dataplane.agent.WorkerOwnedDevice;
+import io.vireo.dataplane.agent.AgentOwnedDevice;
+import io.vireo.dataplane.agent.DataPlane;
+import io.vireo.dataplane.agent.PolledQueue;
+import io.vireo.dataplane.agent.QueueAgent;
 import io.vireo.dataplane.memory.GuestMemory;
-import io.vireo.dataplane.pci.PciFunction;
 import io.vireo.dataplane.pci.MsixVectorListener;
-import io.vireo.dataplane.virtio.device.blk.FileBackend;
+import io.vireo.dataplane.pci.PciFunction;
+import io.vireo.dataplane.stats.StatsSource;
 import io.vireo.dataplane.virtio.device.blk.VirtioBlkDevice;
+import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
 import io.vireo.dataplane.virtio.transport.pci.VirtioPciFunction;
 import io.vireo.vmm.cli.DiskSpec;
 import io.vireo.vmm.kvm.MsiRoutes;
@@ -22,32 +25,44 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Puts one transitional virtio-blk PCI function per {@code --disk} on the bus, each run by its own
- * {@link DeviceWorker}. Every queue's notify address (modern: in the notify BAR; legacy: QUEUE_NOTIFY
- * in the I/O BAR, matched on the queue index) is a KVM ioeventfd wherever the guest puts the BAR, so
- * a kick never exits to user space. Each MSI-X vector is a KVM GSI routed to the message the guest
- * programmed, raised by one write to its irqfd ({@link MsiRoutes}).
+ * Puts one transitional virtio-blk PCI function per {@code --disk} on the bus, its queues served by polling
+ * {@link QueueAgent}s of one {@link DataPlane}. Every queue's notify address (modern: in the notify BAR; legacy:
+ * QUEUE_NOTIFY in the I/O BAR, matched on the queue index) is a KVM ioeventfd wherever the guest puts the BAR, so a
+ * kick never exits to user space (and while an agent polls, the guest is told not to kick at all). Each MSI-X vector
+ * is a KVM GSI routed to the message the guest programmed, raised by one write to its irqfd ({@link MsiRoutes}).
  */
-final class VirtioDisks {
-    private VirtioDisks() {
+final class VirtioDisks implements AutoCloseable {
+    private final DataPlane dataPlane;
+    private final List<AgentOwnedDevice> devices = new ArrayList<>();
+    private final List<VirtioBlkDevice> blks = new ArrayList<>();
+    private final List<BlockBackend> backends = new ArrayList<>();
+    private final List<String> names = new ArrayList<>();
+
+    private VirtioDisks(DataPlane dataPlane) {
+        this.dataPlane = dataPlane;
     }
 
-    /** Creates the disks; the backends are added to {@code closeables} (files closed at exit). */
-    static List<WorkerOwnedDevice> attach(List<DiskSpec> disks, GuestMemory memory, Vm vm, PciBus bus,
-                                          PciBarMapper mapper, List<AutoCloseable> closeables) {
-        List<WorkerOwnedDevice> devices = new ArrayList<>();
+    /** Creates the disks and starts their agents; close the result before guest memory goes away. */
+    static VirtioDisks attach(List<DiskSpec> disks, GuestMemory memory, Vm vm, PciBus bus, PciBarMapper mapper,
+                              int cpus, MachineConfig.Io io, List<AutoCloseable> closeables) {
+        VirtioDisks all = new VirtioDisks(new DataPlane(io.threads(), io.cpus()));
+        closeables.add(all);
         MsiRoutes routes = new MsiRoutes(vm);
         closeables.add(routes);
-        Map<VirtioPciFunction, DeviceWorker> workers = new HashMap<>();
+        Map<VirtioPciFunction, VirtioBlkDevice> byFunction = new HashMap<>();
         for (DiskSpec disk : disks) {
-            FileBackend backend = new FileBackend(disk.path(), disk.readOnly());
-            closeables.add(backend::close);
-            VirtioBlkDevice blk = new VirtioBlkDevice(backend, disk.serial());
-            WorkerOwnedDevice device = new WorkerOwnedDevice(blk);
-            DeviceWorker worker = new DeviceWorker(blk, "virtio-blk-" + devices.size());
-            device.attach(worker);
-            // Closed before the backend (closeables close in reverse order of creation by the machine).
-            closeables.add(0, worker);
+            String name = "disk" + all.names.size();
+            BlockBackend backend = DiskBackends.open(disk, memory);
+            all.backends.add(backend);
+            int queues = disk.queues() > 0 ? disk.queues() : Math.min(cpus, DiskSpec.MAX_QUEUES);
+            VirtioBlkDevice blk = new VirtioBlkDevice(backend, disk.serial(), queues);
+            all.blks.add(blk);
+            PolledQueue[] polled = new PolledQueue[queues];
+            for (int q = 0; q < queues; q++) {
+                polled[q] = blk.polledQueue(q);
+            }
+            QueueAgent[] owners = all.dataPlane.place(name, polled, disk.pollNs());
+            AgentOwnedDevice device = new AgentOwnedDevice(blk, owners);
             int[] firstGsi = new int[1];
             VirtioPciFunction fn = new VirtioPciFunction(device, memory, vector -> routes.signal(firstGsi[0] + vector),
                 true);
@@ -71,15 +86,60 @@ final class VirtioDisks {
                 }
             });
             bus.addFunction(fn);
-            workers.put(fn, worker);
-            devices.add(device);
+            byFunction.put(fn, blk);
+            all.devices.add(device);
+            all.names.add(name);
         }
-        mapper.addListener(new NotifyEventFds(vm, workers));
-        return devices;
+        mapper.addListener(new NotifyEventFds(vm, byFunction));
+        all.dataPlane.start();
+        return all;
+    }
+
+    int count() {
+        return devices.size();
+    }
+
+    String name(int i) {
+        return names.get(i);
+    }
+
+    String describe(int i) {
+        return backends.get(i).describe() + ", " + blks.get(i).queueCount() + " queue(s)";
+    }
+
+    /** Notifies of disk {@code i} that exited to user space (not caught by an ioeventfd). */
+    long userspaceNotifies(int i) {
+        return devices.get(i).userspaceNotifies();
+    }
+
+    /** The counters of disk {@code i}: the device's, then its notifies that reached user space. */
+    StatsSource stats(int i) {
+        return sink -> {
+            blks.get(i).report(sink);
+            sink.counter("userspace_notifies", devices.get(i).userspaceNotifies());
+        };
+    }
+
+    /** The queue agents' counters. */
+    StatsSource agentStats() {
+        return dataPlane::report;
+    }
+
+    @Override
+    public void close() {
+        // Agents first (no queue is touched after this), then the queues' I/O contexts, then the images.
+        dataPlane.close();
+        for (VirtioBlkDevice blk : blks) {
+            blk.close();
+        }
+        for (BlockBackend b : backends) {
+            b.close();
+        }
     }
 
     /** Follows the notify BARs wherever the guest maps them, moving the queues' ioeventfds along. */
-    private record NotifyEventFds(Vm vm, Map<VirtioPciFunction, DeviceWorker> workers) implements BarMappingListener {
+    private record NotifyEventFds(Vm vm, Map<VirtioPciFunction, VirtioBlkDevice> devices)
+        implements BarMappingListener {
         @Override
         public void mapped(PciAddress address, PciFunction function, int bar, long base, long sizeBytes, boolean io) {
             update(function, bar, base, false);
@@ -92,16 +152,17 @@ final class VirtioDisks {
         }
 
         private void update(PciFunction function, int bar, long base, boolean deassign) {
-            if (!(function instanceof VirtioPciFunction fn) || !workers.containsKey(fn)) {
+            if (!(function instanceof VirtioPciFunction fn) || !devices.containsKey(fn)) {
                 return;
             }
-            DeviceWorker worker = workers.get(fn);
-            for (int q = 0; q < worker.queueCount(); q++) {
+            VirtioBlkDevice blk = devices.get(fn);
+            for (int q = 0; q < blk.queueCount(); q++) {
+                int fd = blk.polledQueue(q).kickEventFd();
                 if (bar == fn.notifyBar()) {
-                    vm.ioeventfd(base + fn.notifyOffset(q), 0, worker.queueEventFd(q), false, -1, deassign);
+                    vm.ioeventfd(base + fn.notifyOffset(q), 0, fd, false, -1, deassign);
                 } else if (bar == fn.legacyBar()) {
                     // Legacy QUEUE_NOTIFY is one 16-bit port for all queues: the queue index is the data.
-                    vm.ioeventfd(base + fn.legacyNotifyOffset(), 2, worker.queueEventFd(q), true, q, deassign);
+                    vm.ioeventfd(base + fn.legacyNotifyOffset(), 2, fd, true, q, deassign);
                 }
             }
         }

@@ -48,6 +48,11 @@ public final class BlkConfigLayout {
     public static final int WRITEBACK_OFFSET = 32;
     public static final int NUM_QUEUES_OFFSET = 34;
     public static final int MAX_DISCARD_SECTORS_OFFSET = 36;
+    public static final int MAX_DISCARD_SEG_OFFSET = 40;
+    public static final int DISCARD_SECTOR_ALIGNMENT_OFFSET = 44;
+    public static final int MAX_WRITE_ZEROES_SECTORS_OFFSET = 48;
+    public static final int MAX_WRITE_ZEROES_SEG_OFFSET = 52;
+    public static final int WRITE_ZEROES_MAY_UNMAP_OFFSET = 56;
     public static final int MAX_SECURE_ERASE_SECTORS_OFFSET = 60;
     public static final int SIZE = 72;
 

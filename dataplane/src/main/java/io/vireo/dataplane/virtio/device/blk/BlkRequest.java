@@ -36,6 +36,18 @@ public final class BlkRequest {
     public static final int T_OUT = 1;
     public static final int T_FLUSH = 4;
     public static final int T_GET_ID = 8;
+    public static final int T_DISCARD = 11;
+    public static final int T_WRITE_ZEROES = 13;
+
+    /** Size of one {@code virtio_blk_discard_write_zeroes} segment: le64 sector, le32 num_sectors, le32 flags. */
+    public static final int RANGE_SEGMENT_SIZE = 16;
+    /** The unmap flag of a WRITE_ZEROES segment (reserved in DISCARD). */
+    public static final int RANGE_FLAG_UNMAP = 1;
+
+    // Which optional request types the driver negotiated: the flags argument of parse.
+    public static final int NEG_FLUSH = 1;
+    public static final int NEG_DISCARD = 2;
+    public static final int NEG_WRITE_ZEROES = 4;
 
     // Status values, §5.2.6.
     public static final int S_OK = 0;
@@ -55,6 +67,9 @@ public final class BlkRequest {
     private long dataOffset;
     private int statusIndex;
     private long statusOffset;
+    private final MemorySegment range = MemorySegment.ofArray(new byte[RANGE_SEGMENT_SIZE]);
+    private long rangeSectors;
+    private int rangeFlags;
 
     /**
      * Parses {@code chain} (popped without error). Returns {@link BlkRequestError#OK} or the first rule broken; every
@@ -62,9 +77,12 @@ public final class BlkRequest {
      *
      * @param capacitySectors the disk's capacity in 512-byte sectors
      * @param readOnly        VIRTIO_BLK_F_RO is offered
-     * @param flushNegotiated VIRTIO_BLK_F_FLUSH is negotiated
+     * @param negotiated      {@link #NEG_FLUSH}, {@link #NEG_DISCARD}, {@link #NEG_WRITE_ZEROES}: the optional
+     *                        types the driver negotiated
+     * @param maxRangeSectors the largest num_sectors of one DISCARD or WRITE_ZEROES segment (config space)
      */
-    public int parse(DescriptorChain chain, long capacitySectors, boolean readOnly, boolean flushNegotiated) {
+    public int parse(DescriptorChain chain, long capacitySectors, boolean readOnly, int negotiated,
+                     long maxRangeSectors) {
         type = -1;
         sector = 0;
         dataLen = 0;
@@ -72,6 +90,8 @@ public final class BlkRequest {
         dataOffset = 0;
         statusIndex = -1;
         statusOffset = 0;
+        rangeSectors = 0;
+        rangeFlags = 0;
 
         // §5.2.6: the status is the last device-writable byte; skip zero-length descriptors at the end.
         for (int i = chain.count() - 1; i >= chain.readableCount(); i--) {
@@ -117,7 +137,33 @@ public final class BlkRequest {
             }
             case T_FLUSH -> {
                 // §5.2.6.1 asks the driver for sector 0 and no data; the device has nothing to check beyond that.
-                return flushNegotiated ? BlkRequestError.OK : BlkRequestError.FLUSH_NOT_NEGOTIATED;
+                return (negotiated & NEG_FLUSH) != 0 ? BlkRequestError.OK : BlkRequestError.FLUSH_NOT_NEGOTIATED;
+            }
+            case T_DISCARD, T_WRITE_ZEROES -> {
+                boolean discard = type == T_DISCARD;
+                if ((negotiated & (discard ? NEG_DISCARD : NEG_WRITE_ZEROES)) == 0) {
+                    return BlkRequestError.UNSUPPORTED_TYPE;
+                }
+                if (writableData != 0) {
+                    return BlkRequestError.WRITABLE_DATA_IN_WRITE;
+                }
+                // §5.2.6.2: the data is one or more segments; we advertise max_*_seg = 1.
+                if (readableData != RANGE_SEGMENT_SIZE) {
+                    return BlkRequestError.BAD_RANGE_SEGMENTS;
+                }
+                chain.gatherReadable(HEADER_SIZE, range, 0, RANGE_SEGMENT_SIZE);
+                sector = range.get(LE_LONG, 0);
+                rangeSectors = range.get(LE_INT, 8) & 0xffffffffL;
+                rangeFlags = range.get(LE_INT, 12);
+                // §5.2.6.2: unmap is reserved for DISCARD, and unknown flags make the request unsupported.
+                if ((rangeFlags & ~(discard ? 0 : RANGE_FLAG_UNMAP)) != 0) {
+                    return BlkRequestError.UNSUPPORTED_RANGE_FLAGS;
+                }
+                if (rangeSectors > maxRangeSectors) {
+                    return BlkRequestError.RANGE_TOO_LARGE;
+                }
+                dataLen = rangeSectors << SECTOR_SHIFT;
+                return checkRange(capacitySectors);
             }
             case T_GET_ID -> {
                 if (readableData != 0) {
@@ -162,6 +208,11 @@ public final class BlkRequest {
         dataOffset = 0;
     }
 
+    /** DISCARD / WRITE_ZEROES: the segment's flags (bit 0 = unmap). */
+    public int rangeFlags() {
+        return rangeFlags;
+    }
+
     /** VIRTIO_BLK_T_*, or -1 when the header could not be read. */
     public int type() {
         return type;
@@ -172,13 +223,14 @@ public final class BlkRequest {
         return sector;
     }
 
-    /** Byte offset on the disk of the first data byte (valid after a successful parse of IN or OUT). */
+    /** Byte offset on the disk of the first data byte (IN, OUT) or of the range (DISCARD, WRITE_ZEROES). */
     public long diskOffset() {
         return sector << SECTOR_SHIFT;
     }
 
     /**
-     * Data bytes: for IN and OUT the transfer length; for GET_ID the id bytes to write (at most 20); 0 for FLUSH.
+     * Data bytes: for IN and OUT the transfer length; for GET_ID the id bytes to write (at most 20); 0 for FLUSH; the
+     * range's length in bytes for DISCARD and WRITE_ZEROES.
      */
     public long dataLen() {
         return dataLen;

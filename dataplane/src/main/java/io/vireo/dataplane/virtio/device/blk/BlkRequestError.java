@@ -27,13 +27,19 @@ public final class BlkRequestError {
     public static final int UNSUPPORTED_TYPE = 9;
     /** The backend failed the I/O (the errno is in the log line); not a guest fault. */
     public static final int BACKEND_ERROR = 10;
+    /** §5.2.6.2 DISCARD/WRITE_ZEROES data not exactly one 16-byte segment (max_*_seg is 1). */
+    public static final int BAD_RANGE_SEGMENTS = 11;
+    /** §5.2.6.2 unmap in a DISCARD, or an unknown flag. */
+    public static final int UNSUPPORTED_RANGE_FLAGS = 12;
+    /** §5.2.6.2 num_sectors above max_discard_sectors / max_write_zeroes_sectors. */
+    public static final int RANGE_TOO_LARGE = 13;
 
-    static final int COUNT = 11;
+    static final int COUNT = 14;
 
     private static final String[] NAMES = {
         "OK", "NO_STATUS", "HEADER_TOO_SHORT", "READABLE_DATA_IN_DEVICE_WRITE", "WRITABLE_DATA_IN_WRITE",
         "DATA_NOT_SECTOR_MULTIPLE", "SECTOR_OUT_OF_RANGE", "WRITE_TO_READ_ONLY", "FLUSH_NOT_NEGOTIATED",
-        "UNSUPPORTED_TYPE", "BACKEND_ERROR",
+        "UNSUPPORTED_TYPE", "BACKEND_ERROR", "BAD_RANGE_SEGMENTS", "UNSUPPORTED_RANGE_FLAGS", "RANGE_TOO_LARGE",
     };
     private static final String[] WHY = {
         "request parsed",
@@ -47,6 +53,9 @@ public final class BlkRequestError {
         "§5.2.6.2 FLUSH without VIRTIO_BLK_F_FLUSH",
         "§5.2.6.2 unsupported request type",
         "backend I/O error",
+        "§5.2.6.2 DISCARD/WRITE_ZEROES data is not exactly one 16-byte segment",
+        "§5.2.6.2 unmap flag in DISCARD, or an unknown segment flag",
+        "§5.2.6.2 num_sectors above the configured maximum",
     };
 
     private BlkRequestError() {
@@ -57,7 +66,7 @@ public final class BlkRequestError {
         return switch (code) {
             case OK -> BlkRequest.S_OK;
             case NO_STATUS -> -1;
-            case FLUSH_NOT_NEGOTIATED, UNSUPPORTED_TYPE -> BlkRequest.S_UNSUPP;
+            case FLUSH_NOT_NEGOTIATED, UNSUPPORTED_TYPE, UNSUPPORTED_RANGE_FLAGS -> BlkRequest.S_UNSUPP;
             default -> BlkRequest.S_IOERR;
         };
     }

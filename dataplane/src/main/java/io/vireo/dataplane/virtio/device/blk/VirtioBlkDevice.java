@@ -1,9 +1,12 @@
 package io.vireo.dataplane.virtio.device.blk;
 
-import io.vireo.dataplane.virtio.VirtioDevice;
+import io.vireo.dataplane.agent.PolledDevice;
+import io.vireo.dataplane.agent.PolledQueue;
+import io.vireo.dataplane.stats.StatsSink;
+import io.vireo.dataplane.stats.StatsSource;
 import io.vireo.dataplane.virtio.VirtioFeatures;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
-import io.vireo.dataplane.virtio.queue.DescriptorChain;
+import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
 import io.vireo.dataplane.virtio.queue.QueueError;
 import io.vireo.dataplane.virtio.queue.SplitQueue;
 
@@ -13,29 +16,42 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * virtio-blk (virtio 1.2 §5.2), one request queue, synchronous I/O through a {@link BlockBackend}.
+ * virtio-blk (virtio 1.2 §5.2): multi-queue, asynchronous I/O through a {@link BlockBackend}, one {@link BlkQueue} per
+ * virtqueue. Offers FLUSH with a write-back cache the driver may switch to write-through (CONFIG_WCE), DISCARD and
+ * WRITE_ZEROES (one segment per request) when the back end can free space, GET_ID, topology, RO, and
+ * {@code num_queues} request queues (MQ).
+ *
+ * <p>The write cache contract: with write-back (the default, {@code writeback = 1}) a completed write may sit in the
+ * host's cache until a FLUSH completes, which is {@code fdatasync}: nothing acknowledged to a flush is lost if the VMM
+ * is killed. With write-through (the driver wrote 0 to {@code writeback}, or did not negotiate FLUSH) every write is
+ * followed by {@code fdatasync} before it completes.
  *
  * <p>Two error tiers (as Cloud Hypervisor): a bad request is completed with IOERR or UNSUPP (or, without a status
  * byte, with used length 0) and the queue goes on; a corrupt queue makes the device ask for DEVICE_NEEDS_RESET once
- * and stop serving that queue until {@link #reset()}. Each kind of fault is logged the first time it is seen, and
- * counted always.
+ * and stop serving that queue until reset. Each kind of fault is logged the first time it is seen, and counted always.
  *
- * <p>Threading: {@link #processQueue} runs on one worker thread; {@link #activate} and {@link #reset} come from the
- * transport and must not run concurrently with it (the transport hands them over between batches). The activated
- * state is published through the volatile {@code queues}. Counters are plain longs written by the worker: readable
- * from elsewhere as monitoring values, not as exact snapshots.
+ * <p>Threading: each queue runs on the thread of the agent that owns it ({@link PolledDevice}); the
+ * {@link #activate}/{@link #processQueue}/{@link #reset} trio serves every queue on the caller's thread instead, for
+ * tests and benchmarks that drive the device directly.
  */
-public final class VirtioBlkDevice implements VirtioDevice {
+public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoCloseable {
     /** Device id of a block device (§5.2.1). */
     public static final int DEVICE_TYPE = 2;
-    public static final int QUEUE_COUNT = 1;
     public static final int QUEUE_MAX_SIZE = 256;
     /** seg_max: header and status take two descriptors of a chain (as QEMU: queue size - 2). */
     public static final int SEG_MAX = QUEUE_MAX_SIZE - 2;
     /** size_max: the largest single data segment a driver may use. Not enforced: a bigger one is merely slower. */
     public static final int SIZE_MAX_BYTES = 1 << 20;
+    /** max_discard_sectors and max_write_zeroes_sectors: 2 GiB - 512 per request. */
+    public static final long MAX_RANGE_SECTORS = (1L << 22) - 1;
+    /** discard_sector_alignment: 4 KiB, the host file system's block. */
+    public static final int DISCARD_ALIGNMENT_SECTORS = 8;
+    public static final int MAX_QUEUES = 64;
 
     private static final Logger LOG = System.getLogger(VirtioBlkDevice.class.getName());
     private static final ValueLayout.OfLong LE_LONG =
@@ -50,40 +66,25 @@ public final class VirtioBlkDevice implements VirtioDevice {
     private final long deviceFeatures;
     private final byte[] config = new byte[BlkConfigLayout.SIZE];
     private final MemorySegment serial = MemorySegment.ofArray(new byte[BlkRequest.ID_BYTES]);
-    private final DescriptorChain chain = new DescriptorChain(QUEUE_MAX_SIZE);
-    private final BlkRequest request = new BlkRequest();
+    private final BlkQueue[] queues;
+    /** The writeback field (CONFIG_WCE): written by the driver on a vCPU thread, read per write by the queues. */
+    private volatile boolean writeback = true;
 
-    // Activated state: written by activate()/reset() before/after the volatile queues, read by the worker after it.
-    private volatile SplitQueue[] queues;
-    private VirtioInterrupt interrupt;
-    private boolean flushNegotiated;
-    private boolean queueBroken;
-
-    // Log each kind of fault once: a hostile guest must not flood the host log.
-    private final boolean[] loggedBlkError = new boolean[BlkRequestError.COUNT];
-    private final boolean[] loggedQueueError = new boolean[64];
-
-    // Counters (worker thread).
-    private long requests;
-    private long reads;
-    private long writes;
-    private long flushes;
-    private long getIds;
-    private long bytesRead;
-    private long bytesWritten;
-    private long ioErrors;
-    private long unsupported;
-    private long malformedChains;
-    private long queueResets;
-    private long interruptsSignalled;
-    private final long[] errorsByKind = new long[BlkRequestError.COUNT];
+    // Log each kind of fault once: a hostile guest must not flood the host log. Queues on several threads share it.
+    private final AtomicBoolean[] loggedBlkError = new AtomicBoolean[BlkRequestError.COUNT];
+    private final AtomicBoolean[] loggedQueueError = new AtomicBoolean[64];
+    private final AtomicBoolean loggedBackendError = new AtomicBoolean();
 
     /**
-     * @param backend the disk, not owned (close it after the device is reset); read-only backends make the device
-     *                offer VIRTIO_BLK_F_RO
-     * @param serial  the GET_ID string, ASCII, at most 20 bytes; null or empty for none (all NULs)
+     * @param backend   the disk, not owned (close it after {@link #close()}); read-only backends make the device offer
+     *                  VIRTIO_BLK_F_RO
+     * @param serial    the GET_ID string, ASCII, at most 20 bytes; null or empty for none (all NULs)
+     * @param numQueues request queues offered (num_queues), 1 to {@value #MAX_QUEUES}
      */
-    public VirtioBlkDevice(BlockBackend backend, String serial) {
+    public VirtioBlkDevice(BlockBackend backend, String serial, int numQueues) {
+        if (numQueues < 1 || numQueues > MAX_QUEUES) {
+            throw new IllegalArgumentException("queues must be 1.." + MAX_QUEUES + ": " + numQueues);
+        }
         this.backend = backend;
         this.capacitySectors = backend.sizeBytes() >>> BlkRequest.SECTOR_SHIFT;
         this.readOnly = backend.readOnly();
@@ -93,15 +94,44 @@ public final class VirtioBlkDevice implements VirtioDevice {
                 + serial);
         }
         MemorySegment.copy(id, 0, this.serial, ValueLayout.JAVA_BYTE, 0, id.length);
+        for (int i = 0; i < loggedBlkError.length; i++) {
+            loggedBlkError[i] = new AtomicBoolean();
+        }
+        for (int i = 0; i < loggedQueueError.length; i++) {
+            loggedQueueError[i] = new AtomicBoolean();
+        }
+        boolean discard = !readOnly && backend.supportsDiscard();
         this.deviceFeatures = VirtioFeatures.VERSION_1 | VirtioFeatures.RING_INDIRECT_DESC
             | VirtioFeatures.RING_EVENT_IDX | BlkFeatures.SIZE_MAX | BlkFeatures.SEG_MAX | BlkFeatures.BLK_SIZE
-            | BlkFeatures.FLUSH | (readOnly ? BlkFeatures.RO : 0);
+            | BlkFeatures.FLUSH | BlkFeatures.CONFIG_WCE | BlkFeatures.TOPOLOGY | BlkFeatures.MQ
+            | (readOnly ? BlkFeatures.RO : 0) | (discard ? BlkFeatures.DISCARD | BlkFeatures.WRITE_ZEROES : 0);
         MemorySegment c = MemorySegment.ofArray(config);
         c.set(LE_LONG, BlkConfigLayout.CAPACITY_OFFSET, capacitySectors);
         c.set(LE_INT, BlkConfigLayout.SIZE_MAX_OFFSET, SIZE_MAX_BYTES);
         c.set(LE_INT, BlkConfigLayout.SEG_MAX_OFFSET, SEG_MAX);
         c.set(LE_INT, BlkConfigLayout.BLK_SIZE_OFFSET, BlkRequest.SECTOR_SIZE);
-        c.set(LE_SHORT, BlkConfigLayout.NUM_QUEUES_OFFSET, (short) QUEUE_COUNT);
+        // Topology: 4 KiB physical blocks (the host file system's), I/O of at least one of them preferred.
+        c.set(ValueLayout.JAVA_BYTE, BlkConfigLayout.TOPOLOGY_PHYSICAL_BLOCK_EXP_OFFSET, (byte) 3);
+        c.set(LE_SHORT, BlkConfigLayout.TOPOLOGY_MIN_IO_SIZE_OFFSET, (short) 8);
+        c.set(ValueLayout.JAVA_BYTE, BlkConfigLayout.WRITEBACK_OFFSET, (byte) 1);
+        c.set(LE_SHORT, BlkConfigLayout.NUM_QUEUES_OFFSET, (short) numQueues);
+        if (discard) {
+            c.set(LE_INT, BlkConfigLayout.MAX_DISCARD_SECTORS_OFFSET, (int) MAX_RANGE_SECTORS);
+            c.set(LE_INT, BlkConfigLayout.MAX_DISCARD_SEG_OFFSET, 1);
+            c.set(LE_INT, BlkConfigLayout.DISCARD_SECTOR_ALIGNMENT_OFFSET, DISCARD_ALIGNMENT_SECTORS);
+            c.set(LE_INT, BlkConfigLayout.MAX_WRITE_ZEROES_SECTORS_OFFSET, (int) MAX_RANGE_SECTORS);
+            c.set(LE_INT, BlkConfigLayout.MAX_WRITE_ZEROES_SEG_OFFSET, 1);
+            c.set(ValueLayout.JAVA_BYTE, BlkConfigLayout.WRITE_ZEROES_MAY_UNMAP_OFFSET, (byte) 1);
+        }
+        this.queues = new BlkQueue[numQueues];
+        for (int q = 0; q < numQueues; q++) {
+            queues[q] = new BlkQueue(this, q, QUEUE_MAX_SIZE, backend.openQueue(QUEUE_MAX_SIZE));
+        }
+    }
+
+    /** One request queue. */
+    public VirtioBlkDevice(BlockBackend backend, String serial) {
+        this(backend, serial, 1);
     }
 
     // ------------------------------------------------------------------ identity and configuration (control path)
@@ -118,13 +148,13 @@ public final class VirtioBlkDevice implements VirtioDevice {
 
     @Override
     public int queueCount() {
-        return QUEUE_COUNT;
+        return queues.length;
     }
 
     @Override
     public int queueMaxSize(int queue) {
-        if (queue < 0 || queue >= QUEUE_COUNT) {
-            throw new IllegalArgumentException("no such queue: queue=" + queue + ", queueCount=" + QUEUE_COUNT);
+        if (queue < 0 || queue >= queues.length) {
+            throw new IllegalArgumentException("no such queue: queue=" + queue + ", queueCount=" + queues.length);
         }
         return QUEUE_MAX_SIZE;
     }
@@ -148,214 +178,98 @@ public final class VirtioBlkDevice implements VirtioDevice {
     }
 
     @Override
-    public void writeConfig(int offset, int size, int value) {
-        // §5.2.4: only writeback is driver-writable, and only with VIRTIO_BLK_F_CONFIG_WCE, which is not offered.
-        // Anything else is ignored.
+    public synchronized void writeConfig(int offset, int size, int value) {
+        // §5.2.4: only writeback is driver-writable (CONFIG_WCE is offered); anything else is ignored.
+        if (offset == BlkConfigLayout.WRITEBACK_OFFSET && size >= 1) {
+            boolean wb = (value & 0xff) != 0;
+            config[BlkConfigLayout.WRITEBACK_OFFSET] = (byte) (wb ? 1 : 0);
+            writeback = wb;
+        }
+    }
+
+    /** Whether writes must be stable before they complete (write-through). */
+    boolean writeThrough(int negotiatedTypes) {
+        return (negotiatedTypes & BlkRequest.NEG_FLUSH) == 0 || !writeback;
+    }
+
+    /** The negotiated optional request types, as {@link BlkRequest#parse} takes them. */
+    private int negotiatedTypes(long features) {
+        long f = features & deviceFeatures;
+        return ((f & BlkFeatures.FLUSH) != 0 ? BlkRequest.NEG_FLUSH : 0)
+            | ((f & BlkFeatures.DISCARD) != 0 ? BlkRequest.NEG_DISCARD : 0)
+            | ((f & BlkFeatures.WRITE_ZEROES) != 0 ? BlkRequest.NEG_WRITE_ZEROES : 0);
+    }
+
+    // ------------------------------------------------------------------ queues owned by agents
+
+    @Override
+    public PolledQueue polledQueue(int queue) {
+        return queues[queue];
     }
 
     @Override
+    public void activateQueue(int queue, long features, SplitQueue split, VirtioInterrupt interrupt) {
+        queues[queue].activate(split, interrupt, negotiatedTypes(features));
+    }
+
+    @Override
+    public void resetQueue(int queue) {
+        queues[queue].reset();
+    }
+
+    // ------------------------------------------------------------------ direct use on one thread
+
+    @Override
     public void activate(long features, SplitQueue[] activeQueues, VirtioInterrupt irq) {
-        if (activeQueues == null || activeQueues.length < QUEUE_COUNT || activeQueues[0] == null) {
-            throw new IllegalArgumentException("virtio-blk needs " + QUEUE_COUNT + " queue(s)");
+        if (activeQueues == null || activeQueues.length < 1 || activeQueues[0] == null) {
+            throw new IllegalArgumentException("virtio-blk needs at least queue 0");
         }
-        long negotiated = features & deviceFeatures;
-        this.interrupt = irq;
-        this.flushNegotiated = (negotiated & BlkFeatures.FLUSH) != 0;
-        this.queueBroken = false;
-        // ORDERING: volatile store last; the worker's volatile load of queues sees every field above.
-        this.queues = activeQueues.clone();
+        for (int q = 0; q < queues.length; q++) {
+            activateQueue(q, features, q < activeQueues.length ? activeQueues[q] : null, irq);
+        }
+    }
+
+    /** Serves queue {@code queue} on the caller's thread until it is idle and nothing is in flight. */
+    @Override
+    public void processQueue(int queue) {
+        if (queue < 0 || queue >= queues.length) {
+            return;
+        }
+        BlkQueue q = queues[queue];
+        q.suppressNotifications();
+        while (true) {
+            q.poll();
+            if (q.inFlight() > 0) {
+                Thread.onSpinWait();
+                continue;
+            }
+            if (!q.armNotifications()) {
+                return;
+            }
+            q.suppressNotifications();
+        }
     }
 
     @Override
     public void reset() {
-        this.queues = null;
-        this.interrupt = null;
-        this.flushNegotiated = false;
-        this.queueBroken = false;
-        // Synchronous I/O: nothing is in flight between batches, so there is nothing to cancel.
+        for (int q = 0; q < queues.length; q++) {
+            resetQueue(q);
+        }
     }
 
-    // ------------------------------------------------------------------ the queue (worker thread, hot path)
-
+    /** Closes the queues' I/O contexts and eventfds (after reset, agents stopped). The back end is the caller's. */
     @Override
-    public void processQueue(int queue) {
-        SplitQueue[] qs = queues;
-        if (qs == null || queue != 0 || queueBroken) {
-            return;
-        }
-        SplitQueue q = qs[0];
-        // Kicks are pointless while we drain; after the batch, re-enable them and re-check the ring (the race:
-        // a chain added just before the re-enable would otherwise wait for a kick that never comes).
-        do {
-            q.disableNotifications();
-            if (!drain(q)) {
-                return;
-            }
-        } while (q.enableNotificationsAndCheck());
-    }
-
-    /** Pops every available chain, completes it, publishes once, interrupts at most once. False if the queue broke. */
-    private boolean drain(SplitQueue q) {
-        boolean healthy = true;
-        while (true) {
-            int rc = q.popChain(chain);
-            if (rc == QueueError.OK) {
-                q.pushUsed(chain.headId(), complete());
-                requests++;
-            } else if (rc == QueueError.EMPTY) {
-                break;
-            } else if (QueueError.isRequestError(rc)) {
-                // The chain itself is malformed: no buffer can be trusted to hold a status (used len 0).
-                malformedChains++;
-                requests++;
-                logQueueErrorOnce(rc, chain.headId(), chain.errorIndex(), chain.errorValue());
-                q.pushUsed(chain.headId(), 0);
-            } else {
-                markBroken(q, rc);
-                healthy = false;
-                break;
-            }
-        }
-        // One release store of used idx per batch, and one interrupt decision (§2.7.7, §2.7.10).
-        if (q.publishUsed()) {
-            interruptsSignalled++;
-            interrupt.signalUsed(0);
-        }
-        return healthy;
-    }
-
-    /** Serves the popped chain; returns the used length (bytes written to the guest, status included). */
-    private int complete() {
-        int code = request.parse(chain, capacitySectors, readOnly, flushNegotiated);
-        if (code != BlkRequestError.OK) {
-            return fail(code, 0);
-        }
-        switch (request.type()) {
-            case BlkRequest.T_IN -> {
-                int rc = transfer(false);
-                if (rc < 0) {
-                    return fail(BlkRequestError.BACKEND_ERROR, rc);
-                }
-                reads++;
-                bytesRead += request.dataLen();
-                return finish((int) (request.dataLen() + 1));
-            }
-            case BlkRequest.T_OUT -> {
-                int rc = transfer(true);
-                if (rc == 0 && !flushNegotiated) {
-                    // §5.2.6: FLUSH offered but not negotiated means a write cache the driver cannot flush, so a
-                    // completed write must already be stable (writethrough).
-                    rc = backend.flush();
-                }
-                if (rc < 0) {
-                    return fail(BlkRequestError.BACKEND_ERROR, rc);
-                }
-                writes++;
-                bytesWritten += request.dataLen();
-                return finish(1);
-            }
-            case BlkRequest.T_FLUSH -> {
-                int rc = backend.flush();
-                if (rc < 0) {
-                    return fail(BlkRequestError.BACKEND_ERROR, rc);
-                }
-                flushes++;
-                return finish(1);
-            }
-            default -> {
-                // T_GET_ID (parse accepts no other type): the id, NUL-padded, cut to the buffer.
-                int n = (int) request.dataLen();
-                chain.scatterWritable(0, serial, 0, n);
-                getIds++;
-                return finish(n + 1);
-            }
+    public void close() {
+        for (BlkQueue q : queues) {
+            q.close();
         }
     }
 
-    /**
-     * Moves the request's data between the disk and guest RAM, one backend call per descriptor. IN walks only the
-     * writable descriptors and stops before the status byte; OUT walks only the readable ones after the header.
-     */
-    private int transfer(boolean toDisk) {
-        int i = request.dataIndex();
-        long off = request.dataOffset();
-        long left = request.dataLen();
-        long pos = request.diskOffset();
-        while (left > 0) {
-            long n = Math.min(chain.len(i) - off, left);
-            if (n > 0) {
-                // ALLOCATION: asSlice makes one 40-byte object per descriptor (C2 removes it only while the backend
-                // call is monomorphic). Accepted in this first cut; the io_uring backend will put hostAddress(i) in
-                // an iovec and need no segment at all.
-                MemorySegment buf = chain.regionSegment(i).asSlice(chain.regionOffset(i) + off, n);
-                int rc = toDisk ? backend.write(pos, buf) : backend.read(pos, buf);
-                if (rc < 0) {
-                    return rc;
-                }
-                pos += n;
-                left -= n;
-            }
-            i++;
-            off = 0;
-        }
-        return 0;
+    // ------------------------------------------------------------------ for the queues
+
+    MemorySegment serial() {
+        return serial;
     }
-
-    private int finish(int usedLen) {
-        chain.putByte(request.statusIndex(), request.statusOffset(), (byte) BlkRequest.S_OK);
-        return usedLen;
-    }
-
-    /** Completes a refused or failed request: the status byte if there is one, and the counters. */
-    private int fail(int code, int errno) {
-        errorsByKind[code]++;
-        logBlkErrorOnce(code, errno);
-        int status = BlkRequestError.status(code);
-        if (status < 0) {
-            return 0;
-        }
-        if (status == BlkRequest.S_UNSUPP) {
-            unsupported++;
-        } else {
-            ioErrors++;
-        }
-        chain.putByte(request.statusIndex(), request.statusOffset(), (byte) status);
-        return 1;
-    }
-
-    private void markBroken(SplitQueue q, int rc) {
-        queueBroken = true;
-        queueResets++;
-        String why = "virtio-blk queue 0: " + QueueError.describe(rc) + " (value=0x" + Long.toHexString(q.brokenValue())
-            + ")";
-        LOG.log(Level.WARNING, why + "; device needs reset");
-        interrupt.needsReset(why);
-    }
-
-    // ------------------------------------------------------------------ logging (first occurrence only, may allocate)
-
-    private void logBlkErrorOnce(int code, int errno) {
-        if (loggedBlkError[code]) {
-            return;
-        }
-        loggedBlkError[code] = true;
-        LOG.log(Level.WARNING, "virtio-blk: " + BlkRequestError.describe(code) + " (head=" + chain.headId()
-            + ", type=" + request.type() + ", sector=" + Long.toUnsignedString(request.sector()) + ", dataLen="
-            + request.dataLen() + ", capacity=" + capacitySectors + (errno != 0 ? ", errno=" + -errno : "")
-            + "); logged once, counted always");
-    }
-
-    private void logQueueErrorOnce(int code, int head, int index, long value) {
-        if (code < 0 || code >= loggedQueueError.length || loggedQueueError[code]) {
-            return;
-        }
-        loggedQueueError[code] = true;
-        LOG.log(Level.WARNING, "virtio-blk: malformed chain, " + QueueError.describe(code) + " (head=" + head
-            + ", index=" + index + ", value=0x" + Long.toHexString(value) + "); completed with used len 0; logged once,"
-            + " counted always");
-    }
-
-    // ------------------------------------------------------------------ counters
 
     public long capacitySectors() {
         return capacitySectors;
@@ -365,61 +279,133 @@ public final class VirtioBlkDevice implements VirtioDevice {
         return readOnly;
     }
 
+    public BlockBackend backend() {
+        return backend;
+    }
+
+    void logBlkErrorOnce(int code, int errno, int head, BlkRequest request) {
+        if (loggedBlkError[code].getAndSet(true)) {
+            return;
+        }
+        LOG.log(Level.WARNING, "virtio-blk: " + BlkRequestError.describe(code) + " (head=" + head
+            + ", type=" + request.type() + ", sector=" + Long.toUnsignedString(request.sector()) + ", dataLen="
+            + request.dataLen() + ", capacity=" + capacitySectors + (errno != 0 ? ", errno=" + -errno : "")
+            + "); logged once, counted always");
+    }
+
+    void logQueueErrorOnce(int code, int head, int index, long value) {
+        if (code < 0 || code >= loggedQueueError.length || loggedQueueError[code].getAndSet(true)) {
+            return;
+        }
+        LOG.log(Level.WARNING, "virtio-blk: malformed chain, " + QueueError.describe(code) + " (head=" + head
+            + ", index=" + index + ", value=0x" + Long.toHexString(value) + "); completed with used len 0; logged once,"
+            + " counted always");
+    }
+
+    void logBackendErrorOnce(int queue, int type, int result) {
+        if (loggedBackendError.getAndSet(true)) {
+            return;
+        }
+        LOG.log(Level.WARNING, "virtio-blk: back end I/O error on queue " + queue + " (type=" + type + ", result="
+            + result + ", " + backend.describe() + "); completed with IOERR; logged once, counted always");
+    }
+
+    // ------------------------------------------------------------------ counters (sums over queues)
+
+    private long sum(int which) {
+        long s = 0;
+        for (BlkQueue q : queues) {
+            s += q.counter(which);
+        }
+        return s;
+    }
+
     /** Chains completed, good or bad. */
     public long requests() {
-        return requests;
+        return sum(0);
     }
 
     public long reads() {
-        return reads;
+        return sum(1);
     }
 
     public long writes() {
-        return writes;
+        return sum(2);
     }
 
     public long flushes() {
-        return flushes;
+        return sum(3);
     }
 
     public long getIds() {
-        return getIds;
+        return sum(4);
     }
 
     public long bytesRead() {
-        return bytesRead;
+        return sum(5);
     }
 
     public long bytesWritten() {
-        return bytesWritten;
+        return sum(6);
     }
 
     /** Requests completed with VIRTIO_BLK_S_IOERR. */
     public long ioErrors() {
-        return ioErrors;
+        return sum(7);
     }
 
     /** Requests completed with VIRTIO_BLK_S_UNSUPP. */
     public long unsupported() {
-        return unsupported;
+        return sum(8);
     }
 
     /** Chains the queue refused (loops, out of RAM, ...), completed with used length 0. */
     public long malformedChains() {
-        return malformedChains;
+        return sum(9);
     }
 
-    /** Times the device asked for DEVICE_NEEDS_RESET. */
+    /** Times a queue asked for DEVICE_NEEDS_RESET. */
     public long queueResets() {
-        return queueResets;
+        return sum(10);
     }
 
     public long interruptsSignalled() {
-        return interruptsSignalled;
+        return sum(11);
+    }
+
+    public long discards() {
+        return sum(12);
+    }
+
+    public long writeZeroes() {
+        return sum(13);
     }
 
     /** Requests refused or failed for {@code kind}, a {@link BlkRequestError} code. */
     public long errors(int kind) {
-        return kind > 0 && kind < errorsByKind.length ? errorsByKind[kind] : 0;
+        if (kind <= 0 || kind >= BlkRequestError.COUNT) {
+            return 0;
+        }
+        long s = 0;
+        for (BlkQueue q : queues) {
+            s += q.errors(kind);
+        }
+        return s;
+    }
+
+    /** Every queue's counters summed, then per queue with a {@code qN.} prefix when there are several. */
+    @Override
+    public void report(StatsSink sink) {
+        Map<String, Long> total = new LinkedHashMap<>();
+        for (BlkQueue q : queues) {
+            q.report((name, value) -> total.merge(name, value, Long::sum));
+        }
+        total.forEach(sink::counter);
+        if (queues.length > 1) {
+            for (BlkQueue q : queues) {
+                String prefix = "q" + q.index() + ".";
+                q.report((name, value) -> sink.counter(prefix + name, value));
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.vireo.dataplane.virtio.device.blk;
 
 import io.vireo.dataplane.memory.GuestMemory;
+import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
 import io.vireo.dataplane.virtio.queue.MockGuestDriver;
 import io.vireo.dataplane.virtio.queue.MockGuestDriver.Buf;
 import io.vireo.dataplane.virtio.queue.QueueError;

@@ -111,8 +111,9 @@ class VirtioBlkDeviceHostileTest {
 
     @Test
     void shouldReturnUnsuppWhenTypeIsUnknown() {
-        try (BlkRig rig = new BlkRig(new NullBackend(DISK_SIZE, false))) {
-            // SCSI_CMD (2), GET_LIFETIME (10), DISCARD (11), WRITE_ZEROES (13): none offered; 42 and legacy BARRIER.
+        long withheld = BlkFeatures.DISCARD | BlkFeatures.WRITE_ZEROES;
+        try (BlkRig rig = new BlkRig(new NullBackend(DISK_SIZE, false), "x", withheld, false)) {
+            // SCSI_CMD (2), GET_LIFETIME (10), DISCARD (11), WRITE_ZEROES (13): none negotiated; 42 and legacy BARRIER.
             for (int type : new int[] {2, 10, 11, 13, 42, 0x8000_0001}) {
                 assertStatusAndQueueGoesOn(rig, rig.add(type, 0, DATA, 512, false), BlkRequest.S_UNSUPP,
                     BlkRequestError.UNSUPPORTED_TYPE);
@@ -268,10 +269,10 @@ class VirtioBlkDeviceHostileTest {
     }
 
     /** A backend whose every I/O fails with EIO. */
-    static final class FailingBackend implements BlockBackend {
-        private final BlockBackend inner;
+    static final class FailingBackend extends SyncTestBackend {
+        private final SyncTestBackend inner;
 
-        FailingBackend(BlockBackend inner) {
+        FailingBackend(SyncTestBackend inner) {
             this.inner = inner;
         }
 
@@ -286,22 +287,19 @@ class VirtioBlkDeviceHostileTest {
         }
 
         @Override
-        public int read(long offset, MemorySegment dst) {
+        int read(long offset, MemorySegment dst) {
             return -Errno.EIO;
         }
 
         @Override
-        public int write(long offset, MemorySegment src) {
+        int write(long offset, MemorySegment src) {
             return -Errno.EIO;
         }
 
         @Override
-        public int flush() {
+        int flush() {
             return -Errno.EIO;
         }
 
-        @Override
-        public void close() {
-        }
     }
 }

@@ -312,11 +312,11 @@ class VirtioBlkDeviceTest {
     }
 
     /** Wraps a backend and counts flushes. */
-    static final class CountingBackend implements BlockBackend {
-        private final BlockBackend inner;
+    static final class CountingBackend extends SyncTestBackend {
+        private final SyncTestBackend inner;
         int flushes;
 
-        CountingBackend(BlockBackend inner) {
+        CountingBackend(SyncTestBackend inner) {
             this.inner = inner;
         }
 
@@ -331,17 +331,17 @@ class VirtioBlkDeviceTest {
         }
 
         @Override
-        public int read(long offset, MemorySegment dst) {
+        int read(long offset, MemorySegment dst) {
             return inner.read(offset, dst);
         }
 
         @Override
-        public int write(long offset, MemorySegment src) {
+        int write(long offset, MemorySegment src) {
             return inner.write(offset, src);
         }
 
         @Override
-        public int flush() {
+        int flush() {
             flushes++;
             return inner.flush();
         }

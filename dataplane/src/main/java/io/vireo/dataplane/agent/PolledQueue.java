@@ -1,0 +1,32 @@
+package io.vireo.dataplane.agent;
+
+/**
+ * One virtqueue as a {@link QueueAgent} serves it: polled in the agent's duty cycle, and able to switch the guest's
+ * kicks off while the agent polls and back on before it sleeps. Every method runs on the owning agent's thread.
+ */
+public interface PolledQueue {
+
+    /**
+     * Does whatever work is ready: reaps back-end completions, pops every new chain and starts it, submits the batch,
+     * publishes used entries once and interrupts the guest at most once. Returns the work done (0 = idle).
+     */
+    int poll();
+
+    /** The agent polls: ask the guest not to kick (VRING_USED_F_NO_NOTIFY, or stop moving avail_event). */
+    void suppressNotifications();
+
+    /**
+     * The agent is about to sleep: ask the guest to kick again, then re-check (with the fence that closes the race).
+     * Returns true when work arrived meanwhile (new chains, or completions ready): the agent must not sleep.
+     */
+    boolean armNotifications();
+
+    /** The eventfd a guest kick of this queue signals (the KVM ioeventfd of its notify address). */
+    int kickEventFd();
+
+    /** An eventfd signalled when back-end completions are ready, or -1 when completions never wait. */
+    int completionEventFd();
+
+    /** Counters of this queue, for statistics (requests, batches, interrupts, ...). */
+    void report(io.vireo.dataplane.stats.StatsSink sink);
+}

@@ -1,0 +1,510 @@
+package io.vireo.dataplane.virtio.device.blk;
+
+import io.vireo.dataplane.agent.PolledQueue;
+import io.vireo.dataplane.stats.StatsSink;
+import io.vireo.dataplane.virtio.VirtioInterrupt;
+import io.vireo.dataplane.virtio.device.blk.backend.BlockQueue;
+import io.vireo.dataplane.virtio.device.blk.backend.CompletionSink;
+import io.vireo.dataplane.virtio.queue.DescriptorChain;
+import io.vireo.dataplane.virtio.queue.QueueError;
+import io.vireo.dataplane.virtio.queue.SplitQueue;
+import io.vireo.sys.Libc;
+
+import java.lang.System.Logger.Level;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * One virtio-blk request queue, served by the agent that owns it: pops chains, parses them, turns data descriptors into
+ * {@code iovec}s that point straight into guest RAM, prepares the I/O on its own {@link BlockQueue}, submits once per
+ * batch, and completes requests as the back end reports them (out of order), publishing the used ring once per batch
+ * and interrupting at most once per batch, only when the driver asked (used_event / NO_INTERRUPT).
+ *
+ * <p>A request's tag is its head descriptor id: unique while in flight, below the queue size. Per-tag state lives in
+ * arrays; the iovec array of a tag grows (rarely) to the longest chain seen and is reused after: the steady state
+ * allocates nothing. All methods run on the owning agent's thread; {@link #activate}/{@link #reset} come as commands.
+ */
+public final class BlkQueue implements PolledQueue, CompletionSink {
+    private static final System.Logger LOG = System.getLogger(BlkQueue.class.getName());
+    private static final int IOVEC_BYTES = 16;
+    private static final int INITIAL_IOVECS = 4;
+
+    // Stages of a tag.
+    private static final byte FREE = 0;
+    private static final byte IO = 1;
+    /** A write done in write-through mode: its flush is the second stage. */
+    private static final byte WRITE_THEN_FLUSH = 2;
+    private static final byte FLUSH_AFTER_WRITE = 3;
+
+    private final VirtioBlkDevice device;
+    private final int index;
+    private final int depth;
+    private final BlockQueue io;
+    private final int kickFd;
+    private final DescriptorChain chain;
+    private final BlkRequest request = new BlkRequest();
+    private final Arena arena = Arena.ofShared();
+
+    // Per tag.
+    private final byte[] stage;
+    private final byte[] kind;
+    private final int[] usedLen;
+    private final long[] bytes;
+    private final MemorySegment[] statusSegment;
+    private final long[] statusOffset;
+    private final MemorySegment[] iov;
+    /** Tags whose write completed and that now need their write-through flush (prepared after reap returns). */
+    private final int[] flushAfter;
+    private int flushAfterCount;
+
+    // Activated state (owner thread).
+    private SplitQueue queue;
+    private VirtioInterrupt interrupt;
+    private boolean active;
+    private boolean broken;
+    private int negotiated;
+    private int pushed;
+    private boolean dropCompletions;
+
+    // Counters (owner thread).
+    private long requests;
+    private long reads;
+    private long writes;
+    private long flushes;
+    private long discards;
+    private long writeZeroes;
+    private long getIds;
+    private long bytesRead;
+    private long bytesWritten;
+    private long ioErrors;
+    private long unsupported;
+    private long malformedChains;
+    private long queueResets;
+    private long batches;
+    private long submits;
+    private long interruptsSent;
+    private long interruptsSuppressed;
+    private final long[] errorsByKind = new long[BlkRequestError.COUNT];
+
+    BlkQueue(VirtioBlkDevice device, int index, int depth, BlockQueue io) {
+        this.device = device;
+        this.index = index;
+        this.depth = depth;
+        this.io = io;
+        this.kickFd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+        this.chain = new DescriptorChain(depth);
+        this.stage = new byte[depth];
+        this.kind = new byte[depth];
+        this.usedLen = new int[depth];
+        this.bytes = new long[depth];
+        this.statusSegment = new MemorySegment[depth];
+        this.statusOffset = new long[depth];
+        this.iov = new MemorySegment[depth];
+        this.flushAfter = new int[depth];
+        for (int t = 0; t < depth; t++) {
+            iov[t] = arena.allocate((long) INITIAL_IOVECS * IOVEC_BYTES, 8);
+        }
+    }
+
+    public int index() {
+        return index;
+    }
+
+    @Override
+    public int kickEventFd() {
+        return kickFd;
+    }
+
+    @Override
+    public int completionEventFd() {
+        return io.completionEventFd();
+    }
+
+    /** Requests handed to the back end and not yet completed. */
+    public int inFlight() {
+        return io.inFlight();
+    }
+
+    // ------------------------------------------------------------------ control (commands on the owner's thread)
+
+    void activate(SplitQueue split, VirtioInterrupt irq, int negotiatedTypes) {
+        this.queue = split;
+        this.interrupt = irq;
+        this.negotiated = negotiatedTypes;
+        this.broken = false;
+        this.pushed = 0;
+        this.active = split != null;
+    }
+
+    /** Waits for the back end to finish what is in flight (results dropped: the driver gave the buffers up). */
+    void reset() {
+        dropCompletions = true;
+        try {
+            io.submit();
+            while (io.inFlight() > 0) {
+                if (io.reap(this) == 0) {
+                    Thread.onSpinWait();
+                }
+            }
+        } finally {
+            dropCompletions = false;
+        }
+        flushAfterCount = 0;
+        Arrays.fill(stage, FREE);
+        active = false;
+        broken = false;
+        queue = null;
+        interrupt = null;
+        pushed = 0;
+    }
+
+    void close() {
+        io.close();
+        Libc.closeQuietly(kickFd);
+        arena.close();
+    }
+
+    // ------------------------------------------------------------------ the duty cycle (hot path)
+
+    @Override
+    public int poll() {
+        if (!active) {
+            return 0;
+        }
+        int work = io.reap(this);
+        if (!broken) {
+            work += popAll();
+        }
+        work += submitAndReap();
+        if (pushed > 0) {
+            pushed = 0;
+            batches++;
+            // One release store of used idx per batch, and one interrupt decision (§2.7.7, §2.7.10).
+            if (queue.publishUsed()) {
+                interruptsSent++;
+                interrupt.signalUsed(index);
+            } else {
+                interruptsSuppressed++;
+            }
+        }
+        return work;
+    }
+
+    /** Submits what was prepared, then reaps whatever completed meanwhile; repeats for write-through flushes. */
+    private int submitAndReap() {
+        int work = 0;
+        for (int round = 0; round < 4; round++) {
+            for (int i = 0; i < flushAfterCount; i++) {
+                int tag = flushAfter[i];
+                stage[tag] = FLUSH_AFTER_WRITE;
+                int rc = io.prepareFlush(tag);
+                if (rc < 0) {
+                    finish(tag, rc);
+                }
+            }
+            flushAfterCount = 0;
+            int n = io.submit();
+            if (n > 0) {
+                submits++;
+            }
+            int r = io.reap(this);
+            work += r;
+            if (flushAfterCount == 0) {
+                break;
+            }
+        }
+        return work;
+    }
+
+    @Override
+    public void suppressNotifications() {
+        if (active && !broken) {
+            queue.disableNotifications();
+        }
+    }
+
+    @Override
+    public boolean armNotifications() {
+        if (!active) {
+            return false;
+        }
+        boolean chains = !broken && queue.enableNotificationsAndCheck();
+        // In-flight I/O wakes the agent through the completion eventfd; a synchronous back end has none in flight.
+        return chains || flushAfterCount > 0;
+    }
+
+    private int popAll() {
+        int popped = 0;
+        while (true) {
+            int rc = queue.popChain(chain);
+            if (rc == QueueError.OK) {
+                popped++;
+                requests++;
+                start();
+            } else if (rc == QueueError.EMPTY) {
+                return popped;
+            } else if (QueueError.isRequestError(rc)) {
+                // The chain itself is malformed: no buffer can be trusted to hold a status (used len 0).
+                popped++;
+                requests++;
+                malformedChains++;
+                device.logQueueErrorOnce(rc, chain.headId(), chain.errorIndex(), chain.errorValue());
+                push(chain.headId(), 0);
+            } else {
+                markBroken(rc);
+                return popped;
+            }
+        }
+    }
+
+    /** Starts the popped request: done at once (errors, GET_ID) or prepared on the back end. */
+    private void start() {
+        int tag = chain.headId();
+        int code = request.parse(chain, device.capacitySectors(), device.readOnly(), negotiated,
+            VirtioBlkDevice.MAX_RANGE_SECTORS);
+        if (code != BlkRequestError.OK) {
+            push(tag, fail(code, 0));
+            return;
+        }
+        int si = request.statusIndex();
+        statusSegment[tag] = chain.regionSegment(si);
+        statusOffset[tag] = chain.regionOffset(si) + request.statusOffset();
+        int type = request.type();
+        kind[tag] = (byte) type;
+        bytes[tag] = request.dataLen();
+        stage[tag] = IO;
+        int rc;
+        switch (type) {
+            case BlkRequest.T_IN -> {
+                usedLen[tag] = (int) (request.dataLen() + 1);
+                if (request.dataLen() == 0) {
+                    finish(tag, 0);
+                    return;
+                }
+                int n = buildIovecs(tag);
+                rc = io.prepareRead(tag, request.diskOffset(), iov[tag], n, request.dataLen());
+            }
+            case BlkRequest.T_OUT -> {
+                usedLen[tag] = 1;
+                if (request.dataLen() == 0) {
+                    finish(tag, 0);
+                    return;
+                }
+                if (device.writeThrough(negotiated)) {
+                    stage[tag] = WRITE_THEN_FLUSH;
+                }
+                int n = buildIovecs(tag);
+                rc = io.prepareWrite(tag, request.diskOffset(), iov[tag], n, request.dataLen());
+            }
+            case BlkRequest.T_FLUSH -> {
+                usedLen[tag] = 1;
+                rc = io.prepareFlush(tag);
+            }
+            case BlkRequest.T_DISCARD -> {
+                usedLen[tag] = 1;
+                rc = request.dataLen() == 0 ? done(tag) : io.prepareDiscard(tag, request.diskOffset(),
+                    request.dataLen());
+            }
+            case BlkRequest.T_WRITE_ZEROES -> {
+                usedLen[tag] = 1;
+                boolean unmap = (request.rangeFlags() & BlkRequest.RANGE_FLAG_UNMAP) != 0;
+                rc = request.dataLen() == 0 ? done(tag) : io.prepareWriteZeroes(tag, request.diskOffset(),
+                    request.dataLen(), unmap);
+            }
+            default -> {
+                // T_GET_ID (parse accepts no other type): the id, NUL-padded, cut to the buffer.
+                int n = (int) request.dataLen();
+                chain.scatterWritable(0, device.serial(), 0, n);
+                usedLen[tag] = n + 1;
+                finish(tag, 0);
+                return;
+            }
+        }
+        if (rc < 0) {
+            finish(tag, rc);
+        }
+    }
+
+    private int done(int tag) {
+        finish(tag, 0);
+        return 0;
+    }
+
+    /**
+     * Fills the tag's iovec array with the request's data descriptors: IN walks the writable ones and stops before the
+     * status byte; OUT walks the readable ones after the header. Returns the entry count.
+     */
+    private int buildIovecs(int tag) {
+        int first = request.dataIndex();
+        long firstOff = request.dataOffset();
+        long total = request.dataLen();
+        int count = 0;
+        long left = total;
+        long off = firstOff;
+        for (int i = first; left > 0; i++) {
+            long n = Math.min(chain.len(i) - off, left);
+            if (n > 0) {
+                count++;
+                left -= n;
+            }
+            off = 0;
+        }
+        MemorySegment v = iov[tag];
+        if ((long) count * IOVEC_BYTES > v.byteSize()) {
+            // ALLOCATION: only when a tag meets a longer chain than before; bounded by depth * chain capacity.
+            v = arena.allocate((long) Math.max(count, chain.capacity()) * IOVEC_BYTES, 8);
+            iov[tag] = v;
+        }
+        left = total;
+        off = firstOff;
+        int k = 0;
+        for (int i = first; left > 0; i++) {
+            long n = Math.min(chain.len(i) - off, left);
+            if (n > 0) {
+                v.set(ValueLayout.JAVA_LONG, (long) k * IOVEC_BYTES, chain.hostAddress(i) + off);
+                v.set(ValueLayout.JAVA_LONG, (long) k * IOVEC_BYTES + 8, n);
+                k++;
+                left -= n;
+            }
+            off = 0;
+        }
+        return count;
+    }
+
+    /** A back-end completion (CompletionSink): on the owner's thread, from {@link BlockQueue#reap}. */
+    @Override
+    public void complete(int tag, int result) {
+        if (tag < 0 || tag >= depth || stage[tag] == FREE) {
+            return;
+        }
+        if (dropCompletions) {
+            stage[tag] = FREE;
+            return;
+        }
+        if (stage[tag] == WRITE_THEN_FLUSH && result == 0) {
+            // Write-through: the write is acknowledged only once its data is stable.
+            flushAfter[flushAfterCount++] = tag;
+            return;
+        }
+        finish(tag, result);
+    }
+
+    /** Writes the status, counts, and pushes the used entry. */
+    private void finish(int tag, int result) {
+        byte status;
+        int len;
+        if (result == 0) {
+            status = BlkRequest.S_OK;
+            len = usedLen[tag];
+            switch (kind[tag]) {
+                case BlkRequest.T_IN -> {
+                    reads++;
+                    bytesRead += bytes[tag];
+                }
+                case BlkRequest.T_OUT -> {
+                    writes++;
+                    bytesWritten += bytes[tag];
+                }
+                case BlkRequest.T_FLUSH -> flushes++;
+                case BlkRequest.T_DISCARD -> discards++;
+                case BlkRequest.T_WRITE_ZEROES -> writeZeroes++;
+                default -> getIds++;
+            }
+        } else {
+            status = BlkRequest.S_IOERR;
+            len = 1;
+            ioErrors++;
+            errorsByKind[BlkRequestError.BACKEND_ERROR]++;
+            device.logBackendErrorOnce(index, kind[tag], result);
+        }
+        statusSegment[tag].set(ValueLayout.JAVA_BYTE, statusOffset[tag], status);
+        stage[tag] = FREE;
+        statusSegment[tag] = null;
+        push(tag, len);
+    }
+
+    private void push(int head, int len) {
+        queue.pushUsed(head, len);
+        pushed++;
+    }
+
+    /** A refused request: the status byte if there is one, and the counters. Returns the used length. */
+    private int fail(int code, int errno) {
+        errorsByKind[code]++;
+        device.logBlkErrorOnce(code, errno, chain.headId(), request);
+        int status = BlkRequestError.status(code);
+        if (status < 0) {
+            return 0;
+        }
+        if (status == BlkRequest.S_UNSUPP) {
+            unsupported++;
+        } else {
+            ioErrors++;
+        }
+        chain.putByte(request.statusIndex(), request.statusOffset(), (byte) status);
+        return 1;
+    }
+
+    private void markBroken(int rc) {
+        broken = true;
+        queueResets++;
+        String why = "virtio-blk queue " + index + ": " + QueueError.describe(rc) + " (value=0x"
+            + Long.toHexString(queue.brokenValue()) + ")";
+        LOG.log(Level.WARNING, why + "; device needs reset");
+        interrupt.needsReset(why);
+    }
+
+    boolean broken() {
+        return broken;
+    }
+
+    // ------------------------------------------------------------------ counters
+
+    long counter(int which) {
+        return switch (which) {
+            case 0 -> requests;
+            case 1 -> reads;
+            case 2 -> writes;
+            case 3 -> flushes;
+            case 4 -> getIds;
+            case 5 -> bytesRead;
+            case 6 -> bytesWritten;
+            case 7 -> ioErrors;
+            case 8 -> unsupported;
+            case 9 -> malformedChains;
+            case 10 -> queueResets;
+            case 11 -> interruptsSent;
+            case 12 -> discards;
+            case 13 -> writeZeroes;
+            case 14 -> batches;
+            default -> 0;
+        };
+    }
+
+    long errors(int kindCode) {
+        return errorsByKind[kindCode];
+    }
+
+    @Override
+    public void report(StatsSink sink) {
+        sink.counter("requests", requests);
+        sink.counter("reads", reads);
+        sink.counter("writes", writes);
+        sink.counter("flushes", flushes);
+        sink.counter("discards", discards);
+        sink.counter("write_zeroes", writeZeroes);
+        sink.counter("get_ids", getIds);
+        sink.counter("bytes_read", bytesRead);
+        sink.counter("bytes_written", bytesWritten);
+        sink.counter("io_errors", ioErrors);
+        sink.counter("unsupported", unsupported);
+        sink.counter("malformed_chains", malformedChains);
+        sink.counter("needs_reset", queueResets);
+        sink.counter("batches", batches);
+        sink.counter("submits", submits);
+        sink.counter("interrupts", interruptsSent);
+        sink.counter("interrupts_suppressed", interruptsSuppressed);
+    }
+}

@@ -1,0 +1,86 @@
+package io.vireo.vmm.machine;
+
+import io.vireo.dataplane.memory.GuestMemory;
+import io.vireo.dataplane.memory.GuestRegion;
+import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
+import io.vireo.dataplane.virtio.device.blk.backend.FaultInjectingBackend;
+import io.vireo.dataplane.virtio.device.blk.backend.IoUringBackend;
+import io.vireo.dataplane.virtio.device.blk.backend.IoUringOptions;
+import io.vireo.dataplane.virtio.device.blk.backend.NullBackend;
+import io.vireo.dataplane.virtio.device.blk.backend.SyncFileBackend;
+import io.vireo.sys.SysException;
+import io.vireo.vmm.cli.DiskSpec;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Opens the back end a {@code --disk} asks for: io_uring (falling back to positional I/O), sync, or null. */
+final class DiskBackends {
+    private static final System.Logger LOG = System.getLogger(DiskBackends.class.getName());
+    private static boolean saidNoIoUring;
+
+    private DiskBackends() {
+    }
+
+    static BlockBackend open(DiskSpec disk, GuestMemory memory) {
+        BlockBackend backend = switch (disk.backend()) {
+            case "null" -> new NullBackend(disk.path() == null ? disk.nullBytes() : sizeOf(disk));
+            case "sync" -> SyncFileBackend.open(disk.path(), disk.readOnly());
+            default -> ioUring(disk, memory);
+        };
+        if (!disk.failSectors().isEmpty()) {
+            backend = FaultInjectingBackend.of(backend, disk.failSectors().replace(':', ','));
+        }
+        return backend;
+    }
+
+    private static BlockBackend ioUring(DiskSpec disk, GuestMemory memory) {
+        IoUringOptions.Builder b = IoUringOptions.builder().readOnly(disk.readOnly()).direct(switch (disk.direct()) {
+            case "on" -> IoUringOptions.Direct.REQUIRE;
+            case "off" -> IoUringOptions.Direct.OFF;
+            default -> IoUringOptions.Direct.TRY;
+        });
+        if (disk.fixedBuffers()) {
+            List<MemorySegment> ram = new ArrayList<>();
+            for (GuestRegion r : memory.regions()) {
+                ram.add(r.segment());
+            }
+            b.fixedBuffers(ram);
+        }
+        if (disk.sqpoll()) {
+            b.sqpoll(1000);
+        }
+        try {
+            return IoUringBackend.open(disk.path(), b.build());
+        } catch (SysException e) {
+            if (disk.direct().equals("on") || !isIoUringUnavailable(e)) {
+                throw e;
+            }
+            synchronized (DiskBackends.class) {
+                if (!saidNoIoUring) {
+                    saidNoIoUring = true;
+                    LOG.log(System.Logger.Level.WARNING, "io_uring unavailable (" + e.getMessage()
+                        + "): disks use positional I/O");
+                }
+            }
+            return SyncFileBackend.open(disk.path(), disk.readOnly());
+        }
+    }
+
+    private static boolean isIoUringUnavailable(SysException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains("io_uring_setup") || m.contains("ENOSYS") || m.contains("EPERM");
+    }
+
+    private static long sizeOf(DiskSpec disk) {
+        try {
+            return Files.size(disk.path()) & ~511L;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the size of " + disk.path(), e);
+        }
+    }
+}
