@@ -30,8 +30,8 @@ final class CompletionRing {
         tail++;
     }
 
-    /** Reports and forgets every completion; returns how many. */
-    int drain(CompletionSink sink) {
+    /** Reports and forgets every completion, clearing each tag's {@code busy} flag first; returns how many. */
+    int drain(CompletionSink sink, boolean[] busy) {
         int n = 0;
         // One bound read up front: completions the sink adds (a re-prepared tag) wait for the next reap.
         int end = tail;
@@ -39,6 +39,7 @@ final class CompletionRing {
             int i = Math.floorMod(head, tags.length);
             head++;
             n++;
+            busy[tags[i]] = false;
             sink.complete(tags[i], results[i]);
         }
         return n;

@@ -151,7 +151,7 @@ public final class IoUringBackend implements BlockBackend {
     }
 
     /** Guest RAM segments cut into registrable pieces: {@code [0]} = bases, {@code [1]} = exclusive ends. */
-    private static long[][] split(List<MemorySegment> ram) {
+    static long[][] split(List<MemorySegment> ram) {
         List<long[]> pieces = new ArrayList<>();
         for (MemorySegment s : ram) {
             for (long at = 0; at < s.byteSize(); at += MAX_FIXED_BUFFER_BYTES) {

@@ -1,7 +1,6 @@
 package io.vireo.dataplane.virtio.device.blk.backend;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -10,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class IoUringBackendTest {
-    @TempDir
-    Path dir;
+class IoUringBackendTest extends BlockBackendContractTest {
+    @Override
+    BlockBackend open(Path image, boolean readOnly) {
+        return IoUringBackend.open(image, IoUringOptions.builder().readOnly(readOnly).build());
+    }
 
     @Test
     void shouldRoundTripMultiSegmentWritesAndReads() {
