@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <linux/io_uring.h>
 #include <linux/kvm.h>
 #include <poll.h>
 #include <signal.h>
@@ -17,6 +18,8 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -736,6 +739,118 @@ static void libc_layouts(void)
     OFF(t, "C_OSPEED_OFFSET", struct termios, c_ospeed);
 }
 
+static void io_uring(void)
+{
+    const char *a = "IoUringAbi";
+    V(a, "SYS_IO_URING_SETUP", SYS_io_uring_setup);
+    V(a, "SYS_IO_URING_ENTER", SYS_io_uring_enter);
+    V(a, "SYS_IO_URING_REGISTER", SYS_io_uring_register);
+    C(a, IORING_SETUP_IOPOLL);
+    C(a, IORING_SETUP_SQPOLL);
+    C(a, IORING_SETUP_SQ_AFF);
+    C(a, IORING_SETUP_CQSIZE);
+    C(a, IORING_SETUP_CLAMP);
+    C(a, IORING_SETUP_R_DISABLED);
+    C(a, IORING_SETUP_SUBMIT_ALL);
+    C(a, IORING_SETUP_COOP_TASKRUN);
+    C(a, IORING_SETUP_SINGLE_ISSUER);
+    C(a, IORING_SETUP_DEFER_TASKRUN);
+    C(a, IORING_OP_NOP);
+    C(a, IORING_OP_READV);
+    C(a, IORING_OP_WRITEV);
+    C(a, IORING_OP_FSYNC);
+    C(a, IORING_OP_READ_FIXED);
+    C(a, IORING_OP_WRITE_FIXED);
+    C(a, IORING_OP_FALLOCATE);
+    C(a, IORING_OP_READ);
+    C(a, IORING_OP_WRITE);
+    C(a, IORING_FSYNC_DATASYNC);
+    C(a, IOSQE_FIXED_FILE);
+    C(a, IOSQE_IO_DRAIN);
+    C(a, IOSQE_IO_LINK);
+    C(a, IOSQE_ASYNC);
+    C(a, IORING_SQ_NEED_WAKEUP);
+    C(a, IORING_SQ_CQ_OVERFLOW);
+    C(a, IORING_CQ_EVENTFD_DISABLED);
+    C(a, IORING_ENTER_GETEVENTS);
+    C(a, IORING_ENTER_SQ_WAKEUP);
+    C(a, IORING_ENTER_SQ_WAIT);
+    C(a, IORING_FEAT_SINGLE_MMAP);
+    C(a, IORING_FEAT_NODROP);
+    C(a, IORING_FEAT_SUBMIT_STABLE);
+    C(a, IORING_FEAT_SQPOLL_NONFIXED);
+    C(a, IORING_OFF_SQ_RING);
+    C(a, IORING_OFF_CQ_RING);
+    C(a, IORING_OFF_SQES);
+    C(a, IORING_REGISTER_BUFFERS);
+    C(a, IORING_UNREGISTER_BUFFERS);
+    C(a, IORING_REGISTER_FILES);
+    C(a, IORING_UNREGISTER_FILES);
+    C(a, IORING_REGISTER_EVENTFD);
+    C(a, IORING_UNREGISTER_EVENTFD);
+    C(a, IORING_REGISTER_ENABLE_RINGS);
+
+    const char *p = "IoUringParamsLayout";
+    SIZE(p, struct io_uring_params);
+    OFF(p, "SQ_ENTRIES_OFFSET", struct io_uring_params, sq_entries);
+    OFF(p, "CQ_ENTRIES_OFFSET", struct io_uring_params, cq_entries);
+    OFF(p, "FLAGS_OFFSET", struct io_uring_params, flags);
+    OFF(p, "SQ_THREAD_CPU_OFFSET", struct io_uring_params, sq_thread_cpu);
+    OFF(p, "SQ_THREAD_IDLE_OFFSET", struct io_uring_params, sq_thread_idle);
+    OFF(p, "FEATURES_OFFSET", struct io_uring_params, features);
+    OFF(p, "WQ_FD_OFFSET", struct io_uring_params, wq_fd);
+    OFF(p, "SQ_OFF_OFFSET", struct io_uring_params, sq_off);
+    OFF(p, "CQ_OFF_OFFSET", struct io_uring_params, cq_off);
+
+    const char *sq = "IoSqringOffsetsLayout";
+    SIZE(sq, struct io_sqring_offsets);
+    OFF(sq, "HEAD_OFFSET", struct io_sqring_offsets, head);
+    OFF(sq, "TAIL_OFFSET", struct io_sqring_offsets, tail);
+    OFF(sq, "RING_MASK_OFFSET", struct io_sqring_offsets, ring_mask);
+    OFF(sq, "RING_ENTRIES_OFFSET", struct io_sqring_offsets, ring_entries);
+    OFF(sq, "FLAGS_OFFSET", struct io_sqring_offsets, flags);
+    OFF(sq, "DROPPED_OFFSET", struct io_sqring_offsets, dropped);
+    OFF(sq, "ARRAY_OFFSET", struct io_sqring_offsets, array);
+
+    const char *cq = "IoCqringOffsetsLayout";
+    SIZE(cq, struct io_cqring_offsets);
+    OFF(cq, "HEAD_OFFSET", struct io_cqring_offsets, head);
+    OFF(cq, "TAIL_OFFSET", struct io_cqring_offsets, tail);
+    OFF(cq, "RING_MASK_OFFSET", struct io_cqring_offsets, ring_mask);
+    OFF(cq, "RING_ENTRIES_OFFSET", struct io_cqring_offsets, ring_entries);
+    OFF(cq, "OVERFLOW_OFFSET", struct io_cqring_offsets, overflow);
+    OFF(cq, "CQES_OFFSET", struct io_cqring_offsets, cqes);
+    OFF(cq, "FLAGS_OFFSET", struct io_cqring_offsets, flags);
+
+    const char *s = "IoUringSqeLayout";
+    SIZE(s, struct io_uring_sqe);
+    OFF(s, "OPCODE_OFFSET", struct io_uring_sqe, opcode);
+    OFF(s, "FLAGS_OFFSET", struct io_uring_sqe, flags);
+    OFF(s, "IOPRIO_OFFSET", struct io_uring_sqe, ioprio);
+    OFF(s, "FD_OFFSET", struct io_uring_sqe, fd);
+    OFF(s, "OFF_OFFSET", struct io_uring_sqe, off);
+    OFF(s, "ADDR_OFFSET", struct io_uring_sqe, addr);
+    OFF(s, "LEN_OFFSET", struct io_uring_sqe, len);
+    OFF(s, "RW_FLAGS_OFFSET", struct io_uring_sqe, rw_flags);
+    OFF(s, "FSYNC_FLAGS_OFFSET", struct io_uring_sqe, fsync_flags);
+    OFF(s, "USER_DATA_OFFSET", struct io_uring_sqe, user_data);
+    OFF(s, "BUF_INDEX_OFFSET", struct io_uring_sqe, buf_index);
+    OFF(s, "PERSONALITY_OFFSET", struct io_uring_sqe, personality);
+    OFF(s, "FILE_INDEX_OFFSET", struct io_uring_sqe, file_index);
+    OFF(s, "ADDR3_OFFSET", struct io_uring_sqe, addr3);
+
+    const char *c = "IoUringCqeLayout";
+    SIZE(c, struct io_uring_cqe);
+    OFF(c, "USER_DATA_OFFSET", struct io_uring_cqe, user_data);
+    OFF(c, "RES_OFFSET", struct io_uring_cqe, res);
+    OFF(c, "FLAGS_OFFSET", struct io_uring_cqe, flags);
+
+    const char *v = "IoVecLayout";
+    SIZE(v, struct iovec);
+    OFF(v, "IOV_BASE_OFFSET", struct iovec, iov_base);
+    OFF(v, "IOV_LEN_OFFSET", struct iovec, iov_len);
+}
+
 int main(void)
 {
     kvm_constants();
@@ -745,5 +860,6 @@ int main(void)
     kvm_registers();
     kvm_vm();
     libc_layouts();
+    io_uring();
     return 0;
 }

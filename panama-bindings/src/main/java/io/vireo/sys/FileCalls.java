@@ -9,7 +9,10 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
-/** File descriptor calls behind {@link Libc}: open/close, read/write, sizes, memfd, eventfd, fcntl, poll. */
+/**
+ * File descriptor calls behind {@link Libc}: open/close, read/write (plain, positional, vectored), sizes, sync,
+ * memfd, eventfd, fcntl, poll.
+ */
 final class FileCalls {
 
     private static final MethodHandle OPEN = Native.capturingVariadic("open",
@@ -24,6 +27,12 @@ final class FileCalls {
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle PWRITE = Native.capturing("pwrite",
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle PREADV = Native.capturing("preadv",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle PWRITEV = Native.capturing("pwritev",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle FDATASYNC = Native.capturing("fdatasync",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle FTRUNCATE = Native.capturing("ftruncate",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle FALLOCATE = Native.capturing("fallocate",
@@ -109,6 +118,50 @@ final class FileCalls {
         final long rc;
         try {
             rc = (long) PWRITE.invokeExact(capture, fd, buf, n, offset);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        return rc < 0 ? -Native.errno(capture) : rc;
+    }
+
+    static long preadvRaw(final int fd, final MemorySegment iovecs, final int iovcnt, final long offset) {
+        final MemorySegment capture = Native.capture();
+        final long rc;
+        try {
+            rc = (long) PREADV.invokeExact(capture, fd, iovecs, iovcnt, offset);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        return rc < 0 ? -Native.errno(capture) : rc;
+    }
+
+    static long pwritevRaw(final int fd, final MemorySegment iovecs, final int iovcnt, final long offset) {
+        final MemorySegment capture = Native.capture();
+        final long rc;
+        try {
+            rc = (long) PWRITEV.invokeExact(capture, fd, iovecs, iovcnt, offset);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        return rc < 0 ? -Native.errno(capture) : rc;
+    }
+
+    static int fdatasyncRaw(final int fd) {
+        final MemorySegment capture = Native.capture();
+        final int rc;
+        try {
+            rc = (int) FDATASYNC.invokeExact(capture, fd);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        return rc < 0 ? -Native.errno(capture) : rc;
+    }
+
+    static int fallocateRaw(final int fd, final int mode, final long offset, final long length) {
+        final MemorySegment capture = Native.capture();
+        final int rc;
+        try {
+            rc = (int) FALLOCATE.invokeExact(capture, fd, mode, offset, length);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }

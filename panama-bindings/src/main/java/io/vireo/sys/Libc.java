@@ -13,7 +13,7 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>This class is a facade: the method handles live in small package-private classes by topic
  * ({@code FileCalls}, {@code IoctlCalls}, {@code MemoryCalls}, {@code EpollCalls}, {@code ProcessCalls},
- * {@code TermiosCalls}).
+ * {@code TermiosCalls}, {@code IoUringCalls}).
  */
 public final class Libc {
 
@@ -203,6 +203,36 @@ public final class Libc {
         return FileCalls.pwriteRaw(fd, buf, n, offset);
     }
 
+    /**
+     * {@code preadv(fd, iovecs, iovcnt, offset)}: reads into {@code iovcnt} {@link IoVecLayout} entries.
+     *
+     * @return bytes read (fewer than asked at end of file), or {@code -errno}; never throws, never allocates
+     */
+    public static long preadvRaw(final int fd, final MemorySegment iovecs, final int iovcnt, final long offset) {
+        return FileCalls.preadvRaw(fd, iovecs, iovcnt, offset);
+    }
+
+    /** @return bytes written, or {@code -errno}; never throws, never allocates */
+    public static long pwritevRaw(final int fd, final MemorySegment iovecs, final int iovcnt, final long offset) {
+        return FileCalls.pwritevRaw(fd, iovecs, iovcnt, offset);
+    }
+
+    public static long preadv(final int fd, final MemorySegment iovecs, final int iovcnt, final long offset) {
+        final long rc = FileCalls.preadvRaw(fd, iovecs, iovcnt, offset);
+        if (rc < 0) {
+            throw SysException.fromRaw("preadv(" + fd + ", iovcnt=" + iovcnt + ", offset=" + offset + ")", rc);
+        }
+        return rc;
+    }
+
+    public static long pwritev(final int fd, final MemorySegment iovecs, final int iovcnt, final long offset) {
+        final long rc = FileCalls.pwritevRaw(fd, iovecs, iovcnt, offset);
+        if (rc < 0) {
+            throw SysException.fromRaw("pwritev(" + fd + ", iovcnt=" + iovcnt + ", offset=" + offset + ")", rc);
+        }
+        return rc;
+    }
+
     public static void ftruncate(final int fd, final long length) {
         FileCalls.ftruncate(fd, length);
     }
@@ -212,8 +242,25 @@ public final class Libc {
         FileCalls.fallocate(fd, mode, offset, length);
     }
 
+    /** @return 0, or {@code -errno}; never throws, never allocates */
+    public static int fallocateRaw(final int fd, final int mode, final long offset, final long length) {
+        return FileCalls.fallocateRaw(fd, mode, offset, length);
+    }
+
     public static void fsync(final int fd) {
         FileCalls.fsync(fd);
+    }
+
+    public static void fdatasync(final int fd) {
+        final int rc = FileCalls.fdatasyncRaw(fd);
+        if (rc < 0) {
+            throw SysException.fromRaw("fdatasync(" + fd + ")", rc);
+        }
+    }
+
+    /** @return 0, or {@code -errno}; never throws, never allocates */
+    public static int fdatasyncRaw(final int fd) {
+        return FileCalls.fdatasyncRaw(fd);
     }
 
     /** @return a new anonymous memory file (guest RAM), see {@link #MFD_CLOEXEC} */
@@ -325,6 +372,59 @@ public final class Libc {
      */
     public static void schedSetaffinity(final int tid, final long[] cpuMaskWords) {
         ProcessCalls.schedSetaffinity(tid, cpuMaskWords);
+    }
+
+    // ---- io_uring (raw syscalls: glibc has no wrappers; constants in IoUringAbi) -----------------------------
+
+    /**
+     * {@code io_uring_setup(entries, params)}.
+     *
+     * @param params an {@link IoUringParamsLayout} segment: flags in, ring sizes, features and offsets out
+     * @return the ring fd, or {@code -errno}; never throws, never allocates
+     */
+    public static int ioUringSetupRaw(final int entries, final MemorySegment params) {
+        return IoUringCalls.setupRaw(entries, params);
+    }
+
+    /** As {@link #ioUringSetupRaw}, throwing {@code io_uring_setup(entries=...): EPERM (1)} and the like. */
+    public static int ioUringSetup(final int entries, final MemorySegment params) {
+        final int rc = IoUringCalls.setupRaw(entries, params);
+        if (rc < 0) {
+            throw SysException.fromRaw("io_uring_setup(entries=" + entries + ")", rc);
+        }
+        return rc;
+    }
+
+    /**
+     * {@code io_uring_enter(ringFd, toSubmit, minComplete, flags, NULL, 0)}.
+     *
+     * @param flags {@code IoUringAbi.IORING_ENTER_*}
+     * @return SQEs consumed, or {@code -errno}; never throws, never allocates
+     */
+    public static int ioUringEnterRaw(final int ringFd, final int toSubmit, final int minComplete,
+        final int flags) {
+        return IoUringCalls.enterRaw(ringFd, toSubmit, minComplete, flags);
+    }
+
+    /**
+     * {@code io_uring_register(ringFd, opcode, arg, nrArgs)}.
+     *
+     * @param opcode {@code IoUringAbi.IORING_REGISTER_*}
+     * @return the call's result, or {@code -errno}; never throws, never allocates
+     */
+    public static int ioUringRegisterRaw(final int ringFd, final int opcode, final MemorySegment arg,
+        final int nrArgs) {
+        return IoUringCalls.registerRaw(ringFd, opcode, arg, nrArgs);
+    }
+
+    /** As {@link #ioUringRegisterRaw}, throwing {@code io_uring_register(opcode=4): EBADF (9)} and the like. */
+    public static int ioUringRegister(final int ringFd, final int opcode, final MemorySegment arg,
+        final int nrArgs) {
+        final int rc = IoUringCalls.registerRaw(ringFd, opcode, arg, nrArgs);
+        if (rc < 0) {
+            throw SysException.fromRaw("io_uring_register(opcode=" + opcode + ", nr=" + nrArgs + ")", rc);
+        }
+        return rc;
     }
 
     // ---- terminals ---------------------------------------------------------------------------------------------
