@@ -10,7 +10,8 @@ import java.lang.foreign.MemorySegment;
  * <p>A tag ({@code 0 <= tag < depth}) names a request from prepare to completion and is not reused before its
  * completion has been reaped. Scatter/gather lists are native {@code struct iovec} arrays (16 bytes per entry:
  * host address, length) that point straight into guest RAM; the caller keeps them, and the memory they describe,
- * unchanged until the completion. Results are 0 (every byte moved) or {@code -errno}; a back end that moves fewer
+ * unchanged until the completion; {@code iovecs} spans at least {@code iovcnt} entries and {@code bytes} is the sum
+ * of their lengths. Results are 0 (every byte moved) or {@code -errno}; a back end that moves fewer
  * bytes than asked continues the transfer itself or reports {@code -EIO}.
  *
  * <p>A prepare method returns 0 when the request is queued (its completion will be reaped exactly once), or a
@@ -46,6 +47,8 @@ public interface BlockQueue extends AutoCloseable {
     /**
      * An eventfd that becomes readable when completions wait, for the worker to sleep on while requests are in
      * flight; -1 when every request is complete by the time {@link #submit()} returns (synchronous back ends).
+     * It counts completions and stays readable until read: the worker reads it (non-blocking, 8 bytes) before it
+     * reaps, so that a later wake-up means new completions.
      */
     int completionEventFd();
 

@@ -110,6 +110,7 @@ public final class IoUring implements AutoCloseable {
             sqeTail = (int) INT.getAcquire(sqRing, sqTailOffset);
             cqHead = (int) INT.getAcquire(cqRing, cqHeadOffset);
         } catch (RuntimeException e) {
+            // The mappings that did succeed stay until exit: this is a failed setup on the control path, once.
             Libc.closeQuietly(ringFd);
             arena.close();
             throw e;

@@ -53,6 +53,10 @@ final class IoUringQueue implements BlockQueue {
     private final int[] retries;
     private int inFlight;
     private boolean closed;
+    /** First attempts by route, for statistics and tests (worker-written, plain longs). */
+    private long directRequests;
+    private long bufferedRequests;
+    private long fixedBufferRequests;
 
     IoUringQueue(IoUringBackend backend, int depth) {
         if (depth < 1 || depth > 32768) {
@@ -101,9 +105,23 @@ final class IoUringQueue implements BlockQueue {
         retries = new int[depth];
     }
 
-    /** The ring, for tests. */
     IoUring ring() {
         return ring;
+    }
+
+    /** Reads and writes first sent to the O_DIRECT file. */
+    long directRequests() {
+        return directRequests;
+    }
+
+    /** Reads and writes first sent to the buffered file (no O_DIRECT, or not aligned for it). */
+    long bufferedRequests() {
+        return bufferedRequests;
+    }
+
+    /** Reads and writes sent as READ_FIXED/WRITE_FIXED. */
+    long fixedBufferRequests() {
+        return fixedBufferRequests;
     }
 
     @Override
@@ -286,12 +304,19 @@ final class IoUringQueue implements BlockQueue {
         int cnt = iovcnt[tag];
         long off = offset[tag];
         long bytes = length[tag];
-        int file = directMask >= 0 && ((off | bytes) & directMask) == 0 && Iovecs.aligned(iov, cnt, directMask)
-            ? FILE_DIRECT : FILE_BUFFERED;
+        int file;
+        if (directMask >= 0 && ((off | bytes) & directMask) == 0 && Iovecs.aligned(iov, cnt, directMask)) {
+            file = FILE_DIRECT;
+            directRequests++;
+        } else {
+            file = FILE_BUFFERED;
+            bufferedRequests++;
+        }
         if (cnt == 1 && fixedBase.length > 0) {
             long base = IoVecLayout.base(iov, 0);
             int buf = fixedIndex(base, bytes);
             if (buf >= 0) {
+                fixedBufferRequests++;
                 return ring.prepare(read ? IoUringAbi.IORING_OP_READ_FIXED : IoUringAbi.IORING_OP_WRITE_FIXED,
                     IoUringAbi.IOSQE_FIXED_FILE, file, off, base, (int) bytes, 0, tag, buf);
             }

@@ -1,6 +1,8 @@
 package io.vireo.dataplane.virtio.device.blk.backend;
 
 import io.vireo.sys.Errno;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +24,18 @@ abstract class BlockBackendContractTest {
 
     @TempDir
     Path dir;
+    /** Guest RAM and completions; made before each test, so that open() may register the RAM. */
+    Rig rig;
+
+    @BeforeEach
+    void makeRig() {
+        rig = new Rig();
+    }
+
+    @AfterEach
+    void closeRig() {
+        rig.close();
+    }
 
     abstract BlockBackend open(Path image, boolean readOnly);
 
@@ -32,7 +46,7 @@ abstract class BlockBackendContractTest {
     @Test
     void shouldReadBackWhatAMultiSegmentWriteWrote() {
         Path img = Rig.image(dir, "d.img", DISK);
-        try (Rig rig = new Rig(); BlockBackend b = open(img); BlockQueue q = b.openQueue(8)) {
+        try (BlockBackend b = open(img); BlockQueue q = b.openQueue(8)) {
             assertEquals(DISK, b.sizeBytes());
             rig.fill(0, 12288, 3);
             assertEquals(0, rig.write(q, 0, 4096, rig.iovecs(0, 4096, 4096, 4096, 8192, 4096), 12288));
@@ -46,7 +60,7 @@ abstract class BlockBackendContractTest {
     @Test
     void shouldMoveBuffersThatAreNotSectorAligned() {
         Path img = Rig.image(dir, "d.img", DISK);
-        try (Rig rig = new Rig(); BlockBackend b = open(img); BlockQueue q = b.openQueue(8)) {
+        try (BlockBackend b = open(img); BlockQueue q = b.openQueue(8)) {
             rig.fill(1, 1000, 9);
             rig.fill(2001, 24, 5);
             // Odd addresses and lengths: O_DIRECT would refuse these with EINVAL.
@@ -63,7 +77,7 @@ abstract class BlockBackendContractTest {
     @Test
     void shouldFlush() {
         Path img = Rig.image(dir, "d.img", DISK);
-        try (Rig rig = new Rig(); BlockBackend b = open(img); BlockQueue q = b.openQueue(8)) {
+        try (BlockBackend b = open(img); BlockQueue q = b.openQueue(8)) {
             rig.fill(0, 4096, 1);
             assertEquals(0, rig.write(q, 0, 0, rig.iovecs(0, 4096), 4096));
             assertEquals(0, q.prepareFlush(1));
@@ -75,7 +89,7 @@ abstract class BlockBackendContractTest {
     @Test
     void shouldReadZerosAfterDiscardAndWriteZeroes() {
         Path img = Rig.image(dir, "d.img", DISK);
-        try (Rig rig = new Rig(); BlockBackend b = open(img); BlockQueue q = b.openQueue(8)) {
+        try (BlockBackend b = open(img); BlockQueue q = b.openQueue(8)) {
             assertTrue(b.supportsDiscard());
             rig.fill(0, 65536, 11);
             assertEquals(0, rig.write(q, 0, 0, rig.iovecs(0, 65536), 65536));
@@ -99,7 +113,7 @@ abstract class BlockBackendContractTest {
     @Test
     void shouldRefuseWithEagainAtDepthAndCompleteTheRest() {
         Path img = Rig.image(dir, "d.img", DISK);
-        try (Rig rig = new Rig(); BlockBackend b = open(img); BlockQueue q = b.openQueue(4)) {
+        try (BlockBackend b = open(img); BlockQueue q = b.openQueue(4)) {
             MemorySegment iov = rig.iovecs(0, 4096);
             for (int tag = 0; tag < 4; tag++) {
                 assertEquals(0, q.prepareRead(tag, tag * 4096L, iov, 1, 4096));
@@ -120,7 +134,7 @@ abstract class BlockBackendContractTest {
     @Test
     void shouldWaitForRequestsInFlightWhenClosed() {
         Path img = Rig.image(dir, "d.img", DISK);
-        try (Rig rig = new Rig(); BlockBackend b = open(img)) {
+        try (BlockBackend b = open(img)) {
             BlockQueue q = b.openQueue(16);
             rig.fill(0, 16 * 4096, 21);
             for (int tag = 0; tag < 16; tag++) {
@@ -135,7 +149,7 @@ abstract class BlockBackendContractTest {
     @Test
     void shouldReadZerosPastTheEndOfAFileThatShrank() throws IOException {
         Path img = Rig.image(dir, "d.img", DISK);
-        try (Rig rig = new Rig(); BlockBackend b = open(img); BlockQueue q = b.openQueue(8)) {
+        try (BlockBackend b = open(img); BlockQueue q = b.openQueue(8)) {
             rig.fill(0, 8192, 13);
             assertEquals(0, rig.write(q, 0, 0, rig.iovecs(0, 8192), 8192));
             try (FileChannel ch = FileChannel.open(img, StandardOpenOption.WRITE)) {
@@ -153,7 +167,7 @@ abstract class BlockBackendContractTest {
     void shouldRefuseWritesWhenReadOnly() throws IOException {
         Path img = Rig.image(dir, "d.img", DISK);
         Files.write(img, new byte[] {1, 2, 3}, StandardOpenOption.WRITE);
-        try (Rig rig = new Rig(); BlockBackend b = open(img, true); BlockQueue q = b.openQueue(8)) {
+        try (BlockBackend b = open(img, true); BlockQueue q = b.openQueue(8)) {
             assertTrue(b.readOnly());
             assertEquals(-Errno.EROFS, q.prepareWrite(0, 0, rig.iovecs(0, 512), 1, 512));
             assertEquals(-Errno.EROFS, q.prepareDiscard(0, 0, 512));
