@@ -36,9 +36,19 @@ done
 note() { echo "vireo-init: $*" >/dev/console; }
 
 kver=$(uname -r)
+# busybox insmod does not read module.param=value from the kernel command line as modprobe does:
+# hand each module its own (e.g. virtio_blk.poll_queues=1).
 while read -r ko; do
     [ -n "$ko" ] || continue
-    insmod "/lib/modules/$kver/$ko" || note "insmod $ko failed"
+    mod=$(basename "$ko" .ko | tr - _)
+    params=
+    for word in $(cat /proc/cmdline); do
+        case "$word" in
+            "$mod".*=*) params="$params ${word#"$mod".}" ;;
+        esac
+    done
+    # shellcheck disable=SC2086 # one word per parameter
+    insmod "/lib/modules/$kver/$ko" $params || note "insmod $ko failed"
 done < "/lib/modules/$kver/load-order"
 
 ip link set lo up 2>/dev/null

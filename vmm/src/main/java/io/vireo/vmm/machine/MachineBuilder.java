@@ -92,7 +92,8 @@ public final class MachineBuilder {
             for (int i = 0; i < disks.count(); i++) {
                 int disk = i;
                 machine.addReport(() -> "virtio-blk " + disks.name(disk) + " (" + disks.describe(disk)
-                    + "): notifies that exited to user space=" + disks.userspaceNotifies(disk));
+                    + "): notifies that exited to user space=" + disks.userspaceNotifies(disk) + "\nvireo: virtio-blk "
+                    + disks.name(disk) + " queues: " + disks.queueSummary(disk));
             }
             var pio = platform.pio();
             Uart16550 uart = new Uart16550(new ConsoleOutput(clock), level -> vm.setIrqLine(COM1_IRQ, level));

@@ -107,6 +107,20 @@ final class VirtioDisks implements AutoCloseable {
         return backends.get(i).describe() + ", " + blks.get(i).queueCount() + " queue(s)";
     }
 
+    /** Per queue of disk {@code i}: {@code q0 requests=N interrupts=M suppressed=K; q1 ...}. */
+    String queueSummary(int i) {
+        VirtioBlkDevice blk = blks.get(i);
+        StringBuilder sb = new StringBuilder();
+        for (int q = 0; q < blk.queueCount(); q++) {
+            Map<String, Long> c = new HashMap<>();
+            blk.polledQueue(q).report(c::put);
+            sb.append(q == 0 ? "" : "; ").append('q').append(q).append(" requests=").append(c.get("requests"))
+                .append(" interrupts=").append(c.get("interrupts")).append(" interrupts_suppressed=")
+                .append(c.get("interrupts_suppressed")).append(" batches=").append(c.get("batches"));
+        }
+        return sb.toString();
+    }
+
     /** Notifies of disk {@code i} that exited to user space (not caught by an ioeventfd). */
     long userspaceNotifies(int i) {
         return devices.get(i).userspaceNotifies();
