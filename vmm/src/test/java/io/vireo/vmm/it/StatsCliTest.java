@@ -96,4 +96,24 @@ class StatsCliTest {
         Map<String, Object> j = object(MiniJson.parse(Files.readString(json)));
         assertTrue((Long) j.get("wall_ns") >= 400_000_000L, "ran about 0.5 s: " + j.get("wall_ns"));
     }
+
+    @Test
+    void shouldReportStatsWhenSigtermStopsTheGuest() throws Exception {
+        Path out = dir.resolve("out");
+        Path err = dir.resolve("err");
+        Process p = new ProcessBuilder(VireoProcess.root().resolve("vireo").toString(), "run", "--stats",
+            "--cmdline", "loops=1000000000000000")
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (!Files.readString(out).contains("cmdline:") && System.nanoTime() < deadline && p.isAlive()) {
+            Thread.sleep(50);
+        }
+        p.destroy(); // SIGTERM
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "vireo exits after SIGTERM");
+        String stderr = Files.readString(err);
+        assertEquals(143, p.exitValue(), stderr);
+        assertTrue(vcpuExits(stderr, 0) > 0, stderr);
+        assertTrue(stderr.contains("vireo: stats: window: none"), stderr);
+    }
 }
