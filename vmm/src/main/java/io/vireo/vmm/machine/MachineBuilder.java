@@ -99,6 +99,10 @@ public final class MachineBuilder {
                 int disk = i;
                 machine.addReport(() -> "virtio-blk " + disks.name(disk) + " (" + disks.describe(disk)
                     + "): notifies that exited to user space=" + disks.userspaceNotifies(disk));
+                machine.addStatsSource(disks.name(disk), disks.stats(disk));
+            }
+            if (disks.count() > 0) {
+                machine.addStatsSource("agents", disks.agentStats());
             }
             var pio = platform.pio();
             Uart16550 uart = new Uart16550(new ConsoleOutput(clock), level -> vm.setIrqLine(COM1_IRQ, level));

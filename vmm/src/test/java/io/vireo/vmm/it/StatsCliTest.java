@@ -116,4 +116,22 @@ class StatsCliTest {
         assertTrue(vcpuExits(stderr, 0) > 0, stderr);
         assertTrue(stderr.contains("vireo: stats: window: none"), stderr);
     }
+
+    @Test
+    void shouldReportEachDiskAndTheQueueAgentsAsDataPlaneSources() throws IOException {
+        Path disk = dir.resolve("d.img");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(disk.toFile(), "rw")) {
+            f.setLength(8L << 20);
+        }
+        Path json = dir.resolve("disk.json");
+        VireoProcess.Result r = VireoProcess.run("run", "--disk", disk.toString(), "--cmdline", "blk=sha256 irq=1",
+            "--stats", "--stats-json", json.toString());
+        assertEquals(0, r.status(), r.stdout() + r.stderr());
+        Map<String, Object> dataplane = object(object(MiniJson.parse(Files.readString(json))).get("dataplane"));
+        assertEquals(List.of("disk0", "agents"), List.copyOf(dataplane.keySet()));
+        long requests = (Long) object(dataplane.get("disk0")).get("requests");
+        assertTrue(requests > 0, dataplane.toString());
+        assertTrue((Long) object(dataplane.get("agents")).get("polls_with_work") > 0, dataplane.toString());
+        assertTrue(r.stderr().contains("vireo: stats:   dataplane disk0: requests=" + requests + " "), r.stderr());
+    }
 }
