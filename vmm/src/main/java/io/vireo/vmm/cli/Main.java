@@ -7,7 +7,9 @@ import io.vireo.vmm.machine.ExitStatus;
 import io.vireo.vmm.machine.Machine;
 import io.vireo.vmm.machine.MachineBuilder;
 import io.vireo.vmm.machine.MachineConfig;
+import io.vireo.vmm.machine.StatsPoint;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
@@ -68,14 +70,36 @@ public final class Main {
         MachineConfig config = options.toConfig(TestGuestImage::path);
         try (Machine machine = MachineBuilder.build(config)) {
             SignalStop.install(machine);
-            int status = machine.awaitExit();
-            if (config.verbose()) {
-                machine.printReport(err);
-            } else if (status == ExitStatus.INTERNAL_ERROR || status == ExitStatus.TRIPLE_FAULT
-                || status == ExitStatus.TIMEOUT) {
-                err.println("vireo: " + machine.stopReason());
+            try {
+                int status = machine.awaitExit();
+                if (config.verbose()) {
+                    machine.printReport(err);
+                } else if (status == ExitStatus.INTERNAL_ERROR || status == ExitStatus.TRIPLE_FAULT
+                    || status == ExitStatus.TIMEOUT) {
+                    err.println("vireo: " + machine.stopReason());
+                }
+                return status;
+            } finally {
+                reportStats(options, machine, err);
             }
-            return status;
+        }
+    }
+
+    /** --stats and --stats-json, whatever ended the run; a failed JSON write is one line, the status stays. */
+    private static void reportStats(RunOptions options, Machine machine, PrintStream err) {
+        if (!options.stats && options.statsJson == null) {
+            return;
+        }
+        StatsPoint total = machine.stats().capture();
+        if (options.stats) {
+            err.print(StatsReport.text(machine.stats(), total));
+        }
+        if (options.statsJson != null) {
+            try {
+                StatsJson.write(options.statsJson, StatsJson.json(machine.stats(), total));
+            } catch (IOException | RuntimeException e) {
+                err.println("vireo: --stats-json " + options.statsJson + ": cannot write (" + e + ")");
+            }
         }
     }
 }

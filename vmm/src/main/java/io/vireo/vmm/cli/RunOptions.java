@@ -16,7 +16,8 @@ import static io.vireo.vmm.cli.Sizes.usage;
 public final class RunOptions {
     static final String USAGE = """
         usage: vireo run [--guest test|linux] [--kernel PATH] [--initrd PATH] [--unpack] [--cmdline TEXT]
-                         [--cpus N] [--memory SIZE] [--timeout SECONDS] [--verbose] [-- COMMAND...]
+                         [--cpus N] [--memory SIZE] [--timeout SECONDS] [--verbose]
+                         [--stats] [--stats-json FILE] [-- COMMAND...]
 
           --guest test     the built-in test guest (default)
           --guest linux    Debian's cloud kernel + an initramfs with busybox, fio, iperf3 (built on first
@@ -41,6 +42,11 @@ public final class RunOptions {
                            queue agents: one thread per queue, per disk (default), or one for all
           --io-cpus LIST   pin the queue agents to these host CPUs, round-robin (e.g. 1 or 0,1)
           --verbose        print boot time and user-space exits by kind on stderr
+          --stats          at exit, print KVM's VM and per-vCPU counters, user-space exits and the data
+                           plane's counters on stderr; with the window the guest marks by POST codes
+                           0xb0 (begin) and 0xb1 (end) on port 0x80, if it does
+          --stats-json FILE
+                           the same as one JSON object in FILE (written at exit, atomically)
 
         exit status: 0 guest power-off; odd N from the exit port (0xf4); 2 bad usage; 3 KVM unavailable;
         4 guest reset; 6 triple fault; 8 VMM/KVM error; 124 timeout; 130/143 SIGINT/SIGTERM
@@ -59,6 +65,8 @@ public final class RunOptions {
     boolean verbose;
     boolean unpack;
     boolean help;
+    boolean stats;
+    Path statsJson;
     final List<String> command = new ArrayList<>();
     final List<DiskSpec> disks = new ArrayList<>();
     DataPlane.Threads ioThreads = DataPlane.Threads.PER_DEVICE;
@@ -83,8 +91,9 @@ public final class RunOptions {
                 case "-h", "--help" -> o.help = true;
                 case "-v", "--verbose" -> o.verbose = true;
                 case "--unpack" -> o.unpack = true;
+                case "--stats" -> o.stats = true;
                 case "--guest", "--kernel", "--initrd", "--cmdline", "--cpus", "--memory", "--timeout", "--disk",
-                     "--io-threads", "--io-cpus" -> {
+                     "--io-threads", "--io-cpus", "--stats-json" -> {
                     if (value == null) {
                         if (i + 1 >= args.size()) {
                             throw usage(name + " needs a value");
@@ -121,6 +130,7 @@ public final class RunOptions {
                 }
             }
             case "--io-cpus" -> ioCpus = parseCpus(name, value);
+            case "--stats-json" -> statsJson = Path.of(value);
             default -> throw new IllegalStateException(name);
         }
     }
@@ -200,12 +210,15 @@ public final class RunOptions {
         Path k = kernel != null ? kernel : defaultKernel.get();
         checkReadableFile("--kernel", k);
         checkDisks();
+        if (statsJson != null) {
+            StatsJson.checkWritable(statsJson);
+        }
         Path rd = initrd != null ? initrd : defaultInitrd;
         if (rd != null) {
             checkReadableFile("--initrd", rd);
         }
         return new MachineConfig(k, Optional.ofNullable(rd), List.copyOf(disks), fullCmdline, cpus, memoryBytes,
-            timeoutNanos, verbose, unpack, new MachineConfig.Io(ioThreads, ioCpus));
+            timeoutNanos, verbose, unpack, new MachineConfig.Io(ioThreads, ioCpus), stats || statsJson != null);
     }
 
     /** Each disk a regular file of at least one sector; no file twice unless every use is read-only. */

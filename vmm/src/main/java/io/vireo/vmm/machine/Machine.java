@@ -1,8 +1,10 @@
 package io.vireo.vmm.machine;
 
 import io.vireo.dataplane.memory.MemfdGuestMemory;
+import io.vireo.dataplane.stats.StatsSource;
 import io.vireo.vmm.devices.PlatformControl;
 import io.vireo.vmm.devices.PortIoBus;
+import io.vireo.vmm.kvm.KvmStats;
 import io.vireo.vmm.kvm.KvmSystem;
 import io.vireo.vmm.kvm.Vcpu;
 import io.vireo.vmm.kvm.Vm;
@@ -34,16 +36,22 @@ public final class Machine implements PlatformControl, AutoCloseable {
     private final AtomicInteger status = new AtomicInteger(RUNNING);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final BootClock clock;
+    private final KvmStats kvmStats;
+    private final MachineStats stats;
     private volatile String stopReason = "";
     private volatile boolean stopping;
 
-    Machine(MachineConfig config, KvmSystem kvm, Vm vm, MemfdGuestMemory memory, List<Vcpu> vcpus, BootClock clock) {
+    /** {@code kvmStats}: KVM's stats fds of this VM, or null when stats are off; closed with the machine. */
+    Machine(MachineConfig config, KvmSystem kvm, Vm vm, MemfdGuestMemory memory, List<Vcpu> vcpus, BootClock clock,
+            KvmStats kvmStats) {
         this.config = config;
         this.kvm = kvm;
         this.vm = vm;
         this.memory = memory;
         this.vcpus = vcpus;
         this.clock = clock;
+        this.kvmStats = kvmStats;
+        this.stats = new MachineStats(kvmStats, this::exitCounts);
     }
 
     public MachineConfig config() {
@@ -67,6 +75,7 @@ public final class Machine implements PlatformControl, AutoCloseable {
             threads.add(t);
         }
         clock.vcpusStarting();
+        stats.started();
         threads.forEach(Thread::start);
     }
 
@@ -94,6 +103,7 @@ public final class Machine implements PlatformControl, AutoCloseable {
             return;
         }
         stopReason = reason;
+        stats.stopped();
         // ORDERING: stopping (volatile) is written before each loop's threadHandle is read in kick().
         stopping = true;
         for (VcpuLoop loop : loops) {
@@ -194,6 +204,19 @@ public final class Machine implements PlatformControl, AutoCloseable {
         reports.add(line);
     }
 
+    /** The machine's counters (KVM's with stats on, user-space exits, data plane sources) and marked window. */
+    public MachineStats stats() {
+        return stats;
+    }
+
+    /**
+     * Registers a data plane counter source under {@code name} (e.g. "disk0"), reported by --stats and
+     * --stats-json and captured at the guest's window marks. Names are unique. Any thread, any time.
+     */
+    public void addStatsSource(String name, StatsSource source) {
+        stats.addSource(name, source);
+    }
+
     /** Device resources (disk files, ...) closed with the machine, before its memory. */
     void closeAlso(AutoCloseable resource) {
         resources.add(resource);
@@ -207,6 +230,9 @@ public final class Machine implements PlatformControl, AutoCloseable {
             } catch (Exception e) {
                 System.err.println("vireo: closing a device: " + e);
             }
+        }
+        if (kvmStats != null) {
+            kvmStats.close();
         }
         for (Vcpu v : vcpus) {
             v.close();

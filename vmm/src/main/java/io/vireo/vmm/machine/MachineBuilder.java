@@ -1,6 +1,7 @@
 package io.vireo.vmm.machine;
 
 import io.vireo.dataplane.memory.MemfdGuestMemory;
+import io.vireo.sys.Kvm;
 import io.vireo.vmm.VireoException;
 import io.vireo.vmm.acpi.AcpiTables;
 import io.vireo.vmm.boot.BootException;
@@ -19,6 +20,7 @@ import io.vireo.vmm.devices.ResetControl;
 import io.vireo.vmm.devices.Uart16550;
 import io.vireo.vmm.kvm.BootGdt;
 import io.vireo.vmm.kvm.CpuidTable;
+import io.vireo.vmm.kvm.KvmStats;
 import io.vireo.vmm.kvm.KvmSystem;
 import io.vireo.vmm.kvm.Vcpu;
 import io.vireo.vmm.kvm.Vm;
@@ -87,18 +89,26 @@ public final class MachineBuilder {
             // The BSP starts at the kernel's entry; APs wait in KVM for the guest's INIT/SIPI.
             entry.apply(vcpus.get(0));
 
-            Machine machine = new Machine(config, kvm, vm, memory, vcpus, clock);
+            KvmStats kvmStats = config.stats() ? openStats(kvm, vm, vcpus) : null;
+            if (kvmStats != null) {
+                created.add(kvmStats);
+            }
+            Machine machine = new Machine(config, kvm, vm, memory, vcpus, clock, kvmStats);
             deviceResources.forEach(machine::closeAlso);
             for (int i = 0; i < disks.count(); i++) {
                 int disk = i;
                 machine.addReport(() -> "virtio-blk " + disks.name(disk) + " (" + disks.describe(disk)
                     + "): notifies that exited to user space=" + disks.userspaceNotifies(disk) + "\nvireo: virtio-blk "
                     + disks.name(disk) + " queues: " + disks.queueSummary(disk));
+                machine.addStatsSource(disks.name(disk), disks.stats(disk));
+            }
+            if (disks.count() > 0) {
+                machine.addStatsSource("agents", disks.agentStats());
             }
             var pio = platform.pio();
             Uart16550 uart = new Uart16550(new ConsoleOutput(clock), level -> vm.setIrqLine(COM1_IRQ, level));
             pio.register(COM1_BASE, 8, uart);
-            pio.register(PostCodePort.PORT, 1, new PostCodePort(clock));
+            pio.register(PostCodePort.PORT, 1, new PostCodePort(clock, config.stats() ? machine.stats() : null));
             pio.register(DebugExitPort.PORT, DebugExitPort.LENGTH, DebugExitPort.isaDebugExit(machine));
             pio.register(DebugExitPort.EXACT_PORT, 1, DebugExitPort.exact(machine));
             I8042 i8042 = new I8042(machine);
@@ -125,6 +135,15 @@ public final class MachineBuilder {
             }
             throw e;
         }
+    }
+
+    /** KVM's stats fds, opened before the vCPUs run (KVM_GET_STATS_FD waits for a running vCPU's lock). */
+    private static KvmStats openStats(KvmSystem kvm, Vm vm, List<Vcpu> vcpus) {
+        if (kvm.checkExtension(Kvm.KVM_CAP_BINARY_STATS_FD) <= 0) {
+            throw new VireoException(ExitStatus.KVM_UNAVAILABLE, KvmSystem.DEVICE
+                + " lacks KVM_CAP_BINARY_STATS_FD, which --stats and --stats-json need");
+        }
+        return KvmStats.open(vm, vcpus);
     }
 
     /** Sets the boot processor's registers for the protocol the kernel was loaded with. */

@@ -20,10 +20,11 @@ import java.util.Optional;
  * @param verbose        print boot time and exit counts on stderr
  * @param unpackKernel   for a bzImage: decompress on the host, enter vmlinux's startup_64
  * @param io             how the disks' queue agents are threaded and pinned
+ * @param stats          collect KVM's stats (binary stats fds) and the POST-code window marks
  */
 public record MachineConfig(Path kernel, Optional<Path> initrd, List<DiskSpec> disks, String cmdline, int cpus,
                             long memoryBytes,
-                            long timeoutNanos, boolean verbose, boolean unpackKernel, Io io) {
+                            long timeoutNanos, boolean verbose, boolean unpackKernel, Io io, boolean stats) {
 
     /** Queue agent threading ({@code --io-threads}) and pinning ({@code --io-cpus}, empty = none). */
     public record Io(DataPlane.Threads threads, int[] cpus) {

@@ -131,4 +131,21 @@ class BadInputTest {
         Path d = Files.write(dir.resolve("d.img"), new byte[4096]);
         assertOneLineError(VireoProcess.run("run", "--disk", d + ",cache=none"), 2, "unknown option 'cache'");
     }
+
+    @Test
+    void shouldRefuseStatsJsonInAMissingDirectory() {
+        assertOneLineError(VireoProcess.run("run", "--stats-json", "/nonexistent/dir/stats.json"), 2,
+            "--stats-json", "/nonexistent/dir/stats.json", "does not exist");
+    }
+
+    @Test
+    void shouldRefuseStatsJsonThatIsADirectory(@TempDir Path dir) {
+        assertOneLineError(VireoProcess.run("run", "--stats-json", dir.toString()), 2, "--stats-json",
+            "is a directory");
+    }
+
+    @Test
+    void shouldRefuseStatsJsonWithoutAValue() {
+        assertOneLineError(VireoProcess.run("run", "--stats-json"), 2, "--stats-json needs a value");
+    }
 }
