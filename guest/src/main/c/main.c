@@ -42,7 +42,7 @@ static struct {
     size_t reset_len;
     uint64_t pci;                       /* pci=1: scan and list even without blk= */
     struct blk_opts blk;                /* blk.op = 0: no virtio-blk command */
-} opt = { .exit = 0, .loops = 10000000, .blk = { .dev = 0, .qd = 1 } };
+} opt = { .exit = 0, .loops = 10000000, .blk = { .dev = 0, .qd = 0, .indirect = -1 } };
 
 static uint64_t ram_total, ram_above4g;
 
@@ -97,7 +97,9 @@ static int num_key(const char *k, size_t kn, const char *v, size_t vn)
     static const struct { const char *name; uint64_t *p; } keys[] = {
         { "pci", &opt.pci }, { "qd", &opt.blk.qd }, { "qsize", &opt.blk.qsize }, { "chunk", &opt.blk.chunk },
         { "seg", &opt.blk.seg }, { "sector", &opt.blk.sector }, { "pattern", &opt.blk.pattern },
-        { "count", &opt.blk.count }, { "tsc_khz", &opt.blk.tsc_khz },
+        { "count", &opt.blk.count }, { "tsc_khz", &opt.blk.tsc_khz }, { "bs", &opt.blk.bs },
+        { "queues", &opt.blk.queues }, { "ios", &opt.blk.ios }, { "secs", &opt.blk.secs },
+        { "span", &opt.blk.span }, { "seed", &opt.blk.seed },
     };
     static const struct { const char *name; int *p; } flags[] = {
         { "irq", &opt.blk.irq }, { "indirect", &opt.blk.indirect }, { "event_idx", &opt.blk.event_idx },
@@ -106,6 +108,8 @@ static int num_key(const char *k, size_t kn, const char *v, size_t vn)
         if (key_is(k, kn, keys[i].name)) {
             if (!parse_u64(v, vn, keys[i].p))
                 kprintf("warning: bad number for %s, using %llu\n", keys[i].name, (unsigned long long)*keys[i].p);
+            else if (keys[i].p == &opt.blk.seed)
+                opt.blk.seed_set = 1;
             return 1;
         }
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
@@ -167,6 +171,8 @@ static void parse_cmdline(const char *s, int multiboot)
                 else
                     kprintf("warning: bad blk device '%s', using 0\n", word(tmp, sizeof tmp, d, dn));
             }
+        } else if (key_is(w, kn, "rw")) {
+            opt.blk.rw = v, opt.blk.rw_len = vn;
         } else if (key_is(w, kn, "virtio")) {
             if (vn == 6 && !memcmp(v, "legacy", 6))
                 opt.blk.legacy = 1;
@@ -191,6 +197,12 @@ static void memmap_entry(uint64_t start, uint64_t size, uint32_t type)
         kprintf("memmap: 0x%016llx 0x%016llx type%u\n", (unsigned long long)start,
                 (unsigned long long)end, type);
     if (type == 1) {
+        /* The heap: the rest of the RAM range holding the image, below 3 GiB
+         * (boot.S maps 3-4 GiB uncached for MMIO). */
+        extern char __bss_end[];
+        uint64_t lo = ((uint64_t)(uintptr_t)__bss_end + 4095) & ~4095ull, hi = end < (3ull << 30) ? end : 3ull << 30;
+        if (start <= lo && hi > lo)
+            heap_init(lo, hi);
         ram_total += size;
         if (end > (1ull << 32))
             ram_above4g += end - (start > (1ull << 32) ? start : (1ull << 32));
@@ -355,12 +367,14 @@ void cmain(uint32_t boot, uint32_t info)
         hang();
     }
 
-    int failed = 0;
+    int failed = 0, verify_failed = 0;
     if (opt.pci || opt.blk.op) {
         pci_init(&acpi);
         pci_scan();
-        if (opt.blk.op && blk_run(&opt.blk) < 0)
-            failed = 1;
+        opt.blk.acpi = &acpi;
+        int r = opt.blk.op ? blk_run(&opt.blk) : 0;
+        failed = r < 0;
+        verify_failed = r > 0;
     }
 
     uint64_t tsc = timed_loop(opt.loops);
@@ -373,6 +387,9 @@ void cmain(uint32_t boot, uint32_t info)
     if (failed) {
         kprintf("error: a virtio operation failed: exit status 3\n");
         status = 3;
+    } else if (verify_failed) {
+        kprintf("error: blk=verify found mismatches or I/O errors: exit status 1\n");
+        status = 1;
     }
     if (status > 255) {
         kprintf("warning: exit status %llu is above 255, using %llu\n",
