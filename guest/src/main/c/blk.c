@@ -210,6 +210,9 @@ static int setup(const struct blk_opts *o, const struct pci_func *f, unsigned nq
                 ft & (1ull << F_MQ) ? "" : " (no VIRTIO_BLK_F_MQ)");
         goto fail;
     }
+    /* One CPU per queue: start the APs now, the MSI-X entries need their APIC ids. */
+    if (nq > 1 && smp_start(nq - 1, o->acpi, o->tsc_khz) < 0)
+        goto fail;
     uint32_t apic[VQ_MAX_QUEUES];
     for (unsigned i = 0; i < nq; i++)
         apic[i] = smp_apic_id(i);
@@ -458,11 +461,8 @@ static int run_work(const struct blk_opts *o)
         return -1;
     }
     timeout_tsc = khz * 10000;
-    if (nq > 1 && smp_start(nq - 1, o->acpi, khz) < 0) {
-        work_fail(o, "APs did not start");
-        return -1;
-    }
     struct blk_opts oo = *o;
+    oo.tsc_khz = khz;
     /* Indirect descriptors by default when qd chains of 3 would not fit the ring. */
     if (oo.indirect < 0)
         oo.indirect = oo.qd * 3 > (oo.qsize ? oo.qsize : 256);
