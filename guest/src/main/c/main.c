@@ -257,16 +257,19 @@ static void trigger_reset(const char *r, size_t n)
 /* TSC rate from PIT channel 2 (gate via port 0x61, mode 0, 65535 counts =
  * 54.9 ms); rdtsc is the raw host TSC on PVM and CPUID has no rate here.
  * Each port access is a VM exit (~24 us on PVM) and the vCPU can be
- * descheduled between two of them, so every run brackets its start (the
- * count's last byte) and its end (the first 0x61 read with OUT2 set, after
- * one without) by TSC reads and is measured between the brackets' midpoints;
- * the median of three runs counts (one run off by 2% was seen on a busy
- * host, cause unknown). */
+ * descheduled between two of them (on a loaded host single runs were off by
+ * up to 3%, both ways), so every run brackets its start (the count's last
+ * byte) and its end (the first 0x61 read with OUT2 set, after one without)
+ * by TSC reads and is measured between the brackets' midpoints. Runs whose
+ * brackets are wider than 1/256 of the period are kept only as a fallback;
+ * up to 7 runs, until 3 narrow ones; the median counts. A VMM that knows
+ * the rate can pass tsc_khz= instead. */
 uint64_t tsc_khz_calibrate(void)
 {
     uint8_t p61 = inb(0x61);
-    uint64_t est[3] = { 0, 0, 0 };
-    for (int run = 0; run < 3; run++) {
+    uint64_t good[7], all[7];
+    int ngood = 0, nall = 0;
+    while (nall < 7 && ngood < 3) {
         outb(0x61, (p61 & ~0x02) | 0x01);       /* gate on, speaker off */
         outb(0x43, 0xb0);                       /* channel 2, lo/hi byte, mode 0, binary */
         outb(0x42, 0xff);
@@ -287,17 +290,28 @@ uint64_t tsc_khz_calibrate(void)
         outb(0x61, (p61 & ~0x03));              /* gate off: the next run reloads */
         if (!seen)
             break;
-        est[run] = (prev + b1) / 2 - (a0 + a1) / 2;
+        uint64_t est = (prev + b1) / 2 - (a0 + a1) / 2, window = (a1 - a0) + (b1 - prev);
+        all[nall++] = est;
+        if (window < est / 256)
+            good[ngood++] = est;
     }
     outb(0x61, p61);
-    uint64_t lo = est[0] < est[1] ? est[0] : est[1], hi = est[0] < est[1] ? est[1] : est[0];
-    uint64_t best = est[2] < lo ? lo : est[2] > hi ? hi : est[2];     /* the median */
+    uint64_t *v = ngood ? good : all;
+    int n = ngood ? ngood : nall;
+    for (int i = 1; i < n; i++)                 /* insertion sort, n <= 7 */
+        for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+            uint64_t t = v[j];
+            v[j] = v[j - 1], v[j - 1] = t;
+        }
+    uint64_t best = n ? (n & 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2) : 0;
     uint64_t khz = best * 1193182 / 65536 / 1000;   /* mode 0: OUT goes high N + 1 clocks after the count */
     if (khz < 100000 || khz > 20000000) {       /* 0.1-20 GHz, else no PIT */
         kprintf("warning: tsc calibration against the PIT failed (%llu kHz): rates not printed\n",
                 (unsigned long long)khz);
         return 0;
     }
+    if (!ngood)
+        kprintf("warning: tsc calibration: no PIT run had narrow brackets (host busy?): pass tsc_khz= for exact rates\n");
     kprintf("tsc: khz=%llu (PIT)\n", (unsigned long long)khz);
     return khz;
 }
