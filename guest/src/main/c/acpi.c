@@ -94,10 +94,16 @@ static void madt(const struct sdt *t, struct acpi_info *out)
     const uint8_t *b = (const uint8_t *)t, *p = b + 44, *end = b + t->len;
     out->found = 1;
     for (; p + 2 <= end && p[1] >= 2; p += p[1]) {
-        if (p[0] == 0 && p[1] >= 8 && (rd32(p + 4) & 1))       /* Processor Local APIC */
-            out->cpus++;
-        else if (p[0] == 9 && p[1] >= 16 && (rd32(p + 8) & 1))  /* Processor Local x2APIC */
-            out->cpus++;
+        uint32_t id;
+        if (p[0] == 0 && p[1] >= 8 && (rd32(p + 4) & 1))       /* Processor Local APIC: id at 3 */
+            id = p[3];
+        else if (p[0] == 9 && p[1] >= 16 && (rd32(p + 8) & 1))  /* Processor Local x2APIC: id at 4 */
+            id = rd32(p + 4);
+        else
+            continue;
+        if (out->cpus < ACPI_MAX_CPUS)
+            out->apic_ids[out->cpus] = id;
+        out->cpus++;
     }
 }
 

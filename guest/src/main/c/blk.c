@@ -8,12 +8,13 @@
  */
 #include "blk.h"
 #include "sha256.h"
+#include "smp.h"
 #include "virtio.h"
 
 /* Device configuration (§5.2.4). */
-enum { CFG_CAPACITY = 0, CFG_SIZE_MAX = 8, CFG_SEG_MAX = 12, CFG_BLK_SIZE = 20 };
+enum { CFG_CAPACITY = 0, CFG_SIZE_MAX = 8, CFG_SEG_MAX = 12, CFG_BLK_SIZE = 20, CFG_NUM_QUEUES = 34 };
 /* Feature bits (§5.2.3). */
-enum { F_SIZE_MAX = 1, F_SEG_MAX = 2, F_GEOMETRY = 4, F_RO = 5, F_BLK_SIZE = 6, F_FLUSH = 9, F_TOPOLOGY = 10 };
+enum { F_SIZE_MAX = 1, F_SEG_MAX = 2, F_GEOMETRY = 4, F_RO = 5, F_BLK_SIZE = 6, F_FLUSH = 9, F_TOPOLOGY = 10, F_MQ = 12 };
 enum { T_IN = 0, T_OUT = 1, T_FLUSH = 4, T_GET_ID = 8 };
 enum { S_OK = 0, S_IOERR = 1, S_UNSUPP = 2, S_NONE = 0xff };
 
@@ -41,7 +42,11 @@ static struct slot slots[MAX_QD];
 static int16_t head_slot[VQ_MAX_LEGACY];
 
 static struct vdev dev;
-static struct vq vq;
+static struct vq vq;                    /* queue 0; queues 1.. (workloads) are vq_more[] */
+static struct vq vq_more[VQ_MAX_QUEUES - 1];
+static struct vq *vqs[VQ_MAX_QUEUES] = { &vq };
+static unsigned nvq = 1;
+static uint16_t dev_queues;             /* num_queues with VIRTIO_BLK_F_MQ, else 1 */
 static uint32_t seg_len, seg_max, blk_size;
 static uint64_t capacity, timeout_tsc;
 static unsigned qd;
@@ -91,7 +96,7 @@ static int complete_one(void)
 {
     uint64_t t0 = rdtsc();
     for (;;) {
-        uint64_t seen = irq_vq_count;
+        uint64_t seen = irq_vq_count[0];
         if (vq.irq)
             vq_arm(&vq);
         uint32_t len;
@@ -117,11 +122,11 @@ static int complete_one(void)
         }
         if (rdtsc() - t0 > timeout_tsc) {
             kprintf("error: blk: request timed out (avail idx %u, used idx %u, last used %u, irqs %llu, status 0x%x)\n",
-                    vq.avail_idx, vq.used[1], vq.last_used, (unsigned long long)irq_vq_count, vdev_status(&dev));
+                    vq.avail_idx, vq.used[1], vq.last_used, (unsigned long long)irq_vq_count[0], vdev_status(&dev));
             return -1;
         }
         if (vq.irq)                             /* wait for the MSI, then look again */
-            while (irq_vq_count == seen && rdtsc() - t0 <= timeout_tsc)
+            while (irq_vq_count[0] == seen && rdtsc() - t0 <= timeout_tsc)
                 cpu_pause();
         else
             cpu_pause();
@@ -180,13 +185,15 @@ static void blk_list(const struct blk_opts *o)
     kprintf("blk: devices=%d\n", n);
 }
 
-static int setup(const struct blk_opts *o, const struct pci_func *f)
+/* Device init (§3.1.1) with nq queues (queue i's MSI-X to CPU i's xAPIC). */
+static int setup(const struct blk_opts *o, const struct pci_func *f, unsigned nq)
 {
     if (vdev_open(&dev, f, o->legacy) < 0 || vdev_begin(&dev) < 0)
         return -1;
     uint64_t accept = 1ull << F_SIZE_MAX | 1ull << F_SEG_MAX | 1ull << F_GEOMETRY | 1ull << F_RO |
                       1ull << F_BLK_SIZE | 1ull << F_FLUSH | 1ull << F_TOPOLOGY | 1ull << VIRTIO_F_VERSION_1;
-    if (o->indirect)
+    accept |= 1ull << F_MQ;                     /* taken when offered; queues beyond 0 only if asked for */
+    if (o->indirect > 0)
         accept |= 1ull << VIRTIO_F_INDIRECT_DESC;
     if (o->event_idx)
         accept |= 1ull << VIRTIO_F_EVENT_IDX;
@@ -197,10 +204,35 @@ static int setup(const struct blk_opts *o, const struct pci_func *f)
     uint32_t size_max = ft & (1ull << F_SIZE_MAX) ? vdev_cfg32(&dev, CFG_SIZE_MAX) : 0;
     seg_max = ft & (1ull << F_SEG_MAX) ? vdev_cfg32(&dev, CFG_SEG_MAX) : 0;
     blk_size = ft & (1ull << F_BLK_SIZE) ? vdev_cfg32(&dev, CFG_BLK_SIZE) : 512;
-    if (o->irq && (vdev_msix(&dev) < 0))
+    dev_queues = ft & (1ull << F_MQ) ? vdev_cfg16(&dev, CFG_NUM_QUEUES) : 1;
+    if (nq > dev_queues) {
+        kprintf("error: blk: queues=%u but the device has %u queue%s%s\n", nq, dev_queues, dev_queues == 1 ? "" : "s",
+                ft & (1ull << F_MQ) ? "" : " (no VIRTIO_BLK_F_MQ)");
         goto fail;
-    if (vdev_queue(&dev, &vq, 0, (uint16_t)(o->qsize ? o->qsize : 256), ring_mem, o->irq) < 0)
+    }
+    /* One CPU per queue: start the APs now, the MSI-X entries need their APIC ids. */
+    if (nq > 1 && smp_start(nq - 1, o->acpi, o->tsc_khz) < 0)
         goto fail;
+    uint32_t apic[VQ_MAX_QUEUES];
+    for (unsigned i = 0; i < nq; i++)
+        apic[i] = smp_apic_id(i);
+    if (o->irq && (vdev_msix(&dev, nq, nq > 1 ? apic : 0) < 0))
+        goto fail;
+    uint16_t qsize = (uint16_t)(o->qsize ? o->qsize : 256);
+    for (unsigned i = 0; i < nq; i++) {
+        void *mem = ring_mem;
+        if (i) {
+            vqs[i] = &vq_more[i - 1];
+            mem = heap_alloc(VQ_MEM_BYTES, 4096);
+            if (!mem) {
+                kprintf("error: blk: no memory for queue %u's ring\n", i);
+                goto fail;
+            }
+        }
+        if (vdev_queue(&dev, vqs[i], (uint16_t)i, qsize, mem, o->irq) < 0)
+            goto fail;
+    }
+    nvq = nq;
     if (o->irq)
         irq_setup();
     if (vdev_driver_ok(&dev) < 0)
@@ -216,11 +248,14 @@ static int setup(const struct blk_opts *o, const struct pci_func *f)
     if (size_max && size_max < seg_len)
         seg_len = size_max >= 512 ? size_max & ~511u : size_max;
     kprintf("blk: dev=%s virtio=%s features=0x%llx/0x%llx capacity=%llu blk_size=%u seg_max=%u size_max=%u "
-            "ro=%d queue=%u%s%s%s\n",
+            "ro=%d queue=%u%s%s%s",
             pci_name(f->bdf), dev.legacy ? "legacy" : "modern", (unsigned long long)ft,
             (unsigned long long)dev.dev_features, (unsigned long long)capacity, blk_size, seg_max, size_max,
             (int)((ft >> F_RO) & 1), vq.num, vq.indirect ? " indirect" : "", vq.event_idx ? " event_idx" : "",
             o->irq ? " irq=msix" : "");
+    if (ft & (1ull << F_MQ))
+        kprintf(" queues=%u/%u", nq, dev_queues);
+    kprintf("\n");
     return 0;
 fail:
     vdev_failed(&dev);
@@ -320,7 +355,7 @@ static int read_all(int hash, uint64_t khz)
             (unsigned long long)total, len, qd, (unsigned long long)t, (unsigned long long)hash_tsc,
             (unsigned long long)khz, (unsigned long long)res.mbps10 / 10, (unsigned long long)res.mbps10 % 10,
             (unsigned long long)res.io_mbps10 / 10, (unsigned long long)res.io_mbps10 % 10,
-            (unsigned long long)vq.kicks, (unsigned long long)vq.kicks_saved, (unsigned long long)irq_vq_count);
+            (unsigned long long)vq.kicks, (unsigned long long)vq.kicks_saved, (unsigned long long)irq_vq_count[0]);
     return 0;
 }
 
@@ -400,6 +435,53 @@ static int do_id(void)
     return 0;
 }
 
+/* bench|verify|durable: the APs first (queue i's MSI-X goes to CPU i), then
+ * the device with o->queues queues, then work.c. */
+static int run_work(const struct blk_opts *o)
+{
+    const struct pci_func *f = 0;
+    int found;
+    unsigned nq = o->queues ? (unsigned)o->queues : 1;
+    unsigned cpus = o->acpi ? o->acpi->cpus : 1;
+    if (find_blk(&found, o->dev, &f) < 0) {
+        kprintf("error: blk: no virtio-blk device %d (found %d)\n", o->dev, found);
+        work_fail(o, "no virtio-blk device");
+        return -1;
+    }
+    res.dev = pci_name(f->bdf);
+    if (o->queues > VQ_MAX_QUEUES || nq > (cpus ? cpus : 1)) {
+        kprintf("error: blk: queues=%llu: at most one queue per CPU (cpus: %u) and %u in all\n",
+                (unsigned long long)o->queues, cpus, VQ_MAX_QUEUES);
+        work_fail(o, "queues exceeds CPUs");
+        return -1;
+    }
+    uint64_t khz = o->tsc_khz ? o->tsc_khz : tsc_khz_calibrate();
+    if (!khz) {
+        work_fail(o, "no TSC rate (pass tsc_khz=)");
+        return -1;
+    }
+    timeout_tsc = khz * 10000;
+    struct blk_opts oo = *o;
+    oo.tsc_khz = khz;
+    /* Indirect descriptors by default when qd chains of 3 would not fit the ring. */
+    if (oo.indirect < 0)
+        oo.indirect = oo.qd * 3 > (oo.qsize ? oo.qsize : 256);
+    if (setup(&oo, f, nq) < 0) {
+        work_fail(o, "device setup failed");
+        return -1;
+    }
+    res.capacity = capacity;
+    res.ro = (int)((dev.features >> F_RO) & 1);
+    struct blk_dev b = { .dev = &dev, .q = vqs, .nq = nq, .capacity = capacity, .seg_len = seg_len,
+                         .seg_max = seg_max, .flush = (int)((dev.features >> F_FLUSH) & 1), .tsc_khz = khz };
+    int r = work_run(&oo, &b);
+    if (r < 0)
+        vdev_failed(&dev);
+    else
+        vdev_reset(&dev);
+    return r;
+}
+
 int blk_run(const struct blk_opts *o)
 {
     const char *op = o->op;
@@ -411,11 +493,14 @@ int blk_run(const struct blk_opts *o)
         blk_list(o);
         return 0;
     }
-    res.op = IS("sha256") ? "sha256" : IS("read") ? "read" : IS("id") ? "id" : IS("write") ? "write" : 0;
+    res.op = IS("sha256") ? "sha256" : IS("read") ? "read" : IS("id") ? "id" : IS("write") ? "write"
+           : IS("bench") ? "bench" : IS("verify") ? "verify" : IS("durable") ? "durable" : 0;
     if (!res.op) {
-        kprintf("warning: unknown blk command, expected sha256|read|id|write|list[:DEV]\n");
+        kprintf("warning: unknown blk command, expected sha256|read|id|write|list|bench|verify|durable[:DEV]\n");
         return 0;
     }
+    if (work_op(op, n))
+        return run_work(o);
     const struct pci_func *f = 0;
     int found;
     if (find_blk(&found, o->dev, &f) < 0) {
@@ -430,7 +515,7 @@ int blk_run(const struct blk_opts *o)
         khz = tsc_khz_calibrate();
     /* 10 s at the calibrated rate, or 3e10 cycles. */
     timeout_tsc = khz ? khz * 10000 : 30000000000ull;
-    if (setup(o, f) < 0)
+    if (setup(o, f, 1) < 0)
         return -1;
     res.capacity = capacity;
     res.ro = (int)((dev.features >> F_RO) & 1);
@@ -458,7 +543,7 @@ void blk_result_json(void)
                 (unsigned long long)res.bytes, (unsigned long long)res.tsc, (unsigned long long)res.io_tsc,
                 (unsigned long long)res.mbps10 / 10, (unsigned long long)res.mbps10 % 10,
                 (unsigned long long)res.io_mbps10 / 10, (unsigned long long)res.io_mbps10 % 10,
-                (unsigned long long)vq.kicks, (unsigned long long)irq_vq_count);
+                (unsigned long long)vq.kicks, (unsigned long long)irq_vq_count[0]);
     if (res.have_sha)
         kprintf(",\"blk_sha256\":\"%s\"", res.sha);
     if (res.have_id)

@@ -19,6 +19,9 @@
 #define UDATA   (0x20 | 3)
 #define TSSSEL  0x28
 
+#define MAXQ    16              /* virtio.h VQ_MAX_QUEUES */
+#define AP_TRAMP 0x8000         /* smp.h */
+
 #define BOOT_PVH        1
 #define BOOT_MULTIBOOT  2
 
@@ -140,6 +143,74 @@ irq_cfg:
 irq_spurious:
         iretq
 
+/* MSI-X vectors of queues 1..MAXQ-1 (IRQ_VEC_VQN + q, one per queue, each
+ * sent to the CPU that drives the queue): 32-byte stubs, irq.c computes
+ * irq_vqn + 32 * (q - 1). Same shape as irq_vq: count, xAPIC EOI. */
+        .balign 32
+        .globl irq_vqn
+irq_vqn:
+        q = 1
+        .rept MAXQ - 1
+        .balign 32
+        push %rax
+        incq irq_vq_count + 8 * q(%rip)
+        mov $0xfee000b0, %eax
+        movl $0, (%rax)
+        pop %rax
+        iretq
+        q = q + 1
+        .endr
+
+/*
+ * Application processors (smp.c). smp.c copies ap_tramp..ap_tramp_end to
+ * AP_TRAMP (below 1 MiB, page aligned), fills ap_gdtr, and sends
+ * INIT-SIPI-SIPI with vector AP_TRAMP >> 12. The AP starts in real mode at
+ * CS:IP = (AP_TRAMP >> 4):0 with DS base 0, and goes straight to long mode
+ * (CR0.PE and PG in one write, then a far jump to a 64-bit code segment;
+ * no 32-bit stop on the way): every instruction here is emulated on PVM, so
+ * 12 real-mode + 9 long-mode instructions, then CPL3. The page tables and
+ * the IDT are the BSP's; the GDT (same selectors, one TSS per AP) and the
+ * TSS (rsp0 + the all-zero I/O bitmap) are the AP's own, built by smp.c.
+ */
+        .code16
+        .globl ap_tramp, ap_tramp_end, ap_gdtr
+ap_tramp:
+        lgdtl AP_TRAMP + (ap_gdtr - ap_tramp)   /* DS base is 0 after INIT */
+        mov $0x620, %eax                /* PAE | OSFXSR | OSXMMEXCPT, as on the BSP */
+        mov %eax, %cr4
+        mov $pml4, %eax
+        mov %eax, %cr3
+        mov $0xC0000080, %ecx           /* EFER.LME */
+        mov $0x100, %eax
+        xor %edx, %edx
+        wrmsr
+        mov $0x80010033, %eax           /* PG | WP | NE | ET | MP | PE: real mode -> IA-32e at once */
+        mov %eax, %cr0
+        ljmpl $KCODE, $ap_long64
+        .balign 8
+        .word 0
+ap_gdtr: .word 0                        /* limit, base: written by smp.c */
+        .long 0
+ap_tramp_end:
+
+        .code64
+ap_long64:
+        mov $KDATA, %eax
+        mov %eax, %ds
+        mov %eax, %es
+        mov %eax, %ss
+        mov ap_boot_tr(%rip), %eax      /* this AP's TSS selector */
+        ltr %ax
+        lidt idt_ptr(%rip)
+        mov ap_boot_frame(%rip), %rsp   /* its iretq frame: ap_user_entry at CPL3 */
+        iretq
+
+        .globl ap_user_entry
+ap_user_entry:
+        call ap_main
+4:      pause
+        jmp 4b
+
 /* ---- CPL3 from here on: runs natively ---- */
 user_entry:
         mov $0xc3, %al                  /* POST 0xC3 = "reached CPL3"; Vireo times boot with it */
@@ -188,6 +259,7 @@ pd:     addr = 0
 
 /* GDT: 0x08 kcode64, 0x10 kdata, 0x1b ucode64, 0x23 udata, 0x28 TSS (16 bytes). */
         .balign 16
+        .globl gdt
 gdt:    .quad 0
         .quad 0x00AF9A000000FFFF
         .quad 0x00CF92000000FFFF
@@ -250,7 +322,7 @@ fault_frame:
         .bss
         .balign 8
         .globl irq_vq_count, irq_cfg_count
-irq_vq_count:   .quad 0
+irq_vq_count:   .fill MAXQ, 8, 0        /* per queue; [0] is the single-queue count */
 irq_cfg_count:  .quad 0
         .balign 4096
         .space 4096

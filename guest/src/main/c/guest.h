@@ -79,11 +79,16 @@ void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
+void heap_init(uint64_t start, uint64_t end);   /* free RAM for heap_alloc: [start, end) */
+void *heap_alloc(uint64_t bytes, uint64_t align);       /* zeroed; 0 if it does not fit */
+uint64_t heap_free_bytes(void);
 
 /* acpi.c */
+#define ACPI_MAX_CPUS   64      /* APIC ids kept; the count goes on beyond */
 struct acpi_info {
     int found;                  /* MADT found and parsed */
     uint32_t cpus;              /* enabled LAPIC + x2APIC entries */
+    uint32_t apic_ids[ACPI_MAX_CPUS];   /* theirs, in MADT order */
     uint32_t pm1a_cnt;          /* FADT PM1a_CNT_BLK (I/O port), 0 = unknown */
     uint64_t dsdt;
     int slp_typa;               /* from \_S5_, -1 = not found */

@@ -5,7 +5,7 @@
  */
 #include "virtio.h"
 
-extern char irq_sti[], irq_vq[], irq_cfg[], irq_spurious[];
+extern char irq_sti[], irq_vq[], irq_cfg[], irq_spurious[], irq_vqn[];
 extern uint8_t idt[];
 
 static void gate(unsigned vec, const void *handler, unsigned dpl)
@@ -25,10 +25,18 @@ void irq_setup(void)
         return;
     gate(IRQ_VEC_VQ, irq_vq, 0);
     gate(IRQ_VEC_CFG, irq_cfg, 0);
+    for (unsigned q = 1; q < VQ_MAX_QUEUES; q++)
+        gate(IRQ_VEC_VQN + q, irq_vqn + 32 * (q - 1), 0);
     gate(0xff, irq_spurious, 0);
     gate(3, irq_sti, 3);
     outb(0x21, 0xff);                   /* both 8259s masked: only MSIs arrive */
     outb(0xa1, 0xff);
+    irq_cpu_on();
+}
+
+/* Per CPU: the IDT is shared, the LAPIC and IF are not. */
+void irq_cpu_on(void)
+{
     mmio_w32(0xfee00080, 0);            /* TPR: accept every class */
     mmio_w32(0xfee000f0, 0x1ff);        /* SVR: APIC software-enabled, spurious vector 0xff */
     __asm__ volatile("int3" ::: "memory");

@@ -6,6 +6,7 @@
 #include "guest.h"
 #include "blk.h"
 #include "pci.h"
+#include "smp.h"
 
 /* Xen PVH: arch/x86/include/asm/xen/hvm/start_info.h (natural alignment matches). */
 #define HVM_START_MAGIC 0x336ec578
@@ -41,8 +42,9 @@ static struct {
     const char *reset;                  /* reset=i8042|cf9: test the reset paths */
     size_t reset_len;
     uint64_t pci;                       /* pci=1: scan and list even without blk= */
+    uint64_t smp;                       /* smp=N: start N APs, each reports in (AP bring-up test) */
     struct blk_opts blk;                /* blk.op = 0: no virtio-blk command */
-} opt = { .exit = 0, .loops = 10000000, .blk = { .dev = 0, .qd = 1 } };
+} opt = { .exit = 0, .loops = 10000000, .blk = { .dev = 0, .qd = 0, .indirect = -1 } };
 
 static uint64_t ram_total, ram_above4g;
 
@@ -95,9 +97,11 @@ static const char *memchr_(const char *s, char c, size_t n)
 static int num_key(const char *k, size_t kn, const char *v, size_t vn)
 {
     static const struct { const char *name; uint64_t *p; } keys[] = {
-        { "pci", &opt.pci }, { "qd", &opt.blk.qd }, { "qsize", &opt.blk.qsize }, { "chunk", &opt.blk.chunk },
+        { "pci", &opt.pci }, { "smp", &opt.smp }, { "qd", &opt.blk.qd }, { "qsize", &opt.blk.qsize }, { "chunk", &opt.blk.chunk },
         { "seg", &opt.blk.seg }, { "sector", &opt.blk.sector }, { "pattern", &opt.blk.pattern },
-        { "count", &opt.blk.count }, { "tsc_khz", &opt.blk.tsc_khz },
+        { "count", &opt.blk.count }, { "tsc_khz", &opt.blk.tsc_khz }, { "bs", &opt.blk.bs },
+        { "queues", &opt.blk.queues }, { "ios", &opt.blk.ios }, { "secs", &opt.blk.secs },
+        { "span", &opt.blk.span }, { "seed", &opt.blk.seed },
     };
     static const struct { const char *name; int *p; } flags[] = {
         { "irq", &opt.blk.irq }, { "indirect", &opt.blk.indirect }, { "event_idx", &opt.blk.event_idx },
@@ -106,6 +110,8 @@ static int num_key(const char *k, size_t kn, const char *v, size_t vn)
         if (key_is(k, kn, keys[i].name)) {
             if (!parse_u64(v, vn, keys[i].p))
                 kprintf("warning: bad number for %s, using %llu\n", keys[i].name, (unsigned long long)*keys[i].p);
+            else if (keys[i].p == &opt.blk.seed)
+                opt.blk.seed_set = 1;
             return 1;
         }
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
@@ -167,6 +173,8 @@ static void parse_cmdline(const char *s, int multiboot)
                 else
                     kprintf("warning: bad blk device '%s', using 0\n", word(tmp, sizeof tmp, d, dn));
             }
+        } else if (key_is(w, kn, "rw")) {
+            opt.blk.rw = v, opt.blk.rw_len = vn;
         } else if (key_is(w, kn, "virtio")) {
             if (vn == 6 && !memcmp(v, "legacy", 6))
                 opt.blk.legacy = 1;
@@ -191,6 +199,12 @@ static void memmap_entry(uint64_t start, uint64_t size, uint32_t type)
         kprintf("memmap: 0x%016llx 0x%016llx type%u\n", (unsigned long long)start,
                 (unsigned long long)end, type);
     if (type == 1) {
+        /* The heap: the rest of the RAM range holding the image, below 3 GiB
+         * (boot.S maps 3-4 GiB uncached for MMIO). */
+        extern char __bss_end[];
+        uint64_t lo = ((uint64_t)(uintptr_t)__bss_end + 4095) & ~4095ull, hi = end < (3ull << 30) ? end : 3ull << 30;
+        if (start <= lo && hi > lo)
+            heap_init(lo, hi);
         ram_total += size;
         if (end > (1ull << 32))
             ram_above4g += end - (start > (1ull << 32) ? start : (1ull << 32));
@@ -241,25 +255,63 @@ static void trigger_reset(const char *r, size_t n)
 }
 
 /* TSC rate from PIT channel 2 (gate via port 0x61, mode 0, 65535 counts =
- * 54.9 ms); rdtsc is the raw host TSC on PVM and CPUID has no rate here. */
+ * 54.9 ms); rdtsc is the raw host TSC on PVM and CPUID has no rate here.
+ * Each port access is a VM exit (~24 us on PVM) and the vCPU can be
+ * descheduled between two of them (on a loaded host single runs were off by
+ * up to 3%, both ways), so every run brackets its start (the count's last
+ * byte) and its end (the first 0x61 read with OUT2 set, after one without)
+ * by TSC reads and is measured between the brackets' midpoints. Runs whose
+ * brackets are wider than 1/256 of the period are kept only as a fallback;
+ * up to 7 runs, until 3 narrow ones; the median counts. A VMM that knows
+ * the rate can pass tsc_khz= instead. */
 uint64_t tsc_khz_calibrate(void)
 {
     uint8_t p61 = inb(0x61);
-    outb(0x61, (p61 & ~0x02) | 0x01);           /* gate on, speaker off */
-    outb(0x43, 0xb0);                           /* channel 2, lo/hi byte, mode 0, binary */
-    outb(0x42, 0xff);
-    outb(0x42, 0xff);
-    uint64_t t0 = rdtsc(), t1 = t0;
-    for (uint32_t i = 0; i < 20000000 && !(inb(0x61) & 0x20); i++)
-        t1 = rdtsc();
-    t1 = rdtsc();
+    uint64_t good[7], all[7];
+    int ngood = 0, nall = 0;
+    while (nall < 7 && ngood < 3) {
+        outb(0x61, (p61 & ~0x02) | 0x01);       /* gate on, speaker off */
+        outb(0x43, 0xb0);                       /* channel 2, lo/hi byte, mode 0, binary */
+        outb(0x42, 0xff);
+        uint64_t a0 = rdtsc();
+        outb(0x42, 0xff);                       /* counting starts here */
+        uint64_t a1 = rdtsc(), prev = a1, b0 = a1, b1 = a1;
+        int seen = 0;
+        for (uint32_t i = 0; i < 20000000; i++) {
+            b0 = rdtsc();
+            uint8_t v = inb(0x61);
+            b1 = rdtsc();
+            if (v & 0x20) {
+                seen = 1;
+                break;
+            }
+            prev = b0;
+        }
+        outb(0x61, (p61 & ~0x03));              /* gate off: the next run reloads */
+        if (!seen)
+            break;
+        uint64_t est = (prev + b1) / 2 - (a0 + a1) / 2, window = (a1 - a0) + (b1 - prev);
+        all[nall++] = est;
+        if (window < est / 256)
+            good[ngood++] = est;
+    }
     outb(0x61, p61);
-    uint64_t khz = (t1 - t0) * 1193182 / 65535 / 1000;
+    uint64_t *v = ngood ? good : all;
+    int n = ngood ? ngood : nall;
+    for (int i = 1; i < n; i++)                 /* insertion sort, n <= 7 */
+        for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+            uint64_t t = v[j];
+            v[j] = v[j - 1], v[j - 1] = t;
+        }
+    uint64_t best = n ? (n & 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2) : 0;
+    uint64_t khz = best * 1193182 / 65536 / 1000;   /* mode 0: OUT goes high N + 1 clocks after the count */
     if (khz < 100000 || khz > 20000000) {       /* 0.1-20 GHz, else no PIT */
         kprintf("warning: tsc calibration against the PIT failed (%llu kHz): rates not printed\n",
                 (unsigned long long)khz);
         return 0;
     }
+    if (!ngood)
+        kprintf("warning: tsc calibration: no PIT run had narrow brackets (host busy?): pass tsc_khz= for exact rates\n");
     kprintf("tsc: khz=%llu (PIT)\n", (unsigned long long)khz);
     return khz;
 }
@@ -292,6 +344,32 @@ static void __attribute__((noreturn)) do_exit(unsigned status, const struct acpi
     }
     outb(0xf4, 0);
     hang();
+}
+
+/* smp=N: start N APs; each reads its own xAPIC id at CPL3 and reports back. */
+static volatile uint32_t ap_seen[SMP_MAX_CPUS];
+
+static void ap_hello(void *arg)
+{
+    ap_seen[(uintptr_t)arg] = 0x100 | mmio_r32(0xfee00020) >> 24;
+}
+
+static int smp_test(unsigned n, const struct acpi_info *a)
+{
+    if (smp_start(n, a, 0) < 0)
+        return -1;
+    for (unsigned c = 1; c <= n; c++) {
+        smp_call(c, ap_hello, (void *)(uintptr_t)c);
+        uint64_t t0 = rdtsc();
+        while (!smp_done(c) && rdtsc() - t0 < 10000000000ull)
+            cpu_pause();
+        if (!ap_seen[c]) {
+            kprintf("error: smp: CPU %u did not run its function\n", c);
+            return -1;
+        }
+        kprintf("smp: cpu=%u apic=%u ok\n", c, ap_seen[c] & 0xff);
+    }
+    return 0;
 }
 
 void cmain(uint32_t boot, uint32_t info)
@@ -355,12 +433,16 @@ void cmain(uint32_t boot, uint32_t info)
         hang();
     }
 
-    int failed = 0;
+    int failed = 0, verify_failed = 0, smp_failed = 0;
+    if (opt.smp && smp_test((unsigned)opt.smp, &acpi) < 0)
+        smp_failed = 1;
     if (opt.pci || opt.blk.op) {
         pci_init(&acpi);
         pci_scan();
-        if (opt.blk.op && blk_run(&opt.blk) < 0)
-            failed = 1;
+        opt.blk.acpi = &acpi;
+        int r = opt.blk.op ? blk_run(&opt.blk) : 0;
+        failed = r < 0;
+        verify_failed = r > 0;
     }
 
     uint64_t tsc = timed_loop(opt.loops);
@@ -373,6 +455,12 @@ void cmain(uint32_t boot, uint32_t info)
     if (failed) {
         kprintf("error: a virtio operation failed: exit status 3\n");
         status = 3;
+    } else if (smp_failed) {
+        kprintf("error: smp=%llu: the APs did not all start: exit status 3\n", (unsigned long long)opt.smp);
+        status = 3;
+    } else if (verify_failed) {
+        kprintf("error: blk=verify found mismatches or I/O errors: exit status 1\n");
+        status = 1;
     }
     if (status > 255) {
         kprintf("warning: exit status %llu is above 255, using %llu\n",

@@ -202,21 +202,29 @@ int vdev_negotiate(struct vdev *d, uint64_t accept)
     return 0;
 }
 
-/* Table entry 0 = config changes, 1 = the queue (both 0 with a one-entry
- * table); Fixed delivery, edge, to this CPU's xAPIC. */
-int vdev_msix(struct vdev *d)
+/* Table entry 0 = config changes, 1 + q = queue q (all on entry 0 with a
+ * one-entry table: single queue only); Fixed delivery, edge, physical
+ * destination apic[q] (this CPU's xAPIC for config and without apic). */
+int vdev_msix(struct vdev *d, unsigned nq, const uint32_t *apic)
 {
     if (!d->msix_cap) {
         kprintf("error: virtio: %s has no usable MSI-X capability; irq=1 needs MSI-X\n", nm(d));
+        return -1;
+    }
+    if (nq > 1 && d->msix_size < nq + 1) {
+        kprintf("error: virtio: %s has %u MSI-X entries; irq=1 with %u queues needs %u\n", nm(d), d->msix_size,
+                nq, nq + 1);
         return -1;
     }
     uint16_t bdf = d->pci->bdf;
     uint16_t ctl = pci_r16(bdf, d->msix_cap + 2);
     pci_w16(bdf, d->msix_cap + 2, ctl | 0xc000);        /* enable + function mask while programming */
     uint32_t apic_id = mmio_r32(0xfee00020) >> 24;
-    for (unsigned e = 0; e < 2 && e < d->msix_size; e++) {
-        uint8_t vec = e == 0 && d->msix_size > 1 ? IRQ_VEC_CFG : IRQ_VEC_VQ;
-        reg_w32(&d->msix_table, 16 * e + 0, 0xfee00000u | apic_id << 12);
+    for (unsigned e = 0; e < nq + 1 && e < d->msix_size; e++) {
+        unsigned q = e - 1;             /* e = 0: config */
+        uint8_t vec = e == 0 && d->msix_size > 1 ? IRQ_VEC_CFG : q == 0 || e == 0 ? IRQ_VEC_VQ : IRQ_VEC_VQN + q;
+        uint32_t dest = e > 0 && apic ? apic[q] : apic_id;
+        reg_w32(&d->msix_table, 16 * e + 0, 0xfee00000u | dest << 12);
         reg_w32(&d->msix_table, 16 * e + 4, 0);
         reg_w32(&d->msix_table, 16 * e + 8, vec);
         reg_w32(&d->msix_table, 16 * e + 12, 0);        /* unmasked */
@@ -269,7 +277,7 @@ static void vq_init(struct vq *q, uint16_t num, uint16_t index, void *mem, int l
 
 int vdev_queue(struct vdev *d, struct vq *q, uint16_t index, uint16_t maxnum, void *mem, int irq)
 {
-    uint16_t vec = d->msix_size > 1 ? 1 : 0;
+    uint16_t vec = d->msix_size > 1u + index ? 1 + index : 0;  /* vdev_msix's entry for this queue */
     if (d->legacy) {
         reg_w16(&d->lio, L_QSEL, index);
         uint16_t num = reg_r16(&d->lio, L_QSIZE);

@@ -30,8 +30,10 @@
 #define VQ_MEM_BYTES            (40 * 1024)
 
 /* MSI-X vectors (IDT) used in interrupt mode. */
-#define IRQ_VEC_VQ              0x41
+#define IRQ_VEC_VQ              0x41    /* queue 0 */
 #define IRQ_VEC_CFG             0x42
+#define IRQ_VEC_VQN             0x50    /* queue q >= 1: IRQ_VEC_VQN + q */
+#define VQ_MAX_QUEUES           16      /* boot.S MAXQ */
 #define VIRTIO_NO_VECTOR        0xffff
 
 struct vring_desc {
@@ -74,12 +76,14 @@ struct vdev {
     unsigned legacy_cfg;        /* legacy device config offset: 20, or 24 with MSI-X on */
 };
 
-extern volatile uint64_t irq_vq_count, irq_cfg_count;
+extern volatile uint64_t irq_vq_count[VQ_MAX_QUEUES], irq_cfg_count;     /* interrupts per queue */
 
 int vdev_open(struct vdev *d, const struct pci_func *f, int legacy);
 int vdev_begin(struct vdev *d);                 /* reset, ACKNOWLEDGE, DRIVER, read features */
 int vdev_negotiate(struct vdev *d, uint64_t accept);   /* FEATURES_OK (modern) */
-int vdev_msix(struct vdev *d);                  /* MSI-X on, entries 0 (config) and 1 (queue) */
+/* MSI-X on: entry 0 = config (this CPU), entry 1 + q = queue q, sent to
+ * xAPIC id apic[q] (apic = 0: this CPU); nq queues. */
+int vdev_msix(struct vdev *d, unsigned nq, const uint32_t *apic);
 int vdev_queue(struct vdev *d, struct vq *q, uint16_t index, uint16_t maxnum, void *mem, int irq);
 int vdev_driver_ok(struct vdev *d);
 void vdev_reset(struct vdev *d);
@@ -99,5 +103,6 @@ int vq_get(struct vq *q, uint32_t *len);        /* a used head, or -1 if none */
 void vq_arm(struct vq *q);                      /* interrupt mode: ask for the next used buffer */
 
 void irq_setup(void);                           /* IDT gates, PIC masked, LAPIC on, IF=1 */
+void irq_cpu_on(void);                          /* this CPU: LAPIC on, IF=1 (APs; irq_setup does it for the BSP) */
 
 #endif
