@@ -15,7 +15,7 @@ struct blk_opts {
     /* Workloads (bench, verify, durable; work.c). 0 = the op's default. */
     const char *rw;             /* randread|randwrite|read|write */
     size_t rw_len;
-    uint64_t bs, queues, ios, secs, span, seed;
+    uint64_t bs, queues, ios, secs, span, seed, warmup;
     int seed_set;
     const struct acpi_info *acpi;       /* CPUs and their APIC ids, for queues > 1 */
 };

@@ -101,7 +101,7 @@ static int num_key(const char *k, size_t kn, const char *v, size_t vn)
         { "seg", &opt.blk.seg }, { "sector", &opt.blk.sector }, { "pattern", &opt.blk.pattern },
         { "count", &opt.blk.count }, { "tsc_khz", &opt.blk.tsc_khz }, { "bs", &opt.blk.bs },
         { "queues", &opt.blk.queues }, { "ios", &opt.blk.ios }, { "secs", &opt.blk.secs },
-        { "span", &opt.blk.span }, { "seed", &opt.blk.seed },
+        { "span", &opt.blk.span }, { "seed", &opt.blk.seed }, { "warmup", &opt.blk.warmup },
     };
     static const struct { const char *name; int *p; } flags[] = {
         { "irq", &opt.blk.irq }, { "indirect", &opt.blk.indirect }, { "event_idx", &opt.blk.event_idx },
