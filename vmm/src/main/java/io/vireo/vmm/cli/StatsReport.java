@@ -19,7 +19,7 @@ import java.util.Map;
  * vireo: stats:   dataplane disk0: requests=100 batches=40            every counter, as reported
  * vireo: stats: window between POST codes 0xb0 and 0xb1 over 12.345 ms (marks: 1 begin, 1 end)
  * vireo: stats:   ... the same lines, end minus begin ...
- * vireo: stats:   exits per disk0.requests: 3.20 (exits on all vCPUs 320 / requests 100)
+ * vireo: stats:   exits per disk0.requests: 3.20000 (exits on all vCPUs 320 / requests 100)
  * </pre>
  */
 final class StatsReport {
@@ -51,7 +51,7 @@ final class StatsReport {
             Long requests = counters.get("requests");
             if (requests != null && exits >= 0) {
                 sb.append(PREFIX).append("  exits per ").append(source).append(".requests: ")
-                    .append(requests == 0 ? "n/a" : String.format("%.2f", (double) exits / requests))
+                    .append(requests == 0 ? "n/a" : String.format("%.5f", (double) exits / requests))
                     .append(" (exits on all vCPUs ").append(exits).append(" / requests ").append(requests)
                     .append(")\n");
             }
