@@ -28,7 +28,7 @@ final class DiskBackends {
 
     static BlockBackend open(DiskSpec disk, GuestMemory memory) {
         BlockBackend backend = switch (disk.backend()) {
-            case "null" -> new NullBackend(disk.path() == null ? disk.nullBytes() : sizeOf(disk));
+            case "null" -> new NullBackend(disk.path() == null ? disk.nullBytes() : sizeOf(disk), disk.readOnly());
             case "sync" -> SyncFileBackend.open(disk.path(), disk.readOnly());
             default -> ioUring(disk, memory);
         };

@@ -102,6 +102,19 @@ class BadInputTest {
     }
 
     @Test
+    void shouldNameBadDiskOptions() {
+        assertOneLineError(VireoProcess.run("run", "--disk", "null:1G,backend=floppy"), 2, "backend",
+            "io_uring, sync or null", "floppy");
+        assertOneLineError(VireoProcess.run("run", "--disk", "null:1G,queues=0"), 2, "queues", "between 1 and 64");
+        assertOneLineError(VireoProcess.run("run", "--disk", "null:1G,poll-us=-5"), 2, "poll-us");
+        assertOneLineError(VireoProcess.run("run", "--disk", "null:0"), 2, "positive multiple of 512");
+        assertOneLineError(VireoProcess.run("run", "--disk", "null:1G,fail=12-x"), 2, "fail", "12-x");
+        assertOneLineError(VireoProcess.run("run", "--disk", "null:1G,backend=sync"), 2, "null:SIZE", "no file");
+        assertOneLineError(VireoProcess.run("run", "--io-threads", "many"), 2, "--io-threads", "many");
+        assertOneLineError(VireoProcess.run("run", "--io-cpus", "zero"), 2, "--io-cpus", "zero", "whole number");
+    }
+
+    @Test
     void shouldNameMissingDisk() {
         assertOneLineError(VireoProcess.run("run", "--disk", "/nonexistent/d.img"), 2, "--disk", "/nonexistent/d.img",
             "no such file");

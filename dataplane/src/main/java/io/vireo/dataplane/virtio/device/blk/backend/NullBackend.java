@@ -8,13 +8,23 @@ import java.lang.foreign.MemorySegment;
  */
 public final class NullBackend implements BlockBackend {
     private final long sizeBytes;
+    private final boolean readOnly;
 
     /** @param sizeBytes the capacity, a multiple of 512 */
     public NullBackend(long sizeBytes) {
+        this(sizeBytes, false);
+    }
+
+    /**
+     * @param sizeBytes the capacity, a multiple of 512
+     * @param readOnly  report a read-only disk (the device then offers VIRTIO_BLK_F_RO and refuses writes itself)
+     */
+    public NullBackend(long sizeBytes, boolean readOnly) {
         if (sizeBytes < 0 || (sizeBytes & 511) != 0) {
             throw new IllegalArgumentException("size must be a non-negative multiple of 512, not " + sizeBytes);
         }
         this.sizeBytes = sizeBytes;
+        this.readOnly = readOnly;
     }
 
     @Override
@@ -24,12 +34,12 @@ public final class NullBackend implements BlockBackend {
 
     @Override
     public boolean readOnly() {
-        return false;
+        return readOnly;
     }
 
     @Override
     public boolean supportsDiscard() {
-        return true;
+        return !readOnly;
     }
 
     @Override
