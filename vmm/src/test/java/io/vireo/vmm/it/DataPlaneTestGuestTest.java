@@ -107,6 +107,19 @@ class DataPlaneTestGuestTest {
     }
 
     @Test
+    void shouldServeTwoDisksFromOneSharedPinnedAgent() throws IOException {
+        Path disk = emptyDisk("shared.img", 16 << 20);
+        Path json = dir.resolve("shared-stats.json");
+        VireoProcess.Result r = VireoProcess.run("run", "--disk", disk.toString(), "--disk", "null:64M",
+            "--io-threads", "shared", "--io-cpus", "0", "--stats-json", json.toString(), "--cmdline",
+            "blk=verify bs=4096 qd=8 span=16384 seed=14");
+        assertVerified(r, 2048);
+        Map<String, Object> agents = obj(obj(stats(json), "dataplane"), "agents");
+        assertEquals(1, num(agents, "agents"), "one agent for both disks: " + agents);
+        assertEquals(0, num(agents, "agent_errors"));
+    }
+
+    @Test
     void shouldTakeAtMostOneVmExitPerTwentyIosWhenDeviceAndGuestPoll() {
         Path json = dir.resolve("poll-stats.json");
         // Null back end, agent polling (default poll-us), guest polling: the I/O path itself needs no exit.
