@@ -208,41 +208,4 @@ class BlkRequestPropertyTest {
         assertEquals(want, status);
         assertEquals(1, u.len());
     }
-
-    /** A disk in a byte array. */
-    static final class HeapBackend extends SyncTestBackend {
-        final byte[] disk;
-
-        HeapBackend(byte[] disk) {
-            this.disk = disk;
-        }
-
-        @Override
-        public long sizeBytes() {
-            return disk.length;
-        }
-
-        @Override
-        public boolean readOnly() {
-            return false;
-        }
-
-        @Override
-        int read(long offset, MemorySegment dst) {
-            MemorySegment.copy(MemorySegment.ofArray(disk), offset, dst, 0, dst.byteSize());
-            return 0;
-        }
-
-        @Override
-        int write(long offset, MemorySegment src) {
-            MemorySegment.copy(src, 0, MemorySegment.ofArray(disk), offset, src.byteSize());
-            return 0;
-        }
-
-        @Override
-        int flush() {
-            return 0;
-        }
-
-    }
 }

@@ -64,7 +64,7 @@ class VirtioBlkAgentTest {
     @Test
     void shouldServeTwoQueuesOnTwoAgentsPollingWhileBusyAndSleepingWhenIdle() throws Exception {
         byte[] disk = new byte[1 << 20];
-        BlkRequestPropertyTest.HeapBackend backend = new BlkRequestPropertyTest.HeapBackend(disk);
+        HeapBackend backend = new HeapBackend(disk);
         try (Arena arena = Arena.ofShared()) {
             GuestMemory mem = TestGuestMemory.create(arena);
             MockGuestDriver[] drivers = {

@@ -34,42 +34,12 @@ class VirtioBlkAsyncTest {
     private static final int DISK = 1 << 20;
 
     /** Completes nothing until {@link #release}: then in the order given. Records what reached it. */
-    static final class DeferredBackend extends SyncTestBackend {
-        final byte[] disk = new byte[DISK];
+    static final class DeferredBackend extends HeapBackend {
         final List<String> ops = new ArrayList<>();
         final Deque<int[]> pending = new ArrayDeque<>();
 
-        @Override
-        public long sizeBytes() {
-            return DISK;
-        }
-
-        @Override
-        public boolean readOnly() {
-            return false;
-        }
-
-        @Override
-        int read(long offset, MemorySegment dst) {
-            MemorySegment.copy(MemorySegment.ofArray(disk), offset, dst, 0, dst.byteSize());
-            return 0;
-        }
-
-        @Override
-        int write(long offset, MemorySegment src) {
-            MemorySegment.copy(src, 0, MemorySegment.ofArray(disk), offset, src.byteSize());
-            return 0;
-        }
-
-        @Override
-        int flush() {
-            return 0;
-        }
-
-        @Override
-        int zero(long offset, long length) {
-            Arrays.fill(disk, (int) offset, (int) (offset + length), (byte) 0);
-            return 0;
+        DeferredBackend() {
+            super(new byte[DISK]);
         }
 
         @Override
