@@ -4,6 +4,7 @@ import io.vireo.dataplane.memory.GuestMemory;
 import io.vireo.dataplane.memory.GuestRegion;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
 import io.vireo.dataplane.virtio.device.blk.backend.FaultInjectingBackend;
+import io.vireo.dataplane.virtio.device.blk.backend.IoUring;
 import io.vireo.dataplane.virtio.device.blk.backend.IoUringBackend;
 import io.vireo.dataplane.virtio.device.blk.backend.IoUringOptions;
 import io.vireo.dataplane.virtio.device.blk.backend.NullBackend;
@@ -21,7 +22,7 @@ import java.util.List;
 /** Opens the back end a {@code --disk} asks for: io_uring (falling back to positional I/O), sync, or null. */
 final class DiskBackends {
     private static final System.Logger LOG = System.getLogger(DiskBackends.class.getName());
-    private static boolean saidNoIoUring;
+    private static Boolean ioUring;
 
     private DiskBackends() {
     }
@@ -54,26 +55,29 @@ final class DiskBackends {
         if (disk.sqpoll()) {
             b.sqpoll(1000);
         }
-        try {
-            return IoUringBackend.open(disk.path(), b.build());
-        } catch (SysException e) {
-            if (disk.direct().equals("on") || !isIoUringUnavailable(e)) {
-                throw e;
-            }
-            synchronized (DiskBackends.class) {
-                if (!saidNoIoUring) {
-                    saidNoIoUring = true;
-                    LOG.log(System.Logger.Level.WARNING, "io_uring unavailable (" + e.getMessage()
-                        + "): disks use positional I/O");
-                }
-            }
+        // The rings are set up per queue, after this; ask the kernel once whether it has io_uring at all.
+        if (!ioUringAvailable()) {
             return SyncFileBackend.open(disk.path(), disk.readOnly());
         }
+        return IoUringBackend.open(disk.path(), b.build());
     }
 
-    private static boolean isIoUringUnavailable(SysException e) {
-        String m = String.valueOf(e.getMessage());
-        return m.contains("io_uring_setup") || m.contains("ENOSYS") || m.contains("EPERM");
+    /** One throwaway ring: io_uring_setup refused (ENOSYS, EPERM under kernel.io_uring_disabled) means no. */
+    private static synchronized boolean ioUringAvailable() {
+        if (ioUring == null) {
+            try {
+                new IoUring(1, 0, 0).close();
+                ioUring = Boolean.TRUE;
+            } catch (SysException e) {
+                if (!e.call().startsWith("io_uring_setup")) {
+                    throw e;
+                }
+                ioUring = Boolean.FALSE;
+                LOG.log(System.Logger.Level.WARNING, "io_uring unavailable (" + e.getMessage()
+                    + "): disks use positional I/O");
+            }
+        }
+        return ioUring;
     }
 
     private static long sizeOf(DiskSpec disk) {
