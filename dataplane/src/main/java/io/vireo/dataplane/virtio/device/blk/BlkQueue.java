@@ -462,27 +462,6 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
 
     // ------------------------------------------------------------------ counters
 
-    long counter(int which) {
-        return switch (which) {
-            case 0 -> requests;
-            case 1 -> reads;
-            case 2 -> writes;
-            case 3 -> flushes;
-            case 4 -> getIds;
-            case 5 -> bytesRead;
-            case 6 -> bytesWritten;
-            case 7 -> ioErrors;
-            case 8 -> unsupported;
-            case 9 -> malformedChains;
-            case 10 -> queueResets;
-            case 11 -> interruptsSent;
-            case 12 -> discards;
-            case 13 -> writeZeroes;
-            case 14 -> batches;
-            default -> 0;
-        };
-    }
-
     long errors(int kindCode) {
         return errorsByKind[kindCode];
     }

@@ -312,73 +312,78 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
 
     // ------------------------------------------------------------------ counters (sums over queues)
 
-    private long sum(int which) {
-        long s = 0;
+    /** Counter {@code name} of {@link BlkQueue#report}, summed over the queues (monitoring, control path). */
+    private long sum(String name) {
+        long[] total = new long[1];
         for (BlkQueue q : queues) {
-            s += q.counter(which);
+            q.report((n, v) -> {
+                if (n.equals(name)) {
+                    total[0] += v;
+                }
+            });
         }
-        return s;
+        return total[0];
     }
 
     /** Chains completed, good or bad. */
     public long requests() {
-        return sum(0);
+        return sum("requests");
     }
 
     public long reads() {
-        return sum(1);
+        return sum("reads");
     }
 
     public long writes() {
-        return sum(2);
+        return sum("writes");
     }
 
     public long flushes() {
-        return sum(3);
+        return sum("flushes");
     }
 
     public long getIds() {
-        return sum(4);
+        return sum("get_ids");
     }
 
     public long bytesRead() {
-        return sum(5);
+        return sum("bytes_read");
     }
 
     public long bytesWritten() {
-        return sum(6);
+        return sum("bytes_written");
     }
 
     /** Requests completed with VIRTIO_BLK_S_IOERR. */
     public long ioErrors() {
-        return sum(7);
+        return sum("io_errors");
     }
 
     /** Requests completed with VIRTIO_BLK_S_UNSUPP. */
     public long unsupported() {
-        return sum(8);
+        return sum("unsupported");
     }
 
     /** Chains the queue refused (loops, out of RAM, ...), completed with used length 0. */
     public long malformedChains() {
-        return sum(9);
+        return sum("malformed_chains");
     }
 
     /** Times a queue asked for DEVICE_NEEDS_RESET. */
     public long queueResets() {
-        return sum(10);
+        return sum("needs_reset");
     }
 
     public long interruptsSignalled() {
-        return sum(11);
+        return sum("interrupts");
     }
 
     public long discards() {
-        return sum(12);
+        return sum("discards");
     }
 
     public long writeZeroes() {
-        return sum(13);
+        return sum("write_zeroes");
     }
 
     /** Requests refused or failed for {@code kind}, a {@link BlkRequestError} code. */
