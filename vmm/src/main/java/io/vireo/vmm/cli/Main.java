@@ -3,6 +3,7 @@ package io.vireo.vmm.cli;
 import io.vireo.sys.SysException;
 import io.vireo.vmm.VireoException;
 import io.vireo.vmm.boot.BootException;
+import io.vireo.vmm.log.Logging;
 import io.vireo.vmm.machine.ExitStatus;
 
 import picocli.CommandLine;
@@ -21,12 +22,20 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(run(Arrays.asList(args), System.out, System.err));
+        List<String> list = Arrays.asList(args);
+        Logging.install(verbose(list));
+        int status = run(list, System.out, System.err);
+        Logging.flush();
+        System.exit(status);
+    }
+
+    private static boolean verbose(List<String> args) {
+        return args.contains("--verbose") || args.contains("-v");
     }
 
     /** Runs the command line and returns the exit status. */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
-        boolean verbose = args.contains("--verbose") || args.contains("-v");
+        boolean verbose = verbose(args);
         CommandLine cl = Cli.configure(new CommandLine(new VireoCommand(out, err)))
             .setOut(new PrintWriter(out, true))
             .setErr(new PrintWriter(err, true))

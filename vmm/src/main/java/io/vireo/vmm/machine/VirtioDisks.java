@@ -85,7 +85,9 @@ final class VirtioDisks implements AutoCloseable {
                     routes.signal(firstGsi[0] + vector);
                 }
             });
-            bus.addFunction(fn);
+            // Guest faults name the disk as the user knows it: its --stats name and its PCI address.
+            blk.faultLog().name(name + " (" + bus.addFunction(fn) + ")");
+            fn.faultLog(blk.faultLog());
             byFunction.put(fn, blk);
             all.devices.add(device);
             all.names.add(name);

@@ -8,6 +8,7 @@ import io.vireo.dataplane.pci.MsixVectorListener;
 import io.vireo.dataplane.pci.PciBar;
 import io.vireo.dataplane.pci.PciConfigSpace;
 import io.vireo.dataplane.pci.PciFunction;
+import io.vireo.dataplane.virtio.FaultLog;
 import io.vireo.dataplane.virtio.VirtioDevice;
 import io.vireo.dataplane.virtio.VirtioFeatures;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
@@ -59,7 +60,6 @@ public final class VirtioPciFunction implements PciFunction {
     public static final long TRANSPORT_UNSUPPORTED = VirtioFeatures.RING_PACKED | VirtioFeatures.RING_RESET
         | VirtioFeatures.NOTIFICATION_DATA | VirtioFeatures.NOTIF_CONFIG_DATA | VirtioFeatures.SR_IOV;
 
-    private static final System.Logger LOG = System.getLogger(VirtioPciFunction.class.getName());
     private static final long LOW32 = 0xffff_ffffL;
 
     private final VirtioDevice device;
@@ -94,6 +94,8 @@ public final class VirtioPciFunction implements PciFunction {
     private int queueSelect;
     private boolean legacyMode;
     private SplitQueue[] activeQueues;
+    /** The driver's faults the transport finds (negotiation, queue layout); the VMM shares the device's log here. */
+    private volatile FaultLog faultLog;
 
     /**
      * @param device       the device model; its queue count and config size must fit the layout (checked)
@@ -103,6 +105,7 @@ public final class VirtioPciFunction implements PciFunction {
      */
     public VirtioPciFunction(VirtioDevice device, GuestMemory memory, MsixInterruptSink sink, boolean transitional) {
         this.device = device;
+        this.faultLog = new FaultLog("virtio-pci type " + device.deviceType());
         this.memory = memory;
         this.sink = sink;
         this.transitional = transitional;
@@ -154,6 +157,11 @@ public final class VirtioPciFunction implements PciFunction {
         config.setWriteMask(pciCfgCap + VirtioPciLayout.CAP_OFFSET, 4, -1);
         config.setWriteMask(pciCfgCap + VirtioPciLayout.CAP_LENGTH, 4, -1);
         notifyListener = device::processQueue;
+    }
+
+    /** Logs this function's guest faults to {@code log} (the device's, so that both name the device the same way). */
+    public void faultLog(FaultLog log) {
+        this.faultLog = log;
     }
 
     private static PciConfigSpace transitionalConfig(int type) {
@@ -569,9 +577,11 @@ public final class VirtioPciFunction implements PciFunction {
     private boolean featuresAcceptable() {
         long unoffered = driverFeatures & ~offeredFeatures;
         if (unoffered != 0 || (driverFeatures & VirtioFeatures.VERSION_1) == 0) {
-            LOG.log(System.Logger.Level.WARNING, "virtio-pci {0}: FEATURES_OK refused: driver features 0x{1},"
-                + " offered 0x{2}", device.deviceType(), Long.toHexString(driverFeatures),
-                Long.toHexString(offeredFeatures));
+            if (faultLog.admit()) {
+                faultLog.log(-1, "FEATURES_OK_REFUSED (virtio 1.2 §3.1.1, §6.1) features not offered, or no VERSION_1",
+                    "driver 0x" + Long.toHexString(driverFeatures) + ", offered 0x" + Long.toHexString(offeredFeatures),
+                    "FEATURES_OK stays clear");
+            }
             return false;
         }
         return true;
@@ -579,6 +589,10 @@ public final class VirtioPciFunction implements PciFunction {
 
     private void activate() {
         if (!legacyMode && (status & FEATURES_OK) == 0) {
+            if (faultLog.admit()) {
+                faultLog.log(-1, "DRIVER_OK_WITHOUT_FEATURES_OK (virtio 1.2 §3.1.1) driver skipped feature negotiation",
+                    "status 0x" + Integer.toHexString(status), "device needs reset");
+            }
             interrupt.needsReset("DRIVER_OK without FEATURES_OK");
             return;
         }
@@ -599,6 +613,11 @@ public final class VirtioPciFunction implements PciFunction {
             q.setIndirectDesc(VirtioFeatures.has(features, VirtioFeatures.RING_INDIRECT_DESC));
             int code = q.enable();
             if (code != QueueError.OK) {
+                if (faultLog.admit()) {
+                    faultLog.log(i, FaultLog.rule(QueueError.describe(code)), "size " + r.size + ", desc 0x"
+                        + Long.toHexString(r.desc) + ", avail 0x" + Long.toHexString(r.driver) + ", used 0x"
+                        + Long.toHexString(r.device), "device needs reset");
+                }
                 interrupt.needsReset("queue " + i + " cannot be enabled: " + QueueError.describe(code) + " (size "
                     + r.size + ", desc 0x" + Long.toHexString(r.desc) + ", avail 0x" + Long.toHexString(r.driver)
                     + ", used 0x" + Long.toHexString(r.device) + ")");
@@ -735,8 +754,7 @@ public final class VirtioPciFunction implements PciFunction {
 
         @Override
         public void needsReset(String why) {
-            LOG.log(System.Logger.Level.WARNING, "virtio-pci device type {0} needs reset: {1}", device.deviceType(),
-                why);
+            // Whoever found the fault logged it (the device, or this transport above): one event, one line.
             needsReset = true;
             deliver(configVector, ISR_CONFIG);
         }
