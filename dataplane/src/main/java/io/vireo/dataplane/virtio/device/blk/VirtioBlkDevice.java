@@ -1,6 +1,6 @@
 package io.vireo.dataplane.virtio.device.blk;
 
-import io.vireo.dataplane.agent.PolledDevice;
+import io.vireo.dataplane.virtio.agent.PolledDevice;
 import io.vireo.dataplane.agent.PolledQueue;
 import io.vireo.dataplane.stats.StatsSink;
 import io.vireo.dataplane.stats.StatsSource;
