@@ -1,10 +1,10 @@
 package io.vireo.examples;
 
-import io.vireo.dataplane.agent.AgentOwnedDevice;
 import io.vireo.dataplane.agent.DataPlane;
 import io.vireo.dataplane.agent.PolledQueue;
 import io.vireo.dataplane.memory.MemfdGuestMemory;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
+import io.vireo.dataplane.virtio.agent.AgentOwnedDevice;
 import io.vireo.dataplane.virtio.device.blk.BlkRequest;
 import io.vireo.dataplane.virtio.device.blk.VirtioBlkDevice;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;

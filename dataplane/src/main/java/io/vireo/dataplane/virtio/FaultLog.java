@@ -112,18 +112,4 @@ public final class FaultLog {
                 .append(" more guest faults, not logged").toString());
         }
     }
-
-    /**
-     * {@code NAME (virtio 1.2 §S) reason} from the {@code NAME: §S reason} form of {@code QueueError.describe} and
-     * {@code BlkRequestError.describe}; any other text as it is. The logging path only: it allocates.
-     */
-    public static String rule(String described) {
-        int colon = described.indexOf(": §");
-        int space = colon < 0 ? -1 : described.indexOf(' ', colon + 2);
-        if (space < 0) {
-            return described;
-        }
-        return described.substring(0, colon) + " (virtio 1.2 " + described.substring(colon + 2, space) + ")"
-            + described.substring(space);
-    }
 }

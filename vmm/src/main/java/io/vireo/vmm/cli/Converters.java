@@ -1,6 +1,7 @@
 package io.vireo.vmm.cli;
 
 import io.vireo.dataplane.agent.DataPlane;
+import io.vireo.vmm.machine.DiskConfig;
 
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -90,9 +91,9 @@ final class Converters {
     }
 
     /** The QEMU-style {@code PATH|null:SIZE[,key=value]...} of one {@code --disk}. */
-    static final class Disk implements ITypeConverter<DiskSpec> {
+    static final class Disk implements ITypeConverter<DiskConfig> {
         @Override
-        public DiskSpec convert(String value) {
+        public DiskConfig convert(String value) {
             return DiskSpec.parse(value);
         }
     }

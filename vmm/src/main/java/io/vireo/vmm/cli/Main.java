@@ -1,10 +1,10 @@
 package io.vireo.vmm.cli;
 
 import io.vireo.sys.SysException;
+import io.vireo.vmm.ExitStatus;
 import io.vireo.vmm.VireoException;
 import io.vireo.vmm.boot.BootException;
 import io.vireo.vmm.log.Logging;
-import io.vireo.vmm.machine.ExitStatus;
 
 import picocli.CommandLine;
 

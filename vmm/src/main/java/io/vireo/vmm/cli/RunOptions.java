@@ -1,6 +1,7 @@
 package io.vireo.vmm.cli;
 
 import io.vireo.dataplane.agent.DataPlane;
+import io.vireo.vmm.machine.DiskConfig;
 import io.vireo.vmm.machine.MachineConfig;
 
 import picocli.CommandLine;
@@ -66,7 +67,7 @@ public final class RunOptions {
                 + "poll-us=N (default 32; 0: no polling), direct=auto|on|off, fixed-buffers=on, sqpoll=on, "
                 + "fail=SECTORS (e.g. 2048:10-17: requests touching them fail with IOERR).",
             "null:SIZE is a disk that completes every request at once (no file)"})
-    final List<DiskSpec> disks = new ArrayList<>();
+    final List<DiskConfig> disks = new ArrayList<>();
 
     @Option(names = "--io-threads", paramLabel = "queue|device|shared", converter = Converters.IoThreads.class,
         description = "queue agents: one thread per queue, per disk (default), or one for all")
@@ -184,8 +185,8 @@ public final class RunOptions {
 
     /** Each disk a regular file of at least one sector; no file twice unless every use is read-only. */
     private void checkDisks() {
-        java.util.Map<Object, DiskSpec> seen = new java.util.HashMap<>();
-        for (DiskSpec d : disks) {
+        java.util.Map<Object, DiskConfig> seen = new java.util.HashMap<>();
+        for (DiskConfig d : disks) {
             Path p = d.path();
             if (p == null) {
                 continue;
@@ -201,7 +202,7 @@ public final class RunOptions {
                 }
                 Object key = java.nio.file.Files.readAttributes(p,
                     java.nio.file.attribute.BasicFileAttributes.class).fileKey();
-                DiskSpec before = seen.putIfAbsent(key != null ? key : p.toRealPath(), d);
+                DiskConfig before = seen.putIfAbsent(key != null ? key : p.toRealPath(), d);
                 if (before != null && (!before.readOnly() || !d.readOnly())) {
                     throw usage("--disk " + p + ": the same file as --disk " + before.path()
                         + "; a file may be shared only when every use is readonly=on");
