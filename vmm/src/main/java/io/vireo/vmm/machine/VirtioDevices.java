@@ -94,7 +94,7 @@ final class VirtioDevices implements AutoCloseable {
      * Places the device's queues on agents and its PCI function on the bus.
      *
      * @param kind            for reports, e.g. {@code virtio-blk}
-     * @param faultLog        the device's guest-fault log: renamed {@code NAME (PCI address)}, shared with the transport
+     * @param faultLog        the device's guest-fault log: named {@code NAME (PCI address)}, shared with the transport
      * @param closeAfterAgents closed in order once no agent touches a queue any more (the device, its back end)
      */
     Attached add(String name, String kind, String description, PolledDevice device, FaultLog faultLog, long pollNs,
