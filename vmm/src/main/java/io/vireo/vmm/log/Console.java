@@ -1,5 +1,7 @@
 package io.vireo.vmm.log;
 
+import io.vireo.sys.Libc;
+
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -16,6 +18,7 @@ import java.nio.charset.StandardCharsets;
  * The guest's own bytes (the UART, on file descriptor 1) are not touched.
  */
 public final class Console {
+    private static final int STDERR = 2;
     private static volatile boolean raw;
 
     private Console() {
@@ -25,7 +28,9 @@ public final class Console {
     public static void install() {
         System.setOut(new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 8192),
             true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(new CrlfWhileRaw(new FileOutputStream(FileDescriptor.err)), true,
+        OutputStream err = new FileOutputStream(FileDescriptor.err);
+        // Only a terminal's raw mode matters: stderr redirected to a file or pipe keeps plain \n.
+        System.setErr(new PrintStream(Libc.isatty(STDERR) == 1 ? new CrlfWhileRaw(err) : err, true,
             StandardCharsets.UTF_8));
     }
 

@@ -2,6 +2,8 @@ package io.vireo.vmm.it;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -34,5 +36,20 @@ class GuestFaultLogTest {
     @Test
     void shouldPrintTheSectionSignUnderTheCLocale() {
         assertOneFaultLine(Map.of("LANG", "C", "LC_ALL", "C"));
+    }
+
+    /**
+     * On a terminal the console puts it in raw mode (no output processing): the line must end in CR LF itself, or the
+     * next one starts mid-screen. {@code script} gives Vireo a pseudo-terminal and copies what reaches it.
+     */
+    @Test
+    void shouldEndTheLineWithCrLfWhileTheConsoleHoldsTheTerminalRaw() {
+        assumeTrue(VireoProcess.kvmAccessible(), "needs read/write /dev/kvm");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "needs script(1) (util-linux) for a terminal");
+        String cmd = VireoProcess.root().resolve("vireo") + " run --disk null:1M --cmdline blk=corrupt";
+        VireoProcess.Result r = VireoProcess.exec(List.of("/usr/bin/script", "-qec", cmd, "/dev/null"), Map.of(), 120);
+        assertEquals(0, r.status(), () -> "status; output:\n" + r.stdout() + r.stderr());
+        assertTrue(r.stdout().contains(LINE + "\r\n"), () -> "CR LF after the line in: " + r.stdout()
+            .replace("\r", "\\r"));
     }
 }
