@@ -1,6 +1,6 @@
 package io.vireo.vmm.log;
 
-import org.jctools.queues.MpscArrayQueue;
+import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 
 import java.io.PrintStream;
 import java.util.concurrent.TimeUnit;
@@ -12,12 +12,13 @@ import java.util.logging.LogRecord;
 
 /**
  * A JUL handler that never makes the logging thread wait for the terminal: {@link #publish} offers the record to a
- * bounded lock-free queue (JCTools MPSC) and wakes the writer thread, which formats and prints it. A full queue drops
- * the record and counts it; the writer says how many were dropped. A queue agent that logs a guest fault therefore
- * pays for a {@code LogRecord} and a queue offer, never for a {@code write(2)} to a slow or blocked stderr.
+ * bounded lock-free queue (JCTools MPSC, VarHandle flavour) and wakes the writer thread, which formats and prints
+ * it. A full queue drops the record and counts it; the writer says how many were dropped. A queue agent that logs a
+ * guest fault therefore pays for a {@code LogRecord} and a queue offer, never for a {@code write(2)} to a slow or
+ * blocked stderr.
  */
 public final class AsyncHandler extends Handler {
-    private final MpscArrayQueue<LogRecord> queue;
+    private final MpscVarHandleArrayQueue<LogRecord> queue;
     private final PrintStream out;
     private final AtomicLong dropped = new AtomicLong();
     private final Object drainLock = new Object();
@@ -25,7 +26,7 @@ public final class AsyncHandler extends Handler {
     private volatile boolean closed;
 
     public AsyncHandler(PrintStream out, Formatter formatter, int capacity) {
-        this.queue = new MpscArrayQueue<>(capacity);
+        this.queue = new MpscVarHandleArrayQueue<>(capacity);
         this.out = out;
         setFormatter(formatter);
         this.writer = Thread.ofPlatform().name("vireo-log").daemon(true).unstarted(this::run);
