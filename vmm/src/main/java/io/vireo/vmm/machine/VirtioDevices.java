@@ -152,16 +152,16 @@ final class VirtioDevices implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         // Agents first (no queue is touched after this), then what the devices asked to close, in order.
         dataPlane.close();
-        Exception first = null;
+        RuntimeException first = null;
         for (AutoCloseable c : afterAgents) {
             try {
                 c.close();
             } catch (Exception e) {
                 if (first == null) {
-                    first = e;
+                    first = new IllegalStateException("closing a virtio device's resources failed", e);
                 } else {
                     first.addSuppressed(e);
                 }
