@@ -93,14 +93,13 @@ public final class BlkRequest {
         rangeSectors = 0;
         rangeFlags = 0;
 
-        // §5.2.6: the status is the last device-writable byte; skip zero-length descriptors at the end.
-        for (int i = chain.count() - 1; i >= chain.readableCount(); i--) {
-            long len = chain.len(i);
-            if (len > 0) {
-                statusIndex = i;
-                statusOffset = len - 1;
-                break;
-            }
+        // §5.2.6: the status is the last device-writable byte, in the chain's last descriptor. A zero-length last
+        // writable descriptor is a malformed chain (no status byte, used length 0): the status is never moved into a
+        // data buffer, so the used length is always the bytes written into the writable buffers (issue 18).
+        int last = chain.count() - 1;
+        if (last >= chain.readableCount() && chain.len(last) > 0) {
+            statusIndex = last;
+            statusOffset = chain.len(last) - 1;
         }
         if (statusIndex < 0) {
             return BlkRequestError.NO_STATUS;

@@ -2,6 +2,14 @@ package io.vireo.dataplane.virtio.device.blk;
 
 import io.vireo.dataplane.virtio.queue.MockGuestDriver.Buf;
 import io.vireo.dataplane.virtio.queue.MockGuestDriver.UsedElem;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+import net.jqwik.api.lifecycle.AfterContainer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -14,6 +22,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static io.vireo.dataplane.virtio.device.blk.BlkRig.LE_INT;
 import static io.vireo.dataplane.virtio.device.blk.BlkRig.LE_LONG;
@@ -207,5 +216,131 @@ class BlkRequestPropertyTest {
     private static void assertStatus(int want, int status, UsedElem u) {
         assertEquals(want, status);
         assertEquals(1, u.len());
+    }
+
+    // ------------------------------------------------------------------ jqwik: typed errors only (issue 18)
+
+    private static final AtomicLong PARSER_CASES = new AtomicLong();
+    private static final AtomicLong PARSER_ERRORS = new AtomicLong();
+    private static final AtomicLong PARSER_NO_STATUS = new AtomicLong();
+
+    /**
+     * Random headers (any type, sector, reserved word; short, exact or long) and random chains (readable payloads,
+     * writable buffers including zero-length ones, direct or indirect) with a random subset of the optional types
+     * negotiated: the device answers with a typed error only. Either exactly one {@link BlkRequestError} counter rises
+     * and the status byte carries that error's status, or the request succeeds (S_OK); with no status byte, used
+     * length 0 and nothing written; never a used length beyond the writable bytes; never an exception.
+     */
+    @Property
+    void shouldGiveTypedErrorsOnlyWhenHeadersAndChainsAreRandom(
+        @ForAll("types") int type, @ForAll("sectors") long sector, @ForAll int reserved,
+        @ForAll @IntRange(min = 0, max = 40) int headerLen, @ForAll @IntRange(min = 0, max = 2048) int payload,
+        @ForAll @Size(max = 4) List<@IntRange(min = 0, max = 1536) Integer> writable, @ForAll boolean indirect,
+        @ForAll @IntRange(min = 0, max = 7) int withheldMask, @ForAll boolean eventIdx) {
+        PARSER_CASES.incrementAndGet();
+        long withheld = ((withheldMask & 1) != 0 ? BlkFeatures.DISCARD : 0)
+            | ((withheldMask & 2) != 0 ? BlkFeatures.WRITE_ZEROES : 0) | ((withheldMask & 4) != 0 ? BlkFeatures.FLUSH : 0);
+        try (BlkRig rig = new BlkRig(new HeapBackend(new byte[DISK_BYTES]), SERIAL, withheld, eventIdx)) {
+            long rGpa = BlkRig.DATA;
+            long wGpa = BlkRig.DATA + AREA;
+            int rLen = headerLen + payload;
+            MemorySegment r = rig.at(rGpa, Math.max(rLen, 1));
+            r.fill((byte) 0x33);
+            if (rLen >= 4) {
+                r.set(LE_INT, 0, type);
+            }
+            if (rLen >= 8) {
+                r.set(LE_INT, 4, reserved);
+            }
+            if (rLen >= 16) {
+                r.set(LE_LONG, 8, sector);
+            }
+            List<Buf> bufs = new ArrayList<>();
+            if (rLen > 0) {
+                bufs.add(Buf.readable(rGpa, Math.min(rLen, headerLen == 0 ? rLen : headerLen)));
+                if (headerLen > 0 && payload > 0) {
+                    bufs.add(Buf.readable(rGpa + headerLen, payload));
+                }
+            }
+            long wTotal = 0;
+            long at = wGpa;
+            for (int len : writable) {
+                bufs.add(Buf.writable(at, len));
+                at += len;
+                wTotal += len;
+            }
+            rig.at(wGpa, Math.max(wTotal, 1)).fill((byte) 0x5a);
+            if (bufs.isEmpty()) {
+                bufs.add(Buf.readable(rGpa, 1));
+            }
+            long errorsBefore = errorSum(rig.dev);
+            int head = indirect ? rig.driver.addIndirectChain(BlkRig.TABLE, bufs) : rig.driver.addChain(bufs);
+            UsedElem u = rig.runOne(head);
+
+            long errors = errorSum(rig.dev) - errorsBefore;
+            assertTrue(errors <= 1, "at most one error per request: " + errors);
+            assertTrue(Integer.toUnsignedLong(u.len()) <= wTotal, "used length " + u.len() + " > writable " + wTotal);
+            boolean lastIsStatus = !writable.isEmpty() && writable.getLast() > 0;
+            if (!lastIsStatus) {
+                PARSER_NO_STATUS.incrementAndGet();
+                assertEquals(0, u.len(), "no status byte: used length 0");
+                assertEquals(1, errors);
+                byte[] poison = new byte[(int) Math.max(wTotal, 1)];
+                Arrays.fill(poison, (byte) 0x5a);
+                assertArrayEquals(poison, rig.at(wGpa, Math.max(wTotal, 1)).toArray(ValueLayout.JAVA_BYTE),
+                    "nothing written without a status byte");
+                return;
+            }
+            int status = rig.status(wGpa + wTotal - 1);
+            assertTrue(status == BlkRequest.S_OK || status == BlkRequest.S_IOERR || status == BlkRequest.S_UNSUPP,
+                "status " + status);
+            assertTrue(u.len() >= 1, "the status byte was written");
+            if (status == BlkRequest.S_OK) {
+                assertEquals(0, errors, "S_OK with an error counted");
+            } else {
+                PARSER_ERRORS.incrementAndGet();
+                assertEquals(1, errors, "an error status without a typed error");
+                assertEquals(1, u.len(), "an error writes only the status byte");
+                assertEquals(status, lastError(rig.dev).status());
+            }
+        }
+    }
+
+    @AfterContainer
+    static void reportParser() {
+        System.out.printf("fuzz[blk-parser]: %d cases, %d typed errors, %d without a status byte;"
+            + " every invariant held%n", PARSER_CASES.get(), PARSER_ERRORS.get(), PARSER_NO_STATUS.get());
+    }
+
+    @Provide
+    Arbitrary<Integer> types() {
+        return Arbitraries.oneOf(Arbitraries.of(BlkRequest.T_IN, BlkRequest.T_OUT, BlkRequest.T_FLUSH,
+            BlkRequest.T_GET_ID, 11, 13), Arbitraries.integers());
+    }
+
+    @Provide
+    Arbitrary<Long> sectors() {
+        return Arbitraries.oneOf(Arbitraries.of(0L, 1L, CAPACITY - 1, CAPACITY, CAPACITY + 1, -1L, Long.MIN_VALUE,
+            Long.MAX_VALUE, 1L << 55), Arbitraries.longs().between(0, CAPACITY), Arbitraries.longs());
+    }
+
+    private static long errorSum(VirtioBlkDevice d) {
+        long n = 0;
+        for (BlkRequestError e : BlkRequestError.values()) {
+            if (e != BlkRequestError.OK) {
+                n += d.errors(e);
+            }
+        }
+        return n;
+    }
+
+    /** The one error counted by a fresh device (the caller checked there is exactly one). */
+    private static BlkRequestError lastError(VirtioBlkDevice d) {
+        for (BlkRequestError e : BlkRequestError.values()) {
+            if (e != BlkRequestError.OK && d.errors(e) > 0) {
+                return e;
+            }
+        }
+        throw new AssertionError("no error counted");
     }
 }

@@ -147,6 +147,28 @@ class VirtioBlkDeviceHostileTest {
         }
     }
 
+    /**
+     * Regression (issue 18 fuzzing, "zero-length status after data"): the parser used to skip a zero-length last
+     * writable descriptor and put the status into the data buffer's last byte, answering used length 1 for bytes that
+     * were data. A zero-length status buffer is a malformed chain: used length 0, nothing written.
+     */
+    @Test
+    void shouldWriteNothingWhenZeroLengthStatusFollowsData() {
+        try (BlkRig rig = new BlkRig(new NullBackend(DISK_SIZE, false))) {
+            rig.header(HDR, BlkRequest.T_IN, 0);
+            rig.at(DATA, 512).fill((byte) 0x5a);
+            rig.poisonStatus(STATUS);
+            int head = rig.driver.addChain(List.of(readable(HDR, 16), writable(DATA, 512), writable(STATUS, 0)));
+            assertEquals(0, rig.runOne(head).len(), "used length = bytes written = 0");
+            byte[] poison = new byte[512];
+            Arrays.fill(poison, (byte) 0x5a);
+            assertArrayEquals(poison, rig.at(DATA, 512).toArray(ValueLayout.JAVA_BYTE), "data buffer untouched");
+            assertEquals(0x5a, rig.status(STATUS));
+            assertEquals(1, rig.dev.errors(BlkRequestError.NO_STATUS));
+            assertNextRequestSucceeds(rig);
+        }
+    }
+
     @Test
     void shouldReturnIoerrWhenHeaderIsShorterThan16Bytes() {
         try (BlkRig rig = new BlkRig(new NullBackend(DISK_SIZE, false))) {
