@@ -2,6 +2,7 @@ package io.vireo.vmm.cli;
 
 import io.vireo.dataplane.agent.DataPlane;
 import io.vireo.vmm.machine.DiskConfig;
+import io.vireo.vmm.sandbox.Sandbox;
 
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -87,6 +88,19 @@ final class Converters {
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException("must be queue, device or shared (got '" + value + "')");
             }
+        }
+    }
+
+    /** {@code --seccomp=off|log|on}. */
+    static final class SeccompMode implements ITypeConverter<Sandbox.Mode> {
+        @Override
+        public Sandbox.Mode convert(String value) {
+            return switch (value) {
+                case "off" -> Sandbox.Mode.OFF;
+                case "log" -> Sandbox.Mode.LOG;
+                case "on" -> Sandbox.Mode.ON;
+                default -> throw new TypeConversionException("must be off, log or on (got '" + value + "')");
+            };
         }
     }
 

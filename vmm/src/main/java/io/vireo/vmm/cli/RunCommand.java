@@ -5,6 +5,7 @@ import io.vireo.vmm.machine.Machine;
 import io.vireo.vmm.machine.MachineBuilder;
 import io.vireo.vmm.machine.MachineConfig;
 import io.vireo.vmm.machine.StatsPoint;
+import io.vireo.vmm.sandbox.Sandbox;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,6 +45,8 @@ final class RunCommand implements Callable<Integer> {
         MachineConfig config = options.toConfig(TestGuestImage::path);
         try (Machine machine = MachineBuilder.build(config)) {
             SignalStop.install(machine);
+            // Set-up is done (KVM, guest RAM, disks, agents, signal handlers): from here on, the sandbox.
+            Sandbox.install(options.seccomp());
             try {
                 int status = machine.awaitExit();
                 if (config.verbose()) {

@@ -3,6 +3,7 @@ package io.vireo.vmm.cli;
 import io.vireo.dataplane.agent.DataPlane;
 import io.vireo.vmm.machine.DiskConfig;
 import io.vireo.vmm.machine.MachineConfig;
+import io.vireo.vmm.sandbox.Sandbox;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -22,6 +23,11 @@ import static io.vireo.vmm.cli.Sizes.usage;
  * Every problem is one line naming the flag.
  */
 public final class RunOptions {
+    /** What --seccomp chose (applied by {@code RunCommand} once the machine is set up). */
+    public Sandbox.Mode seccomp() {
+        return seccomp;
+    }
+
     static final long DEFAULT_MEMORY_BYTES = 512L << 20;
     /** The Linux guest's initramfs unpacks to about 100 MiB: give it room by default. */
     static final long LINUX_DEFAULT_MEMORY_BYTES = 1L << 30;
@@ -76,6 +82,11 @@ public final class RunOptions {
     @Option(names = "--io-cpus", paramLabel = "LIST", converter = Converters.CpuList.class,
         description = "pin the queue agents to these host CPUs, round-robin (e.g. 1 or 0,1)")
     int[] ioCpus = new int[0];
+
+    @Option(names = "--seccomp", paramLabel = "off|log|on", converter = Converters.SeccompMode.class,
+        description = "after set-up, a seccomp filter refuses execve, ptrace, mount, kexec, module loading, bpf, "
+            + "non-Unix sockets and more (on, the default: EPERM; log: allowed and logged by the kernel; off: none)")
+    Sandbox.Mode seccomp = Sandbox.Mode.ON;
 
     @Option(names = {"-v", "--verbose"}, description = "boot time and user-space exits by kind on stderr; "
         + "stack traces with errors")
