@@ -2,6 +2,7 @@ package io.vireo.vmm.machine;
 
 import io.vireo.vmm.ExitStatus;
 import io.vireo.sys.Libc;
+import io.vireo.sys.PollFdLayout;
 import io.vireo.sys.SysException;
 import io.vireo.vmm.devices.Uart16550;
 import io.vireo.vmm.log.Console;
@@ -9,23 +10,69 @@ import io.vireo.vmm.log.Console;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
 /**
  * Host stdin to the guest's UART. On a terminal, the terminal goes to raw mode (so keys such as
  * Ctrl-C reach the guest) and Ctrl-A then x stops the VM, as in QEMU; the mode is restored at exit.
+ *
+ * <p>The pump waits in {@code poll} on stdin and on an eventfd that {@link #close()} signals, so closing the machine
+ * ends its console thread even while stdin stays open (embedded use: one JVM builds and closes many machines).
  */
-final class ConsoleInput implements Runnable {
+final class ConsoleInput implements Runnable, AutoCloseable {
     private static final int STDIN = 0;
     private static final int CTRL_A = 0x01;
 
     private final Uart16550 uart;
     private final Machine machine;
     private final boolean tty;
+    private final int stopFd;
     private MemorySegment savedTermios;
+    private Thread thread;
+    private Thread restoreHook;
 
     ConsoleInput(Uart16550 uart, Machine machine) {
         this.uart = uart;
         this.machine = machine;
         this.tty = Libc.isatty(STDIN) == 1;
+        this.stopFd = Libc.eventfd(0, Libc.EFD_CLOEXEC);
+    }
+
+    /** Raw mode (restored at JVM exit or {@link #close()}) and the pump thread. */
+    void start() {
+        if (enterRawMode()) {
+            restoreHook = new Thread(this::restore);
+            Runtime.getRuntime().addShutdownHook(restoreHook);
+        }
+        thread = Thread.ofPlatform().name("console-in").daemon(true).start(this);
+    }
+
+    /** Ends the pump thread, restores the terminal, closes the eventfd. */
+    @Override
+    public void close() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment one = arena.allocate(8, 8);
+            one.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1L);
+            Libc.writeRaw(stopFd, one, 8);
+        }
+        if (thread != null) {
+            thread.interrupt(); // a pump blocked handing bytes to the UART
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        restore();
+        if (restoreHook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(restoreHook);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook runs anyway.
+            }
+        }
+        Libc.closeQuietly(stopFd);
     }
 
     /** Raw mode on a terminal; returns whether the terminal must be restored. */
@@ -71,9 +118,22 @@ final class ConsoleInput implements Runnable {
     private void pump() throws InterruptedException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(256);
+            MemorySegment fds = arena.allocate(PollFdLayout.SIZE * 2, 8);
+            fds.set(JAVA_INT, PollFdLayout.FD_OFFSET, STDIN);
+            fds.set(JAVA_SHORT, PollFdLayout.EVENTS_OFFSET, Libc.POLLIN);
+            fds.set(JAVA_INT, PollFdLayout.SIZE + PollFdLayout.FD_OFFSET, stopFd);
+            fds.set(JAVA_SHORT, PollFdLayout.SIZE + PollFdLayout.EVENTS_OFFSET, Libc.POLLIN);
             byte[] bytes = new byte[256];
             boolean escape = false;
             while (!machine.stopping()) {
+                fds.set(JAVA_SHORT, PollFdLayout.REVENTS_OFFSET, (short) 0);
+                fds.set(JAVA_SHORT, PollFdLayout.SIZE + PollFdLayout.REVENTS_OFFSET, (short) 0);
+                if (Libc.poll(fds, 2, -1) <= 0) {
+                    continue; // EINTR
+                }
+                if (fds.get(JAVA_SHORT, PollFdLayout.SIZE + PollFdLayout.REVENTS_OFFSET) != 0) {
+                    return; // closed
+                }
                 long n = Libc.readRaw(STDIN, buf, buf.byteSize());
                 if (n <= 0) {
                     if (n != -io.vireo.sys.Errno.EINTR) { // EOF, or an error other than EINTR: no more input

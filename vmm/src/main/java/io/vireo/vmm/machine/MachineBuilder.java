@@ -122,10 +122,8 @@ public final class MachineBuilder {
             platform.finishPci();
             machine.start(pio, platform.mmio());
             ConsoleInput input = new ConsoleInput(uart, machine);
-            if (input.enterRawMode()) {
-                Runtime.getRuntime().addShutdownHook(new Thread(input::restore));
-            }
-            Thread.ofPlatform().name("console-in").daemon(true).start(input);
+            machine.closeAlso(input);
+            input.start();
             return machine;
         } catch (RuntimeException e) {
             for (int i = created.size() - 1; i >= 0; i--) {

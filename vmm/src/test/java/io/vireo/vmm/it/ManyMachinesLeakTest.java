@@ -1,0 +1,115 @@
+package io.vireo.vmm.it;
+
+import io.vireo.vmm.cli.RunOptions;
+import io.vireo.vmm.cli.TestGuestImage;
+import io.vireo.vmm.machine.Machine;
+import io.vireo.vmm.machine.MachineBuilder;
+import io.vireo.vmm.machine.MachineConfig;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Embedded use (issue 18): 200 machines, each with guest RAM, a disk served by its queue agents and a vCPU running the
+ * test guest to its exit, built and closed one after the other in this JVM. Open fds, live threads and memory
+ * mappings return to their values after a warm-up; heap after GC and anonymous RSS do not trend upwards (second
+ * hundred against the first).
+ */
+class ManyMachinesLeakTest {
+    private static final int MACHINES = Integer.getInteger("vireo.leak.machines", 200);
+    private static final int WARM_UP = 5;
+    private static final long MIB = 1L << 20;
+
+    private record Sample(long fds, long threads, long maps, long heap, long rssAnon) {
+        @Override
+        public String toString() {
+            return "fds=" + fds + " threads=" + threads + " maps=" + maps + " heap=" + heap / MIB + "MiB rssAnon="
+                + rssAnon / MIB + "MiB";
+        }
+    }
+
+    @Test
+    void shouldReturnFdsThreadsAndMemoryToTheirStartValuesAfter200Machines() throws Exception {
+        assumeTrue(VireoProcess.kvmAccessible(), "skipped: /dev/kvm is missing or not read/write for this user");
+        MachineConfig config = RunOptions.parse(List.of("--memory", "32M", "--cmdline", "exit=3", "--disk",
+            "null:16M")).toConfig(TestGuestImage::path);
+        for (int i = 0; i < WARM_UP; i++) {
+            runOne(config);
+        }
+        Sample start = settle(null);
+        Sample half = null;
+        for (int i = 0; i < MACHINES; i++) {
+            runOne(config);
+            if (i == MACHINES / 2 - 1) {
+                half = settle(start);
+            }
+        }
+        Sample end = settle(start);
+        System.out.printf("%d machines: start %s; after %d %s; after %d %s%n", MACHINES, start, MACHINES / 2, half,
+            MACHINES, end);
+        assertEquals(start.fds(), end.fds(), "open fds");
+        assertEquals(start.threads(), end.threads(), () -> "live threads; the Java ones now: " + javaThreads());
+        // The JVM's own mappings (malloc arenas, GC, code cache) come and go by a few: a leak of one per machine is
+        // 200.
+        assertTrue(end.maps() - start.maps() <= 16, "memory mappings (guest RAM, rings, guards, thread stacks): "
+            + start + " -> " + end);
+        assertTrue(end.heap() - half.heap() < 16 * MIB, "heap after GC grows: " + half + " -> " + end);
+        assertTrue(end.rssAnon() - half.rssAnon() < 48 * MIB, "anonymous RSS grows: " + half + " -> " + end);
+    }
+
+    private static String javaThreads() {
+        StringBuilder b = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, st) -> b.append('\n').append(t.getName()).append(' ')
+            .append(t.getState()).append(st.length > 0 ? " at " + st[0] : ""));
+        return b.toString();
+    }
+
+    private static void runOne(MachineConfig config) throws InterruptedException {
+        try (Machine m = MachineBuilder.build(config)) {
+            assertEquals(3, m.awaitExit(), m.stopReason());
+        }
+    }
+
+    /** Waits (a few seconds at most) for exiting threads and closed fds to settle at {@code want}'s values. */
+    private static Sample settle(Sample want) throws IOException, InterruptedException {
+        Sample s = sample();
+        for (int i = 0; i < 50 && want != null && (s.fds() != want.fds() || s.threads() != want.threads()); i++) {
+            Thread.sleep(100);
+            s = sample();
+        }
+        return s;
+    }
+
+    private static Sample sample() throws IOException {
+        System.gc();
+        long fds;
+        try (Stream<Path> l = Files.list(Path.of("/proc/self/fd"))) {
+            fds = l.count();
+        }
+        long threads;
+        try (Stream<Path> l = Files.list(Path.of("/proc/self/task"))) {
+            threads = l.count();
+        }
+        long maps;
+        try (Stream<String> l = Files.lines(Path.of("/proc/self/maps"))) {
+            maps = l.count();
+        }
+        long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long rssAnon = 0;
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("RssAnon:")) {
+                rssAnon = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        return new Sample(fds, threads, maps, heap, rssAnon);
+    }
+}
