@@ -5,6 +5,7 @@ import io.vireo.dataplane.stats.StatsSource;
 import io.vireo.sys.EpollEventLayout;
 import io.vireo.sys.Errno;
 import io.vireo.sys.Libc;
+import io.vireo.sys.SysException;
 
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentTerminationException;
@@ -95,6 +96,27 @@ public final class QueueAgent implements Agent, StatsSource {
         int cfd = queue.completionEventFd();
         if (cfd >= 0) {
             Libc.epollCtl(epfd, Libc.EPOLL_CTL_ADD, cfd, Libc.EPOLLIN, cfd);
+        }
+    }
+
+    /**
+     * Adds a kick eventfd the agent did not own at start (a vhost-user front end's) to the set it sleeps on. Any
+     * thread: epoll_ctl is safe while the agent waits, and a kick already pending wakes it at once.
+     */
+    public void watchKick(int fd) {
+        Libc.epollCtl(epfd, Libc.EPOLL_CTL_ADD, fd, Libc.EPOLLIN, fd);
+    }
+
+    /**
+     * Removes a kick eventfd added by {@link #watchKick}. Call it on the agent's thread ({@link #submitAndWait}), so
+     * no read of the fd is under way; the caller may close the fd afterwards. Returns false if it was not watched.
+     */
+    public boolean unwatchKick(int fd) {
+        try {
+            Libc.epollCtl(epfd, Libc.EPOLL_CTL_DEL, fd, 0, 0);
+            return true;
+        } catch (SysException e) {
+            return false;
         }
     }
 

@@ -18,6 +18,7 @@ import java.util.List;
 public final class Main {
     private static final String USAGE = """
         usage: vireo run [OPTIONS] [-- COMMAND...]   boot a guest (see vireo run --help)
+               vireo vhost-user-blk --socket PATH --disk SPEC   serve a disk over vhost-user (see --help)
                vireo --help
         """;
 
@@ -38,7 +39,8 @@ public final class Main {
             }
             return switch (args.get(0)) {
                 case "run" -> runMachine(args.subList(1, args.size()), err);
-                default -> throw Sizes.usage("unknown command '" + args.get(0) + "' (try: vireo run)");
+                case "vhost-user-blk" -> VhostUserBlkCommand.run(args.subList(1, args.size()), err);
+                default -> throw Sizes.usage("unknown command '" + args.get(0) + "' (try: vireo --help)");
             };
         } catch (VireoException e) {
             err.println("vireo: " + e.getMessage());

@@ -135,7 +135,7 @@ public final class RunOptions {
         }
     }
 
-    private static int[] parseCpus(String flag, String value) {
+    static int[] parseCpus(String flag, String value) {
         String[] parts = value.split(",");
         int[] cpus = new int[parts.length];
         int online = Runtime.getRuntime().availableProcessors();

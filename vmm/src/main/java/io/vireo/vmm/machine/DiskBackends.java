@@ -20,14 +20,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Opens the back end a {@code --disk} asks for: io_uring (falling back to positional I/O), sync, or null. */
-final class DiskBackends {
+public final class DiskBackends {
     private static final System.Logger LOG = System.getLogger(DiskBackends.class.getName());
     private static Boolean ioUring;
 
     private DiskBackends() {
     }
 
-    static BlockBackend open(DiskSpec disk, GuestMemory memory) {
+    /** The back end of {@code disk}; {@code memory} is needed only for fixed-buffers=on (else may be null). */
+    public static BlockBackend open(DiskSpec disk, GuestMemory memory) {
         BlockBackend backend = switch (disk.backend()) {
             case "null" -> new NullBackend(disk.path() == null ? disk.nullBytes() : sizeOf(disk), disk.readOnly());
             case "sync" -> SyncFileBackend.open(disk.path(), disk.readOnly());
