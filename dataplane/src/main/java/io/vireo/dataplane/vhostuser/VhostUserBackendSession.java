@@ -1,6 +1,6 @@
 package io.vireo.dataplane.vhostuser;
 
-import io.vireo.dataplane.agent.PolledDevice;
+import io.vireo.dataplane.virtio.agent.PolledDevice;
 import io.vireo.dataplane.agent.QueueAgent;
 import io.vireo.dataplane.virtio.VirtioFeatures;
 import io.vireo.sys.Errno;

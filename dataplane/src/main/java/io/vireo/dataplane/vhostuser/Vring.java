@@ -1,6 +1,6 @@
 package io.vireo.dataplane.vhostuser;
 
-import io.vireo.dataplane.agent.PolledDevice;
+import io.vireo.dataplane.virtio.agent.PolledDevice;
 import io.vireo.dataplane.agent.PolledQueue;
 import io.vireo.dataplane.agent.QueueAgent;
 import io.vireo.dataplane.virtio.VirtioFeatures;
@@ -84,10 +84,10 @@ final class Vring {
         q.setUsedRingGpa(g.used());
         q.setEventIdx(eventIdx);
         q.setIndirectDesc(VirtioFeatures.has(features, VirtioFeatures.RING_INDIRECT_DESC));
-        int code = q.enable();
+        QueueError code = q.enable();
         if (code != QueueError.OK) {
-            signals.needsReset("vring " + index + ": " + QueueError.describe(code));
-            return QueueError.describe(code) + " (value=0x" + Long.toHexString(q.brokenValue()) + ")";
+            signals.needsReset("vring " + index + ": " + code.describe());
+            return code.describe() + " (value=0x" + Long.toHexString(q.brokenValue()) + ")";
         }
         q.resumeAt(base);
         owner.submitAndWait(() -> device.activateQueue(index, features, q, signals));

@@ -1,6 +1,7 @@
 package io.vireo.vmm.cli;
 
 import io.vireo.dataplane.agent.DataPlane;
+import io.vireo.vmm.machine.DiskConfig;
 import io.vireo.vmm.vhostuser.VhostUserBlkDaemon;
 
 import sun.misc.Signal;
@@ -44,7 +45,7 @@ final class VhostUserBlkCommand {
 
     static int run(List<String> args, PrintStream err) throws InterruptedException {
         Path socket = null;
-        DiskSpec disk = null;
+        DiskConfig disk = null;
         DataPlane.Threads threads = DataPlane.Threads.PER_DEVICE;
         int[] cpus = new int[0];
         boolean stats = false;
@@ -125,7 +126,7 @@ final class VhostUserBlkCommand {
         }
     }
 
-    private static void checkDisk(DiskSpec d) {
+    private static void checkDisk(DiskConfig d) {
         Path p = d.path();
         if (p == null) {
             return;

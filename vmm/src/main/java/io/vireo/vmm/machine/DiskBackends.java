@@ -4,13 +4,12 @@ import io.vireo.dataplane.memory.GuestMemory;
 import io.vireo.dataplane.memory.GuestRegion;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
 import io.vireo.dataplane.virtio.device.blk.backend.FaultInjectingBackend;
-import io.vireo.dataplane.virtio.device.blk.backend.IoUring;
+import io.vireo.dataplane.uring.IoUring;
 import io.vireo.dataplane.virtio.device.blk.backend.IoUringBackend;
 import io.vireo.dataplane.virtio.device.blk.backend.IoUringOptions;
 import io.vireo.dataplane.virtio.device.blk.backend.NullBackend;
 import io.vireo.dataplane.virtio.device.blk.backend.SyncFileBackend;
 import io.vireo.sys.SysException;
-import io.vireo.vmm.cli.DiskSpec;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,24 +26,24 @@ public final class DiskBackends {
     private DiskBackends() {
     }
 
-    /** The back end of {@code disk}; {@code memory} is needed only for fixed-buffers=on (else may be null). */
-    public static BlockBackend open(DiskSpec disk, GuestMemory memory) {
+    /** The back end of {@code disk}; {@code memory} is needed only for fixed buffers (else may be null). */
+    public static BlockBackend open(DiskConfig disk, GuestMemory memory) {
         BlockBackend backend = switch (disk.backend()) {
-            case "null" -> new NullBackend(disk.path() == null ? disk.nullBytes() : sizeOf(disk), disk.readOnly());
-            case "sync" -> SyncFileBackend.open(disk.path(), disk.readOnly());
-            default -> ioUring(disk, memory);
+            case NULL -> new NullBackend(disk.path() == null ? disk.nullBytes() : sizeOf(disk), disk.readOnly());
+            case SYNC -> SyncFileBackend.open(disk.path(), disk.readOnly());
+            case IO_URING -> ioUring(disk, memory);
         };
         if (!disk.failSectors().isEmpty()) {
-            backend = FaultInjectingBackend.of(backend, disk.failSectors().replace(':', ','));
+            backend = new FaultInjectingBackend(backend, disk.failSectors());
         }
         return backend;
     }
 
-    private static BlockBackend ioUring(DiskSpec disk, GuestMemory memory) {
+    private static BlockBackend ioUring(DiskConfig disk, GuestMemory memory) {
         IoUringOptions.Builder b = IoUringOptions.builder().readOnly(disk.readOnly()).direct(switch (disk.direct()) {
-            case "on" -> IoUringOptions.Direct.REQUIRE;
-            case "off" -> IoUringOptions.Direct.OFF;
-            default -> IoUringOptions.Direct.TRY;
+            case ON -> IoUringOptions.Direct.REQUIRE;
+            case OFF -> IoUringOptions.Direct.OFF;
+            case AUTO -> IoUringOptions.Direct.TRY;
         });
         if (disk.fixedBuffers()) {
             List<MemorySegment> ram = new ArrayList<>();
@@ -81,7 +80,7 @@ public final class DiskBackends {
         return ioUring;
     }
 
-    private static long sizeOf(DiskSpec disk) {
+    private static long sizeOf(DiskConfig disk) {
         try {
             return Files.size(disk.path()) & ~511L;
         } catch (IOException e) {

@@ -7,7 +7,7 @@ import io.vireo.dataplane.stats.StatsSink;
 import io.vireo.dataplane.vhostuser.VhostUserBackendServer;
 import io.vireo.dataplane.virtio.device.blk.VirtioBlkDevice;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
-import io.vireo.vmm.cli.DiskSpec;
+import io.vireo.vmm.machine.DiskConfig;
 import io.vireo.vmm.machine.DiskBackends;
 
 import java.nio.file.Path;
@@ -28,7 +28,7 @@ public final class VhostUserBlkDaemon implements AutoCloseable {
      * @param threads queue agents: per queue, per device (default) or shared
      * @param ioCpus  CPUs to pin the agents to, round-robin; empty for none
      */
-    public record Config(Path socket, DiskSpec disk, DataPlane.Threads threads, int[] ioCpus) {
+    public record Config(Path socket, DiskConfig disk, DataPlane.Threads threads, int[] ioCpus) {
     }
 
     private final BlockBackend backend;
@@ -52,7 +52,7 @@ public final class VhostUserBlkDaemon implements AutoCloseable {
      * @throws IllegalArgumentException for a socket path that cannot be used (one-line message)
      */
     public static VhostUserBlkDaemon start(Config config, Consumer<String> log) {
-        DiskSpec disk = config.disk();
+        DiskConfig disk = config.disk();
         if (disk.fixedBuffers()) {
             throw new IllegalArgumentException("--disk " + disk.name() + ": fixed-buffers=on needs guest memory up "
                 + "front, which a vhost-user back end only gets per front end");
