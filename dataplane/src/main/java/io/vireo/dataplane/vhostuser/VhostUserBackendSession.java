@@ -83,13 +83,14 @@ final class VhostUserBackendSession implements AutoCloseable {
 
     private boolean serveOne() {
         long n = readExact(header, HEADER_SIZE, fds);
-        if (n == 0) {
+        if (n <= 0) {
+            // End of stream or a reset between messages: the front end went away (killed, closed).
+            closeFds(fds);
             return false;
         }
         if (n < HEADER_SIZE) {
             closeFds(fds);
-            refuse("short header: " + n + " of " + HEADER_SIZE + " bytes before " + (n < 0 ? Errno.name((int) -n)
-                : "end of stream") + "; closing");
+            refuse("short header: " + n + " of " + HEADER_SIZE + " bytes before the stream ended; closing");
             return false;
         }
         int request = header.get(ValueLayout.JAVA_INT_UNALIGNED, REQUEST_OFFSET);
