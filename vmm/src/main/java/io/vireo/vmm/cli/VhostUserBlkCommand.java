@@ -94,14 +94,22 @@ final class VhostUserBlkCommand {
         if (disk == null) {
             throw usage("--disk PATH|null:SIZE is required");
         }
-        checkDisk(disk);
+        return serve(new VhostUserBlkDaemon.Config(socket, disk, threads, cpus), stats, statsJson, err);
+    }
+
+    /**
+     * Checks the disk and the stats file, starts the daemon, waits for SIGTERM/SIGINT, stops it (the session's rings
+     * drained) and reports the counters. Returns 0.
+     */
+    static int serve(VhostUserBlkDaemon.Config config, boolean stats, Path statsJson, PrintStream err)
+        throws InterruptedException {
+        checkDisk(config.disk());
         if (statsJson != null) {
             StatsJson.checkWritable(statsJson);
         }
         VhostUserBlkDaemon daemon;
         try {
-            daemon = VhostUserBlkDaemon.start(new VhostUserBlkDaemon.Config(socket, disk, threads, cpus),
-                line -> err.println("vireo: " + line));
+            daemon = VhostUserBlkDaemon.start(config, line -> err.println("vireo: " + line));
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
