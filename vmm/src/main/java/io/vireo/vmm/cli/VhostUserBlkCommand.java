@@ -4,6 +4,10 @@ import io.vireo.dataplane.agent.DataPlane;
 import io.vireo.vmm.machine.DiskConfig;
 import io.vireo.vmm.vhostuser.VhostUserBlkDaemon;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import sun.misc.Signal;
 
 import java.io.IOException;
@@ -13,88 +17,55 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 import static io.vireo.vmm.cli.Sizes.usage;
 
 /**
- * {@code vireo vhost-user-blk}: parses the command line into a {@link VhostUserBlkDaemon.Config}, runs the daemon
- * until SIGTERM or SIGINT (then drains and exits 0), and prints {@code --stats} / writes {@code --stats-json}.
+ * {@code vireo vhost-user-blk}: the flags, as a picocli subcommand, into a {@link VhostUserBlkDaemon.Config}; runs
+ * the daemon until SIGTERM or SIGINT (then drains and exits 0), and prints {@code --stats} / writes
+ * {@code --stats-json}.
  */
-final class VhostUserBlkCommand {
-    static final String USAGE = """
-        usage: vireo vhost-user-blk --socket PATH --disk PATH|null:SIZE[,option=value]...
-                                    [--io-threads queue|device|shared] [--io-cpus LIST]
-                                    [--stats] [--stats-json FILE]
+@Command(name = "vhost-user-blk", sortOptions = false,
+    description = {
+        "Serve one disk to a vhost-user front end (QEMU vhost-user-blk-pci) on a UNIX socket, with the data plane "
+            + "of vireo run: the same virtio-blk device, back ends and polling queue agents.",
+        "One front end at a time; when it goes away the next is accepted. SIGTERM/SIGINT drain and exit 0."})
+final class VhostUserBlkCommand implements Callable<Integer> {
+    @Option(names = "--socket", required = true, paramLabel = "PATH",
+        description = "the socket to listen on (a stale socket file is replaced; one in use is refused)")
+    Path socket;
 
-          Serves one virtio-blk disk to a vhost-user front end (QEMU vhost-user-blk-pci, Cloud Hypervisor) on a
-          UNIX socket, with the data plane of vireo run: the same device, back ends and polling queue agents.
-          One front end at a time; when it goes away the next is accepted. SIGTERM/SIGINT drain and exit 0.
+    @Option(names = "--disk", required = true, paramLabel = "PATH|null:SIZE[,key=value]...",
+        converter = Converters.Disk.class, description = "as for vireo run (readonly, serial, backend, queues "
+            + "(default " + VhostUserBlkDaemon.DEFAULT_QUEUES + "), poll-us, direct, sqpoll, fail)")
+    DiskConfig disk;
 
-          --socket PATH    the socket to listen on (a stale socket file is replaced; one in use is refused)
-          --disk SPEC      as for vireo run (readonly, serial, backend, queues (default 4), poll-us, direct,
-                           sqpoll, fail)
-          --io-threads M   queue agents: one thread per queue, per disk (default), or one for all
-          --io-cpus LIST   pin the agents' threads to these host CPUs, round-robin
-          --stats          at exit, the data plane's counters on stderr (vireo: stats: lines)
-          --stats-json F   the same as one JSON object, written to F at exit
-        """;
+    @Option(names = "--io-threads", paramLabel = "queue|device|shared", converter = Converters.IoThreads.class,
+        description = "queue agents: one thread per queue, per disk (default), or one for all")
+    DataPlane.Threads ioThreads = DataPlane.Threads.PER_DEVICE;
 
-    private VhostUserBlkCommand() {
-    }
+    @Option(names = "--io-cpus", paramLabel = "LIST", converter = Converters.CpuList.class,
+        description = "pin the queue agents to these host CPUs, round-robin (e.g. 1 or 0,1)")
+    int[] ioCpus = new int[0];
 
-    static int run(List<String> args, PrintStream err) throws InterruptedException {
-        Path socket = null;
-        DiskConfig disk = null;
-        DataPlane.Threads threads = DataPlane.Threads.PER_DEVICE;
-        int[] cpus = new int[0];
-        boolean stats = false;
-        Path statsJson = null;
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            String name = a;
-            String value = null;
-            int eq = a.indexOf('=');
-            if (a.startsWith("--") && eq > 0) {
-                name = a.substring(0, eq);
-                value = a.substring(eq + 1);
-            }
-            switch (name) {
-                case "-h", "--help" -> {
-                    err.print(USAGE);
-                    return 0;
-                }
-                case "--stats" -> stats = true;
-                case "--socket", "--disk", "--io-threads", "--io-cpus", "--stats-json" -> {
-                    if (value == null) {
-                        if (i + 1 >= args.size()) {
-                            throw usage(name + " needs a value");
-                        }
-                        value = args.get(++i);
-                    }
-                    switch (name) {
-                        case "--socket" -> socket = Path.of(value);
-                        case "--disk" -> {
-                            if (disk != null) {
-                                throw usage("--disk given twice (one disk per socket: run one daemon each)");
-                            }
-                            disk = DiskSpec.parse(value);
-                        }
-                        case "--io-threads" -> threads = parseThreads(value);
-                        case "--io-cpus" -> cpus = RunOptions.parseCpus(name, value);
-                        default -> statsJson = Path.of(value);
-                    }
-                }
-                default -> throw usage("unknown option " + a + " (see vireo vhost-user-blk --help)");
-            }
-        }
-        if (socket == null) {
-            throw usage("--socket PATH is required");
-        }
-        if (disk == null) {
-            throw usage("--disk PATH|null:SIZE is required");
-        }
-        return serve(new VhostUserBlkDaemon.Config(socket, disk, threads, cpus), stats, statsJson, err);
+    @Option(names = "--stats", description = "at exit, the data plane's counters on stderr (vireo: stats: lines)")
+    boolean stats;
+
+    @Option(names = "--stats-json", paramLabel = "FILE",
+        description = "the same as one JSON object in FILE (written at exit, atomically)")
+    Path statsJson;
+
+    @Mixin
+    HelpOption help;
+
+    @ParentCommand
+    VireoCommand parent;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        return serve(new VhostUserBlkDaemon.Config(socket, disk, ioThreads, ioCpus), stats, statsJson, parent.err());
     }
 
     /**
@@ -124,14 +95,6 @@ final class VhostUserBlkCommand {
             report(daemon, stats, statsJson, err);
         }
         return 0;
-    }
-
-    private static DataPlane.Threads parseThreads(String value) {
-        try {
-            return DataPlane.Threads.parse(value);
-        } catch (IllegalArgumentException e) {
-            throw usage("--io-threads must be queue, device or shared (got '" + value + "')");
-        }
     }
 
     private static void checkDisk(DiskConfig d) {
