@@ -25,7 +25,22 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        checkAotCache(System.err);
         System.exit(run(Arrays.asList(args), System.err));
+    }
+
+    /**
+     * The launcher passes {@code -Dvireo.aot.cache=PATH} with {@code -XX:AOTCache=PATH} and silences the JVM's own
+     * AOT log: a JVM that cannot map the cache (another build, incompatible options) runs without class sharing at
+     * all ({@code java.vm.info} then lacks "sharing"), which is said here in one line.
+     */
+    static void checkAotCache(PrintStream err) {
+        String cache = System.getProperty("vireo.aot.cache");
+        String info = System.getProperty("java.vm.info", "");
+        if (cache != null && !info.contains("sharing")) {
+            err.println("vireo: the AOT cache " + cache + " does not match this JVM (" + System.getProperty(
+                "java.vm.version") + "): ignored, start-up is slower; delete it to have it made again");
+        }
     }
 
     /** Runs the command line and returns the exit status (tests call this directly). */
