@@ -51,7 +51,9 @@ public final class MachineBuilder {
         byte[] kernelImage = readFile("--kernel", config.kernel());
         byte[] initrd = config.initrd().map(p -> readFile("--initrd", p)).orElse(null);
 
+        clock.step("read kernel");
         KvmSystem kvm = KvmSystem.open();
+        clock.step("open /dev/kvm");
         List<AutoCloseable> created = new ArrayList<>();
         created.add(kvm);
         try {
@@ -62,19 +64,24 @@ public final class MachineBuilder {
             }
             MemfdGuestMemory memory = MemfdGuestMemory.allocate(config.memoryBytes());
             created.add(memory);
+            clock.step("memfd RAM");
             Vm vm = Vm.create(kvm);
             created.add(vm);
             vm.mapMemory(memory);
+            clock.step("VM and memory slots");
 
             Platform platform = Platform.create(memory);
             List<AutoCloseable> deviceResources = new ArrayList<>();
             VirtioDisks disks = VirtioDisks.attach(config.disks(), memory, vm, platform.pci(), platform.mapper(),
                 config.cpus(), config.io(), deviceResources);
             created.addAll(deviceResources);
+            clock.step("platform and disks");
             long rsdp = PciAcpi.addTo(new AcpiTables(config.cpus()), platform.windows())
                 .writeTo(memory, BootLayout.ACPI_BASE);
             E820Map e820 = PciAcpi.e820(E820Map.of(memory));
+            clock.step("ACPI and e820");
             BspEntry entry = loadKernel(config, memory, kernelImage, initrd, rsdp, e820);
+            clock.step("load kernel");
 
             List<Vcpu> vcpus = new ArrayList<>();
             CpuidTable cpuid = kvm.supportedCpuid();
@@ -88,6 +95,7 @@ public final class MachineBuilder {
             }
             // The BSP starts at the kernel's entry; APs wait in KVM for the guest's INIT/SIPI.
             entry.apply(vcpus.get(0));
+            clock.step("vCPUs");
 
             KvmStats kvmStats = config.stats() ? openStats(kvm, vm, vcpus) : null;
             if (kvmStats != null) {
@@ -104,6 +112,7 @@ public final class MachineBuilder {
             }
             if (disks.count() > 0) {
                 machine.addStatsSource("agents", disks.agentStats());
+                machine.addReport(disks::warmupSummary);
             }
             var pio = platform.pio();
             Uart16550 uart = new Uart16550(new ConsoleOutput(clock), level -> vm.setIrqLine(COM1_IRQ, level));
@@ -118,6 +127,7 @@ public final class MachineBuilder {
             pio.register(ResetControl.PORT, 1, new ResetControl(machine));
 
             platform.finishPci();
+            clock.step("devices");
             machine.start(pio, platform.mmio());
             ConsoleInput input = new ConsoleInput(uart, machine);
             if (input.enterRawMode()) {

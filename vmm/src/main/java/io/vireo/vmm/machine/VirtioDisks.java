@@ -37,6 +37,7 @@ final class VirtioDisks implements AutoCloseable {
     private final List<VirtioBlkDevice> blks = new ArrayList<>();
     private final List<BlockBackend> backends = new ArrayList<>();
     private final List<String> names = new ArrayList<>();
+    private DiskWarmup warmup;
 
     private VirtioDisks(DataPlane dataPlane) {
         this.dataPlane = dataPlane;
@@ -92,7 +93,13 @@ final class VirtioDisks implements AutoCloseable {
         }
         mapper.addListener(new NotifyEventFds(vm, byFunction));
         all.dataPlane.start();
+        all.warmup = DiskWarmup.start(all.backends);
         return all;
+    }
+
+    /** What the data plane warm-up did, for --verbose. */
+    String warmupSummary() {
+        return warmup == null ? "warm-up: off" : warmup.summary();
     }
 
     int count() {
@@ -141,7 +148,10 @@ final class VirtioDisks implements AutoCloseable {
 
     @Override
     public void close() {
-        // Agents first (no queue is touched after this), then the queues' I/O contexts, then the images.
+        // The warm-up (private queues), agents (no queue is touched after this), the queues' I/O contexts, the images.
+        if (warmup != null) {
+            warmup.close();
+        }
         dataPlane.close();
         for (VirtioBlkDevice blk : blks) {
             blk.close();
