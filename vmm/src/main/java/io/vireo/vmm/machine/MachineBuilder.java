@@ -1,6 +1,8 @@
 package io.vireo.vmm.machine;
 
+import io.vireo.vmm.ExitStatus;
 import io.vireo.dataplane.memory.MemfdGuestMemory;
+import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
 import io.vireo.sys.Kvm;
 import io.vireo.vmm.VireoException;
 import io.vireo.vmm.acpi.AcpiTables;
@@ -72,8 +74,15 @@ public final class MachineBuilder {
 
             Platform platform = Platform.create(memory);
             List<AutoCloseable> deviceResources = new ArrayList<>();
-            VirtioDisks disks = VirtioDisks.attach(config.disks(), memory, vm, platform.pci(), platform.mapper(),
-                config.cpus(), config.io(), deviceResources);
+            VirtioDevices virtio = VirtioDevices.create(memory, vm, platform.pci(), platform.mapper(), config.io(),
+                deviceResources);
+            List<BlockBackend> backends = VirtioDisks.attach(config.disks(), memory, config.cpus(), virtio);
+            virtio.start();
+            // While the rest is set up and the guest boots, a short-lived thread compiles the data plane.
+            DiskWarmup warmup = DiskWarmup.start(backends);
+            if (warmup != null) {
+                deviceResources.add(warmup);
+            }
             created.addAll(deviceResources);
             clock.step("platform and disks");
             long rsdp = PciAcpi.addTo(new AcpiTables(config.cpus()), platform.windows())
@@ -103,16 +112,17 @@ public final class MachineBuilder {
             }
             Machine machine = new Machine(config, kvm, vm, memory, vcpus, clock, kvmStats);
             deviceResources.forEach(machine::closeAlso);
-            for (int i = 0; i < disks.count(); i++) {
-                int disk = i;
-                machine.addReport(() -> "virtio-blk " + disks.name(disk) + " (" + disks.describe(disk)
-                    + "): notifies that exited to user space=" + disks.userspaceNotifies(disk) + "\nvireo: virtio-blk "
-                    + disks.name(disk) + " queues: " + disks.queueSummary(disk));
-                machine.addStatsSource(disks.name(disk), disks.stats(disk));
+            for (VirtioDevices.Attached d : virtio.attached()) {
+                machine.addReport(() -> d.kind() + " " + d.name() + " (" + d.description()
+                    + "): notifies that exited to user space=" + d.userspaceNotifies() + "\nvireo: " + d.kind() + " "
+                    + d.name() + " queues: " + d.queueSummary());
+                machine.addStatsSource(d.name(), d.stats());
             }
-            if (disks.count() > 0) {
-                machine.addStatsSource("agents", disks.agentStats());
-                machine.addReport(disks::warmupSummary);
+            if (!virtio.attached().isEmpty()) {
+                machine.addStatsSource("agents", virtio.agentStats());
+            }
+            if (warmup != null) {
+                machine.addReport(warmup::summary);
             }
             var pio = platform.pio();
             Uart16550 uart = new Uart16550(new ConsoleOutput(clock), level -> vm.setIrqLine(COM1_IRQ, level));

@@ -114,8 +114,9 @@ public final class BlkWarmup {
             split.setAvailRingGpa(base + availOffset);
             split.setUsedRingGpa(base + usedOffset);
             split.setEventIdx(eventIdx);
-            if (split.enable() != QueueError.OK) {
-                throw new IllegalStateException("warm-up queue did not enable: " + QueueError.name(split.brokenCode()));
+            QueueError enabled = split.enable();
+            if (enabled != QueueError.OK) {
+                throw new IllegalStateException("warm-up queue did not enable: " + enabled);
             }
             long features = device.deviceFeatures() & ~(eventIdx ? 0 : VirtioFeatures.RING_EVENT_IDX);
             device.activate(features, new SplitQueue[] {split}, NO_INTERRUPT);
