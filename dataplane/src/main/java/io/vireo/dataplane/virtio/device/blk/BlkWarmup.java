@@ -148,7 +148,8 @@ public final class BlkWarmup {
             for (int i = 0; i < batch; i++) {
                 boolean write = ((seq + i) & 3) == 3;
                 // The data descriptor's direction follows the request type (device-writable for reads).
-                long flagsOffset = (long) (heads[i] + 1) * SplitRingLayout.DESC_SIZE + SplitRingLayout.DESC_FLAGS_OFFSET;
+                long flagsOffset = (long) (heads[i] + 1) * SplitRingLayout.DESC_SIZE
+                    + SplitRingLayout.DESC_FLAGS_OFFSET;
                 ring.set(LE_SHORT, flagsOffset, (short) (SplitRingLayout.VIRTQ_DESC_F_NEXT
                     | (write ? 0 : SplitRingLayout.VIRTQ_DESC_F_WRITE)));
                 headers[i].set(LE_INT, 0, write ? BlkRequest.T_OUT : BlkRequest.T_IN);
