@@ -18,14 +18,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Opens the back end a {@code --disk} asks for: io_uring (falling back to positional I/O), sync, or null. */
-final class DiskBackends {
+public final class DiskBackends {
     private static final System.Logger LOG = System.getLogger(DiskBackends.class.getName());
     private static Boolean ioUring;
 
     private DiskBackends() {
     }
 
-    static BlockBackend open(DiskConfig disk, GuestMemory memory) {
+    /** The back end of {@code disk}; {@code memory} is needed only for fixed buffers (else may be null). */
+    public static BlockBackend open(DiskConfig disk, GuestMemory memory) {
         BlockBackend backend = switch (disk.backend()) {
             case NULL -> new NullBackend(disk.path() == null ? disk.nullBytes() : sizeOf(disk), disk.readOnly());
             case SYNC -> SyncFileBackend.open(disk.path(), disk.readOnly());
