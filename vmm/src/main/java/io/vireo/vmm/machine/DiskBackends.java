@@ -4,7 +4,6 @@ import io.vireo.dataplane.memory.GuestMemory;
 import io.vireo.dataplane.memory.GuestRegion;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
 import io.vireo.dataplane.virtio.device.blk.backend.FaultInjectingBackend;
-import io.vireo.dataplane.uring.IoUring;
 import io.vireo.dataplane.virtio.device.blk.backend.IoUringBackend;
 import io.vireo.dataplane.virtio.device.blk.backend.IoUringOptions;
 import io.vireo.dataplane.virtio.device.blk.backend.NullBackend;
@@ -66,7 +65,7 @@ public final class DiskBackends {
     private static synchronized boolean ioUringAvailable() {
         if (ioUring == null) {
             try {
-                new IoUring(1, 0, 0).close();
+                IoUringBackend.probe();
                 ioUring = Boolean.TRUE;
             } catch (SysException e) {
                 if (!e.call().startsWith("io_uring_setup")) {
