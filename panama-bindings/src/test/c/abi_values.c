@@ -10,6 +10,10 @@
 #include <linux/falloc.h>
 #include <linux/io_uring.h>
 #include <linux/kvm.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -891,6 +895,60 @@ static void sockets(void)
     OFF(u, "SUN_PATH_OFFSET", struct sockaddr_un, sun_path);
 }
 
+static void seccomp(void)
+{
+    const char *s = "Seccomp";
+    V(s, "SYS_SOCKET", SYS_socket);
+    V(s, "SYS_EXECVE", SYS_execve);
+    V(s, "SYS_PTRACE", SYS_ptrace);
+    V(s, "SYS_PERSONALITY", SYS_personality);
+    V(s, "SYS_PIVOT_ROOT", SYS_pivot_root);
+    V(s, "SYS_CHROOT", SYS_chroot);
+    V(s, "SYS_ACCT", SYS_acct);
+    V(s, "SYS_MOUNT", SYS_mount);
+    V(s, "SYS_UMOUNT2", SYS_umount2);
+    V(s, "SYS_SWAPON", SYS_swapon);
+    V(s, "SYS_SWAPOFF", SYS_swapoff);
+    V(s, "SYS_REBOOT", SYS_reboot);
+    V(s, "SYS_IOPL", SYS_iopl);
+    V(s, "SYS_IOPERM", SYS_ioperm);
+    V(s, "SYS_INIT_MODULE", SYS_init_module);
+    V(s, "SYS_DELETE_MODULE", SYS_delete_module);
+    V(s, "SYS_KEXEC_LOAD", SYS_kexec_load);
+    V(s, "SYS_ADD_KEY", SYS_add_key);
+    V(s, "SYS_REQUEST_KEY", SYS_request_key);
+    V(s, "SYS_KEYCTL", SYS_keyctl);
+    V(s, "SYS_UNSHARE", SYS_unshare);
+    V(s, "SYS_PROCESS_VM_READV", SYS_process_vm_readv);
+    V(s, "SYS_PROCESS_VM_WRITEV", SYS_process_vm_writev);
+    V(s, "SYS_FINIT_MODULE", SYS_finit_module);
+    V(s, "SYS_SECCOMP", SYS_seccomp);
+    V(s, "SYS_KEXEC_FILE_LOAD", SYS_kexec_file_load);
+    V(s, "SYS_BPF", SYS_bpf);
+    V(s, "SYS_EXECVEAT", SYS_execveat);
+    V(s, "SYS_OPEN_BY_HANDLE_AT", SYS_open_by_handle_at);
+    V(s, "SYS_SETNS", SYS_setns);
+    V(s, "X32_SYSCALL_BIT", __X32_SYSCALL_BIT);
+    C(s, PR_SET_NO_NEW_PRIVS);
+    C(s, SECCOMP_SET_MODE_FILTER);
+    C(s, SECCOMP_FILTER_FLAG_TSYNC);
+    C(s, SECCOMP_FILTER_FLAG_LOG);
+    V(s, "SECCOMP_RET_KILL_PROCESS", (int) SECCOMP_RET_KILL_PROCESS);
+    C(s, SECCOMP_RET_ERRNO);
+    C(s, SECCOMP_RET_LOG);
+    C(s, SECCOMP_RET_ALLOW);
+    V(s, "AUDIT_ARCH_X86_64", (int) AUDIT_ARCH_X86_64);
+    C(s, AF_UNIX);
+    OFF(s, "DATA_NR_OFFSET", struct seccomp_data, nr);
+    OFF(s, "DATA_ARCH_OFFSET", struct seccomp_data, arch);
+    OFF(s, "DATA_ARGS_OFFSET", struct seccomp_data, args);
+    V(s, "BPF_LD_W_ABS", BPF_LD | BPF_W | BPF_ABS);
+    V(s, "BPF_JMP_JEQ_K", BPF_JMP | BPF_JEQ | BPF_K);
+    V(s, "BPF_JMP_JGE_K", BPF_JMP | BPF_JGE | BPF_K);
+    V(s, "BPF_RET_K", BPF_RET | BPF_K);
+    V(s, "MAX_INSNS", BPF_MAXINSNS);
+}
+
 int main(void)
 {
     kvm_constants();
@@ -902,5 +960,6 @@ int main(void)
     libc_layouts();
     io_uring();
     sockets();
+    seccomp();
     return 0;
 }

@@ -239,7 +239,8 @@ class BlkRequestPropertyTest {
         @ForAll @IntRange(min = 0, max = 7) int withheldMask, @ForAll boolean eventIdx) {
         PARSER_CASES.incrementAndGet();
         long withheld = ((withheldMask & 1) != 0 ? BlkFeatures.DISCARD : 0)
-            | ((withheldMask & 2) != 0 ? BlkFeatures.WRITE_ZEROES : 0) | ((withheldMask & 4) != 0 ? BlkFeatures.FLUSH : 0);
+            | ((withheldMask & 2) != 0 ? BlkFeatures.WRITE_ZEROES : 0)
+            | ((withheldMask & 4) != 0 ? BlkFeatures.FLUSH : 0);
         try (BlkRig rig = new BlkRig(new HeapBackend(new byte[DISK_BYTES]), SERIAL, withheld, eventIdx)) {
             long rGpa = BlkRig.DATA;
             long wGpa = BlkRig.DATA + AREA;

@@ -60,6 +60,8 @@ class HostileQueueFuzzTest {
     private static final long DATA_GPA = 1L << 20;
     private static final int DISK_BYTES = 1 << 20;
     private static final long GOOD_HDR = 0x300000;
+    private static final ValueLayout.OfShort LE_SHORT =
+        ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     private static final AtomicLong CASES = new AtomicLong();
     private static final AtomicLong NEEDS_RESET = new AtomicLong();
@@ -216,8 +218,8 @@ class HostileQueueFuzzTest {
         Map<Integer, Integer> poppedHeads = new HashMap<>();
         MemorySegment avail = d.memory().slice(d.availGpa(), SplitRingLayout.availRingSizeBytes(size, true));
         for (int i = 0; i < popped; i++) {
-            int head = avail.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), SplitRingLayout.AVAIL_RING_OFFSET + 2L * ((start + i)
-                & (size - 1))) & 0xffff;
+            int head = avail.get(LE_SHORT, SplitRingLayout.AVAIL_RING_OFFSET + 2L * ((start + i) & (size - 1)))
+                & 0xffff;
             poppedHeads.merge(head, 1, Integer::sum);
         }
         Map<Integer, Integer> completedHeads = new HashMap<>();
