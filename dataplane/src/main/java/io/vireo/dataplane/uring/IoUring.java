@@ -216,7 +216,9 @@ public final class IoUring implements AutoCloseable {
             INT.setRelease(sqRing, sqTailOffset, sqeTail);
         }
         if (sqpoll()) {
-            if (fresh == 0) {
+            // Re-check the wake-up flag while anything is left in the SQ, not only when this call added some: a
+            // poller that went to sleep after an earlier failed wake-up would otherwise strand those SQEs.
+            if (fresh == 0 && unconsumed() == 0) {
                 return 0;
             }
             // ORDERING: a full fence between the tail store and the flags load (liburing's io_uring_smp_mb): else
@@ -238,6 +240,16 @@ public final class IoUring implements AutoCloseable {
             return 0;
         }
         return Libc.ioUringEnterRaw(ringFd, pending, 0, 0);
+    }
+
+    /**
+     * SQEs prepared and not yet consumed by the kernel (published or not): after a failed or partial
+     * {@code io_uring_enter} (EAGAIN, EBUSY, EINTR, a short count) they are pending work that nothing will complete
+     * until they are submitted again, so the owner must not sleep while this is non-zero.
+     */
+    public int unconsumed() {
+        // ORDERING: acquire pairs with the kernel's release of the SQ head.
+        return sqeTail - (int) INT.getAcquire(sqRing, sqHeadOffset);
     }
 
     /** Blocks until at least {@code minComplete} completions wait in the CQ (control path: close, tests). */

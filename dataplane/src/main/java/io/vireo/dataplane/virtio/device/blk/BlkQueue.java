@@ -215,7 +215,8 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         }
         boolean chains = !broken && queue.enableNotificationsAndCheck();
         // In-flight I/O wakes the agent through the completion eventfd; a synchronous back end has none in flight.
-        return chains || flushAfterCount > 0;
+        // Requests a failed or partial submission left in the SQ wake nobody: they keep the agent awake (issue 18).
+        return chains || flushAfterCount > 0 || io.unsubmitted() > 0;
     }
 
     private int popAll() {

@@ -45,6 +45,15 @@ public interface BlockQueue extends AutoCloseable {
     int inFlight();
 
     /**
+     * Prepared requests the kernel has not taken yet (a failed or partial submission): pending work, not in-flight
+     * I/O, since no completion will come for them until {@link #submit()} runs again. 0 for back ends that submit
+     * synchronously.
+     */
+    default int unsubmitted() {
+        return 0;
+    }
+
+    /**
      * An eventfd that becomes readable when completions wait, for the worker to sleep on while requests are in
      * flight; -1 when every request is complete by the time {@link #submit()} returns (synchronous back ends).
      * It counts completions and stays readable until read: the worker reads it (non-blocking, 8 bytes) before it

@@ -198,6 +198,11 @@ final class IoUringQueue implements BlockQueue {
     }
 
     @Override
+    public int unsubmitted() {
+        return ring.unconsumed();
+    }
+
+    @Override
     public int completionEventFd() {
         return eventFd;
     }
