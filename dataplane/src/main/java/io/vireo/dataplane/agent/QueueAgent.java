@@ -1,5 +1,7 @@
 package io.vireo.dataplane.agent;
 
+import io.vireo.dataplane.stats.CounterSet;
+import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.StatsSink;
 import io.vireo.dataplane.stats.StatsSource;
 import io.vireo.sys.EpollEventLayout;
@@ -58,20 +60,22 @@ public final class QueueAgent implements Agent, StatsSource {
     private volatile boolean terminated;
     private long lastWorkNs;
 
-    // Counters (agent thread; monitoring reads from elsewhere are racy by design).
-    private long dutyCycles;
-    private long busyCycles;
-    private long idleSleeps;
-    private long earlyWakes;
-    private long kicks;
-    private long completionWakes;
-    private long commandsRun;
+    private long cycleNs;
+    // Counters (agent thread writes with release stores; any thread or process reads).
+    private final CounterSet<AgentCounter> counters;
 
     /**
      * @param pollBudgetNs how long to keep polling after the last work before sleeping; 0 = sleep at once (event mode)
      * @param cpu          CPU to pin the agent's thread to, or -1 for none
      */
     public QueueAgent(String name, long pollBudgetNs, int cpu) {
+        this(name, pollBudgetNs, cpu, null);
+    }
+
+    /** @param file where the counters live ({@code agent.NAME.kicks}, ...); null for counters of its own */
+    public QueueAgent(String name, long pollBudgetNs, int cpu, CountersFile file) {
+        this.counters = file == null ? CounterSet.standalone("agent." + name, AgentCounter.class)
+            : new CounterSet<>(file, "agent." + name, CountersFile.TYPE_AGENT, AgentCounter.class);
         if (pollBudgetNs < 0) {
             throw new IllegalArgumentException("poll budget must be >= 0: " + pollBudgetNs);
         }
@@ -124,11 +128,22 @@ public final class QueueAgent implements Agent, StatsSource {
             }
         }
         lastWorkNs = System.nanoTime();
+        cycleNs = lastWorkNs;
+    }
+
+    /** The agent's thread once started, else null (for its CPU time). */
+    public Thread thread() {
+        return thread;
+    }
+
+    /** Counter {@code c} now (any thread). */
+    public long counter(AgentCounter c) {
+        return counters.get(c);
     }
 
     @Override
     public int doWork() {
-        dutyCycles++;
+        counters.increment(AgentCounter.DUTY_CYCLES);
         int work = drainCommands();
         if (stopRequested) {
             throw new AgentTerminationException();
@@ -138,11 +153,14 @@ public final class QueueAgent implements Agent, StatsSource {
             work += q.poll();
         }
         long now = System.nanoTime();
+        long spent = now - cycleNs;
+        cycleNs = now;
         if (work > 0) {
-            busyCycles++;
+            counters.increment(AgentCounter.POLLS_WITH_WORK);
             lastWorkNs = now;
             return work;
         }
+        counters.add(AgentCounter.IDLE_POLL_NS, spent);
         if (now - lastWorkNs < pollBudgetNs) {
             return 0;
         }
@@ -156,9 +174,9 @@ public final class QueueAgent implements Agent, StatsSource {
             pending |= q.armNotifications();
         }
         if (pending || !commands.isEmpty()) {
-            earlyWakes++;
+            counters.increment(AgentCounter.EARLY_WAKES);
         } else {
-            idleSleeps++;
+            counters.increment(AgentCounter.IDLE_SLEEPS);
             int n = Libc.epollWait(epfd, events, MAX_EVENTS, -1);
             for (int i = 0; i < n; i++) {
                 int fd = (int) events.get(ValueLayout.JAVA_LONG_UNALIGNED,
@@ -167,9 +185,9 @@ public final class QueueAgent implements Agent, StatsSource {
                 long r = Libc.readRaw(fd, counter, 8);
                 if (r == 8 && fd != commandFd) {
                     if (isCompletionFd(qs, fd)) {
-                        completionWakes++;
+                        counters.increment(AgentCounter.COMPLETION_WAKES);
                     } else {
-                        kicks += counter.get(ValueLayout.JAVA_LONG, 0);
+                        counters.add(AgentCounter.KICKS, counter.get(ValueLayout.JAVA_LONG, 0));
                     }
                 } else if (r < 0 && r != -Errno.EAGAIN) {
                     LOG.log(Level.WARNING, "agent " + name + ": eventfd read failed: " + Errno.name((int) -r));
@@ -180,6 +198,7 @@ public final class QueueAgent implements Agent, StatsSource {
             q.suppressNotifications();
         }
         lastWorkNs = System.nanoTime();
+        cycleNs = lastWorkNs;
         return 1;
     }
 
@@ -200,7 +219,7 @@ public final class QueueAgent implements Agent, StatsSource {
             n++;
         }
         if (n > 0) {
-            commandsRun += n;
+            counters.add(AgentCounter.COMMANDS, n);
             // A command may have activated a queue: it starts out polled, so no kicks while we spin.
             for (PolledQueue q : queues) {
                 q.suppressNotifications();
@@ -273,12 +292,6 @@ public final class QueueAgent implements Agent, StatsSource {
 
     @Override
     public void report(StatsSink sink) {
-        sink.counter("duty_cycles", dutyCycles);
-        sink.counter("polls_with_work", busyCycles);
-        sink.counter("idle_sleeps", idleSleeps);
-        sink.counter("early_wakes", earlyWakes);
-        sink.counter("kicks", kicks);
-        sink.counter("completion_wakes", completionWakes);
-        sink.counter("commands", commandsRun);
+        counters.report(sink);
     }
 }

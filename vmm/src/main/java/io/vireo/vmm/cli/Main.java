@@ -4,6 +4,7 @@ import io.vireo.sys.SysException;
 import io.vireo.vmm.VireoException;
 import io.vireo.vmm.boot.BootException;
 import io.vireo.vmm.machine.ExitStatus;
+import io.vireo.vmm.machine.LiveStats;
 import io.vireo.vmm.machine.Machine;
 import io.vireo.vmm.machine.MachineBuilder;
 import io.vireo.vmm.machine.MachineConfig;
@@ -18,6 +19,9 @@ import java.util.List;
 public final class Main {
     private static final String USAGE = """
         usage: vireo run [OPTIONS] [-- COMMAND...]   boot a guest (see vireo run --help)
+               vireo stat [ID|PID] [--interval S] [--count N] [--json] [--run-dir DIR]
+                                                    a running VM's counters, refreshed (vireo stat --help)
+               vireo trace FILE [--csv OUT|-]       summarise a --trace journal, or export it as CSV
                vireo --help
         """;
 
@@ -38,6 +42,8 @@ public final class Main {
             }
             return switch (args.get(0)) {
                 case "run" -> runMachine(args.subList(1, args.size()), err);
+                case "stat" -> StatCommand.run(args.subList(1, args.size()), System.out, err);
+                case "trace" -> TraceCommand.run(args.subList(1, args.size()), System.out, err);
                 default -> throw Sizes.usage("unknown command '" + args.get(0) + "' (try: vireo run)");
             };
         } catch (VireoException e) {
@@ -81,6 +87,7 @@ public final class Main {
                 return status;
             } finally {
                 reportStats(options, machine, err);
+                machine.trace().ifPresent(t -> err.println("vireo: " + t.describe()));
             }
         }
     }
@@ -90,13 +97,17 @@ public final class Main {
         if (!options.stats && options.statsJson == null) {
             return;
         }
+        LiveStats live = machine.live();
+        if (live != null) {
+            live.sample();
+        }
         StatsPoint total = machine.stats().capture();
         if (options.stats) {
-            err.print(StatsReport.text(machine.stats(), total));
+            err.print(StatsReport.text(machine.stats(), total, live));
         }
         if (options.statsJson != null) {
             try {
-                StatsJson.write(options.statsJson, StatsJson.json(machine.stats(), total));
+                StatsJson.write(options.statsJson, StatsJson.json(machine.stats(), total, live));
             } catch (IOException | RuntimeException e) {
                 err.println("vireo: --stats-json " + options.statsJson + ": cannot write (" + e + ")");
             }

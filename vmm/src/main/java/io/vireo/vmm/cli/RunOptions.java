@@ -17,7 +17,8 @@ public final class RunOptions {
     static final String USAGE = """
         usage: vireo run [--guest test|linux] [--kernel PATH] [--initrd PATH] [--unpack] [--cmdline TEXT]
                          [--cpus N] [--memory SIZE] [--timeout SECONDS] [--verbose]
-                         [--stats] [--stats-json FILE] [-- COMMAND...]
+                         [--stats] [--stats-json FILE] [--run-dir DIR]
+                         [--trace FILE[,records=N][,full=wrap|stop]] [-- COMMAND...]
 
           --guest test     the built-in test guest (default)
           --guest linux    Debian's cloud kernel + an initramfs with busybox, fio, iperf3 (built on first
@@ -47,6 +48,12 @@ public final class RunOptions {
                            0xb0 (begin) and 0xb1 (end) on port 0x80, if it does
           --stats-json FILE
                            the same as one JSON object in FILE (written at exit, atomically)
+          --run-dir DIR    where the VM's run directory DIR/<pid>/ with its live counters goes (read by
+                           vireo stat); default $XDG_RUNTIME_DIR/vireo, /run/vireo as root
+          --trace FILE[,records=N][,full=wrap|stop]
+                           record every request (time, disk, queue, op, sector, length, status, service
+                           ns) in FILE, a memory-mapped journal of N records (default 1048576); a full
+                           journal wraps (keeps the latest, default) or stops; read it with vireo trace
 
         exit status: 0 guest power-off; odd N from the exit port (0xf4); 2 bad usage; 3 KVM unavailable;
         4 guest reset; 6 triple fault; 8 VMM/KVM error; 124 timeout; 130/143 SIGINT/SIGTERM
@@ -67,6 +74,10 @@ public final class RunOptions {
     boolean help;
     boolean stats;
     Path statsJson;
+    Path runRoot;
+    MachineConfig.Trace trace;
+    static final long DEFAULT_TRACE_RECORDS = 1L << 20;
+    static final long MAX_TRACE_RECORDS = 1L << 30;
     final List<String> command = new ArrayList<>();
     final List<DiskSpec> disks = new ArrayList<>();
     DataPlane.Threads ioThreads = DataPlane.Threads.PER_DEVICE;
@@ -93,7 +104,7 @@ public final class RunOptions {
                 case "--unpack" -> o.unpack = true;
                 case "--stats" -> o.stats = true;
                 case "--guest", "--kernel", "--initrd", "--cmdline", "--cpus", "--memory", "--timeout", "--disk",
-                     "--io-threads", "--io-cpus", "--stats-json" -> {
+                     "--io-threads", "--io-cpus", "--stats-json", "--run-dir", "--trace" -> {
                     if (value == null) {
                         if (i + 1 >= args.size()) {
                             throw usage(name + " needs a value");
@@ -131,6 +142,8 @@ public final class RunOptions {
             }
             case "--io-cpus" -> ioCpus = parseCpus(name, value);
             case "--stats-json" -> statsJson = Path.of(value);
+            case "--run-dir" -> runRoot = Path.of(value);
+            case "--trace" -> trace = parseTrace(value);
             default -> throw new IllegalStateException(name);
         }
     }
@@ -213,12 +226,44 @@ public final class RunOptions {
         if (statsJson != null) {
             StatsJson.checkWritable(statsJson);
         }
+        if (trace != null) {
+            StatsJson.checkWritable("--trace", trace.file());
+        }
+        if (runRoot != null && Files.exists(runRoot) && !Files.isDirectory(runRoot)) {
+            throw usage("--run-dir " + runRoot + ": not a directory");
+        }
         Path rd = initrd != null ? initrd : defaultInitrd;
         if (rd != null) {
             checkReadableFile("--initrd", rd);
         }
         return new MachineConfig(k, Optional.ofNullable(rd), List.copyOf(disks), fullCmdline, cpus, memoryBytes,
-            timeoutNanos, verbose, unpack, new MachineConfig.Io(ioThreads, ioCpus), stats || statsJson != null);
+            timeoutNanos, verbose, unpack, new MachineConfig.Io(ioThreads, ioCpus), stats || statsJson != null,
+            runRoot, trace);
+    }
+
+    /** {@code FILE[,records=N][,full=wrap|stop]}. */
+    static MachineConfig.Trace parseTrace(String value) {
+        String[] parts = value.split(",", -1);
+        if (parts[0].isEmpty()) {
+            throw usage("--trace needs a file name: --trace FILE[,records=N][,full=wrap|stop]");
+        }
+        long records = DEFAULT_TRACE_RECORDS;
+        boolean wrap = true;
+        for (int i = 1; i < parts.length; i++) {
+            String p = parts[i];
+            if (p.startsWith("records=")) {
+                records = Sizes.parseInt("--trace records", p.substring(8));
+                if (records < 1 || records > MAX_TRACE_RECORDS) {
+                    throw usage("--trace records must be between 1 and " + MAX_TRACE_RECORDS + " (got " + records
+                        + ")");
+                }
+            } else if (p.equals("full=wrap") || p.equals("full=stop")) {
+                wrap = p.equals("full=wrap");
+            } else {
+                throw usage("--trace: unknown option '" + p + "' (records=N, full=wrap|stop)");
+            }
+        }
+        return new MachineConfig.Trace(Path.of(parts[0]), records, wrap);
     }
 
     /** Each disk a regular file of at least one sector; no file twice unless every use is read-only. */

@@ -1,6 +1,10 @@
 package io.vireo.vmm.machine;
 
+import io.vireo.dataplane.agent.AgentCounter;
 import io.vireo.dataplane.memory.MemfdGuestMemory;
+import io.vireo.dataplane.stats.CountersFile;
+import io.vireo.dataplane.stats.RequestTrace;
+import io.vireo.dataplane.virtio.device.blk.BlkCounter;
 import io.vireo.sys.Kvm;
 import io.vireo.vmm.VireoException;
 import io.vireo.vmm.acpi.AcpiTables;
@@ -67,9 +71,19 @@ public final class MachineBuilder {
             vm.mapMemory(memory);
 
             Platform platform = Platform.create(memory);
+            RunDirectory runDir = RunDirectory.create(config.runRoot() != null ? config.runRoot()
+                : RunDirectory.defaultRoot());
+            created.add(runDir);
+            CountersFile counters = CountersFile.create(runDir.counters(), counterCapacity(config));
+            created.add(counters);
+            RequestTrace trace = config.trace() == null ? null : RequestTrace.create(config.trace().file(),
+                config.trace().records(), config.trace().wrap());
             List<AutoCloseable> deviceResources = new ArrayList<>();
             VirtioDisks disks = VirtioDisks.attach(config.disks(), memory, vm, platform.pci(), platform.mapper(),
-                config.cpus(), config.io(), deviceResources);
+                config.cpus(), config.io(), counters, trace, deviceResources);
+            if (trace != null) {
+                deviceResources.add(trace); // after the disks: their agents write it until they stop
+            }
             created.addAll(deviceResources);
             long rsdp = PciAcpi.addTo(new AcpiTables(config.cpus()), platform.windows())
                 .writeTo(memory, BootLayout.ACPI_BASE);
@@ -89,12 +103,14 @@ public final class MachineBuilder {
             // The BSP starts at the kernel's entry; APs wait in KVM for the guest's INIT/SIPI.
             entry.apply(vcpus.get(0));
 
-            KvmStats kvmStats = config.stats() ? openStats(kvm, vm, vcpus) : null;
+            KvmStats kvmStats = config.stats() ? openStats(kvm, vm, vcpus)
+                : kvm.checkExtension(Kvm.KVM_CAP_BINARY_STATS_FD) > 0 ? KvmStats.open(vm, vcpus) : null;
             if (kvmStats != null) {
                 created.add(kvmStats);
             }
             Machine machine = new Machine(config, kvm, vm, memory, vcpus, clock, kvmStats);
             deviceResources.forEach(machine::closeAlso);
+            machine.live(runDir, counters, trace, disks.queues(), disks.agents(), disks::requests);
             for (int i = 0; i < disks.count(); i++) {
                 int disk = i;
                 machine.addReport(() -> "virtio-blk " + disks.name(disk) + " (" + disks.describe(disk)
@@ -135,6 +151,17 @@ public final class MachineBuilder {
             }
             throw e;
         }
+    }
+
+    /** Room in the counters file for every counter of this configuration, with some to spare. */
+    private static int counterCapacity(MachineConfig config) {
+        int queues = 0;
+        for (var d : config.disks()) {
+            queues += VirtioDisks.queueCount(d, config.cpus());
+        }
+        int agents = queues + 1;
+        return 64 + queues * BlkCounter.values().length + agents * (AgentCounter.values().length + 1)
+            + LiveStats.counterCount(queues, agents, config.cpus());
     }
 
     /** KVM's stats fds, opened before the vCPUs run (KVM_GET_STATS_FD waits for a running vCPU's lock). */

@@ -7,7 +7,10 @@ import io.vireo.dataplane.agent.QueueAgent;
 import io.vireo.dataplane.memory.GuestMemory;
 import io.vireo.dataplane.pci.MsixVectorListener;
 import io.vireo.dataplane.pci.PciFunction;
+import io.vireo.dataplane.stats.CountersFile;
+import io.vireo.dataplane.stats.RequestTrace;
 import io.vireo.dataplane.stats.StatsSource;
+import io.vireo.dataplane.virtio.device.blk.BlkCounter;
 import io.vireo.dataplane.virtio.device.blk.VirtioBlkDevice;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
 import io.vireo.dataplane.virtio.transport.pci.VirtioPciFunction;
@@ -44,8 +47,9 @@ final class VirtioDisks implements AutoCloseable {
 
     /** Creates the disks and starts their agents; close the result before guest memory goes away. */
     static VirtioDisks attach(List<DiskSpec> disks, GuestMemory memory, Vm vm, PciBus bus, PciBarMapper mapper,
-                              int cpus, MachineConfig.Io io, List<AutoCloseable> closeables) {
-        VirtioDisks all = new VirtioDisks(new DataPlane(io.threads(), io.cpus()));
+                              int cpus, MachineConfig.Io io, CountersFile counters, RequestTrace trace,
+                              List<AutoCloseable> closeables) {
+        VirtioDisks all = new VirtioDisks(new DataPlane(io.threads(), io.cpus(), counters));
         closeables.add(all);
         MsiRoutes routes = new MsiRoutes(vm);
         closeables.add(routes);
@@ -54,8 +58,11 @@ final class VirtioDisks implements AutoCloseable {
             String name = "disk" + all.names.size();
             BlockBackend backend = DiskBackends.open(disk, memory);
             all.backends.add(backend);
-            int queues = disk.queues() > 0 ? disk.queues() : Math.min(cpus, DiskSpec.MAX_QUEUES);
-            VirtioBlkDevice blk = new VirtioBlkDevice(backend, disk.serial(), queues);
+            int queues = queueCount(disk, cpus);
+            VirtioBlkDevice blk = new VirtioBlkDevice(backend, disk.serial(), queues, counters, name);
+            if (trace != null) {
+                blk.trace(trace, all.names.size());
+            }
             all.blks.add(blk);
             PolledQueue[] polled = new PolledQueue[queues];
             for (int q = 0; q < queues; q++) {
@@ -93,6 +100,35 @@ final class VirtioDisks implements AutoCloseable {
         mapper.addListener(new NotifyEventFds(vm, byFunction));
         all.dataPlane.start();
         return all;
+    }
+
+    /** The request queues of {@code disk} on a machine of {@code cpus} vCPUs. */
+    static int queueCount(DiskSpec disk, int cpus) {
+        return disk.queues() > 0 ? disk.queues() : Math.min(cpus, DiskSpec.MAX_QUEUES);
+    }
+
+    /** Every queue, named {@code diskN.qM}, with its service times. */
+    List<LiveStats.Queue> queues() {
+        List<LiveStats.Queue> all = new ArrayList<>();
+        for (int i = 0; i < blks.size(); i++) {
+            for (int q = 0; q < blks.get(i).queueCount(); q++) {
+                all.add(new LiveStats.Queue(names.get(i) + ".q" + q, blks.get(i).serviceTimes(q)));
+            }
+        }
+        return all;
+    }
+
+    List<QueueAgent> agents() {
+        return dataPlane.agents();
+    }
+
+    /** Requests popped on every disk. */
+    long requests() {
+        long n = 0;
+        for (VirtioBlkDevice b : blks) {
+            n += b.sum(BlkCounter.REQUESTS);
+        }
+        return n;
     }
 
     int count() {

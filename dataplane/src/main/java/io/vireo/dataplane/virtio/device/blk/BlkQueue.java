@@ -1,7 +1,11 @@
 package io.vireo.dataplane.virtio.device.blk;
 
 import io.vireo.dataplane.agent.PolledQueue;
+import io.vireo.dataplane.stats.CounterSet;
+import io.vireo.dataplane.stats.RequestTrace;
+import io.vireo.dataplane.stats.ServiceTimes;
 import io.vireo.dataplane.stats.StatsSink;
+import io.vireo.dataplane.stats.TraceLayout;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockQueue;
 import io.vireo.dataplane.virtio.device.blk.backend.CompletionSink;
@@ -68,28 +72,27 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     private int pushed;
     private boolean dropCompletions;
 
-    // Counters (owner thread).
-    private long requests;
-    private long reads;
-    private long writes;
-    private long flushes;
-    private long discards;
-    private long writeZeroes;
-    private long getIds;
-    private long bytesRead;
-    private long bytesWritten;
-    private long ioErrors;
-    private long unsupported;
-    private long malformedChains;
-    private long queueResets;
-    private long batches;
-    private long submits;
-    private long interruptsSent;
-    private long interruptsSuppressed;
+    // Counters (owner thread writes, release stores; any thread or process reads).
+    private final CounterSet<BlkCounter> counters;
     private final long[] errorsByKind = new long[BlkRequestError.COUNT];
 
-    BlkQueue(VirtioBlkDevice device, int index, int depth, BlockQueue io) {
+    // Service times and the trace: per tag the pop time; per pushed entry of the batch what the trace records.
+    private final ServiceTimes times = new ServiceTimes();
+    private final long[] popNs;
+    private final long[] sector;
+    private final int[] batchTag;
+    private final byte[] batchStatus;
+    private long nowNs;
+    private RequestTrace trace;
+    private int traceDevice;
+
+    BlkQueue(VirtioBlkDevice device, int index, int depth, BlockQueue io, CounterSet<BlkCounter> counters) {
         this.device = device;
+        this.counters = counters;
+        this.popNs = new long[depth];
+        this.sector = new long[depth];
+        this.batchTag = new int[depth];
+        this.batchStatus = new byte[depth];
         this.index = index;
         this.depth = depth;
         this.io = io;
@@ -173,20 +176,24 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         if (!active) {
             return 0;
         }
+        nowNs = 0;
         int work = io.reap(this);
         if (!broken) {
             work += popAll();
         }
         work += submitAndReap();
         if (pushed > 0) {
+            int n = pushed;
             pushed = 0;
-            batches++;
+            counters.increment(BlkCounter.BATCHES);
             // One release store of used idx per batch, and one interrupt decision (§2.7.7, §2.7.10).
-            if (queue.publishUsed()) {
-                interruptsSent++;
+            boolean notify = queue.publishUsed();
+            recordBatch(n, System.nanoTime());
+            if (notify) {
+                counters.increment(BlkCounter.INTERRUPTS);
                 interrupt.signalUsed(index);
             } else {
-                interruptsSuppressed++;
+                counters.increment(BlkCounter.INTERRUPTS_SUPPRESSED);
             }
         }
         return work;
@@ -207,7 +214,8 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             flushAfterCount = 0;
             int n = io.submit();
             if (n > 0) {
-                submits++;
+                counters.increment(BlkCounter.SUBMITS);
+                nowNs = 0; // completions from here on take a fresh time stamp
             }
             int r = io.reap(this);
             work += r;
@@ -241,17 +249,23 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             int rc = queue.popChain(chain);
             if (rc == QueueError.OK) {
                 popped++;
-                requests++;
+                counters.increment(BlkCounter.REQUESTS);
+                popNs[chain.headId()] = stamp();
                 start();
             } else if (rc == QueueError.EMPTY) {
                 return popped;
             } else if (QueueError.isRequestError(rc)) {
                 // The chain itself is malformed: no buffer can be trusted to hold a status (used len 0).
                 popped++;
-                requests++;
-                malformedChains++;
-                device.logQueueErrorOnce(rc, chain.headId(), chain.errorIndex(), chain.errorValue());
-                push(chain.headId(), 0);
+                int head = chain.headId();
+                counters.increment(BlkCounter.REQUESTS);
+                counters.increment(BlkCounter.MALFORMED_CHAINS);
+                device.logQueueErrorOnce(rc, head, chain.errorIndex(), chain.errorValue());
+                popNs[head] = stamp();
+                kind[head] = (byte) TraceLayout.OP_MALFORMED;
+                bytes[head] = 0;
+                sector[head] = 0;
+                push(head, 0, TraceLayout.STATUS_NONE);
             } else {
                 markBroken(rc);
                 return popped;
@@ -265,7 +279,11 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         int code = request.parse(chain, device.capacitySectors(), device.readOnly(), negotiated,
             VirtioBlkDevice.MAX_RANGE_SECTORS);
         if (code != BlkRequestError.OK) {
-            push(tag, fail(code, 0));
+            kind[tag] = (byte) request.type();
+            bytes[tag] = 0;
+            sector[tag] = 0;
+            int status = BlkRequestError.status(code);
+            push(tag, fail(code, 0), status < 0 ? TraceLayout.STATUS_NONE : status);
             return;
         }
         int si = request.statusIndex();
@@ -274,6 +292,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         int type = request.type();
         kind[tag] = (byte) type;
         bytes[tag] = request.dataLen();
+        sector[tag] = request.diskOffset() >>> BlkRequest.SECTOR_SHIFT;
         stage[tag] = IO;
         int rc;
         switch (type) {
@@ -383,6 +402,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             stage[tag] = FREE;
             return;
         }
+        times.recordBackend(stamp() - popNs[tag]);
         if (stage[tag] == WRITE_THEN_FLUSH && result == 0) {
             // Write-through: the write is acknowledged only once its data is stable.
             flushAfter[flushAfterCount++] = tag;
@@ -400,34 +420,63 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             len = usedLen[tag];
             switch (kind[tag]) {
                 case BlkRequest.T_IN -> {
-                    reads++;
-                    bytesRead += bytes[tag];
+                    counters.increment(BlkCounter.READS);
+                    counters.add(BlkCounter.BYTES_READ, bytes[tag]);
                 }
                 case BlkRequest.T_OUT -> {
-                    writes++;
-                    bytesWritten += bytes[tag];
+                    counters.increment(BlkCounter.WRITES);
+                    counters.add(BlkCounter.BYTES_WRITTEN, bytes[tag]);
                 }
-                case BlkRequest.T_FLUSH -> flushes++;
-                case BlkRequest.T_DISCARD -> discards++;
-                case BlkRequest.T_WRITE_ZEROES -> writeZeroes++;
-                default -> getIds++;
+                case BlkRequest.T_FLUSH -> counters.increment(BlkCounter.FLUSHES);
+                case BlkRequest.T_DISCARD -> counters.increment(BlkCounter.DISCARDS);
+                case BlkRequest.T_WRITE_ZEROES -> counters.increment(BlkCounter.WRITE_ZEROES);
+                default -> counters.increment(BlkCounter.GET_IDS);
             }
         } else {
             status = BlkRequest.S_IOERR;
             len = 1;
-            ioErrors++;
+            counters.increment(BlkCounter.IO_ERRORS);
             errorsByKind[BlkRequestError.BACKEND_ERROR]++;
             device.logBackendErrorOnce(index, kind[tag], result);
         }
         statusSegment[tag].set(ValueLayout.JAVA_BYTE, statusOffset[tag], status);
         stage[tag] = FREE;
         statusSegment[tag] = null;
-        push(tag, len);
+        push(tag, len, status);
     }
 
-    private void push(int head, int len) {
+    private void push(int head, int len, int status) {
         queue.pushUsed(head, len);
+        if (pushed < batchTag.length) {
+            batchTag[pushed] = head;
+            batchStatus[pushed] = (byte) status;
+        }
         pushed++;
+    }
+
+    /** The clock of this poll, read at most once until reset (per poll, and after each submission). */
+    private long stamp() {
+        long t = nowNs;
+        if (t == 0) {
+            t = System.nanoTime();
+            nowNs = t;
+        }
+        return t;
+    }
+
+    /** Service times of the batch just published at {@code publishedNs}, and its trace records. */
+    private void recordBatch(int n, long publishedNs) {
+        int count = Math.min(n, batchTag.length);
+        RequestTrace t = trace;
+        for (int i = 0; i < count; i++) {
+            int tag = batchTag[i];
+            long svc = publishedNs - popNs[tag];
+            times.recordService(svc);
+            if (t != null) {
+                t.record(publishedNs, traceDevice, index, kind[tag] & 0xff, sector[tag], (int) bytes[tag],
+                    batchStatus[i] & 0xff, svc);
+            }
+        }
     }
 
     /** A refused request: the status byte if there is one, and the counters. Returns the used length. */
@@ -439,9 +488,9 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             return 0;
         }
         if (status == BlkRequest.S_UNSUPP) {
-            unsupported++;
+            counters.increment(BlkCounter.UNSUPPORTED);
         } else {
-            ioErrors++;
+            counters.increment(BlkCounter.IO_ERRORS);
         }
         chain.putByte(request.statusIndex(), request.statusOffset(), (byte) status);
         return 1;
@@ -449,7 +498,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
 
     private void markBroken(int rc) {
         broken = true;
-        queueResets++;
+        counters.increment(BlkCounter.NEEDS_RESET);
         String why = "virtio-blk queue " + index + ": " + QueueError.describe(rc) + " (value=0x"
             + Long.toHexString(queue.brokenValue()) + ")";
         LOG.log(Level.WARNING, why + "; device needs reset");
@@ -462,28 +511,28 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
 
     // ------------------------------------------------------------------ counters
 
+    /** Counter {@code c} now (any thread). */
+    public long counter(BlkCounter c) {
+        return counters.get(c);
+    }
+
     long errors(int kindCode) {
         return errorsByKind[kindCode];
     }
 
     @Override
     public void report(StatsSink sink) {
-        sink.counter("requests", requests);
-        sink.counter("reads", reads);
-        sink.counter("writes", writes);
-        sink.counter("flushes", flushes);
-        sink.counter("discards", discards);
-        sink.counter("write_zeroes", writeZeroes);
-        sink.counter("get_ids", getIds);
-        sink.counter("bytes_read", bytesRead);
-        sink.counter("bytes_written", bytesWritten);
-        sink.counter("io_errors", ioErrors);
-        sink.counter("unsupported", unsupported);
-        sink.counter("malformed_chains", malformedChains);
-        sink.counter("needs_reset", queueResets);
-        sink.counter("batches", batches);
-        sink.counter("submits", submits);
-        sink.counter("interrupts", interruptsSent);
-        sink.counter("interrupts_suppressed", interruptsSuppressed);
+        counters.report(sink);
+    }
+
+    /** This queue's service-time histograms. */
+    public ServiceTimes serviceTimes() {
+        return times;
+    }
+
+    /** Records every completed request in {@code journal} as device {@code deviceIndex}; before activation. */
+    void trace(RequestTrace journal, int deviceIndex) {
+        this.trace = journal;
+        this.traceDevice = deviceIndex;
     }
 }

@@ -2,6 +2,10 @@ package io.vireo.dataplane.virtio.device.blk;
 
 import io.vireo.dataplane.agent.PolledDevice;
 import io.vireo.dataplane.agent.PolledQueue;
+import io.vireo.dataplane.stats.CounterSet;
+import io.vireo.dataplane.stats.CountersFile;
+import io.vireo.dataplane.stats.RequestTrace;
+import io.vireo.dataplane.stats.ServiceTimes;
 import io.vireo.dataplane.stats.StatsSink;
 import io.vireo.dataplane.stats.StatsSource;
 import io.vireo.dataplane.virtio.VirtioFeatures;
@@ -82,6 +86,14 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
      * @param numQueues request queues offered (num_queues), 1 to {@value #MAX_QUEUES}
      */
     public VirtioBlkDevice(BlockBackend backend, String serial, int numQueues) {
+        this(backend, serial, numQueues, null, "blk");
+    }
+
+    /**
+     * @param counters where the queues' counters live ({@code name.qN.requests}, ...); null for counters of their own
+     * @param name     the device's name in the counters file and the reports, e.g. {@code disk0}
+     */
+    public VirtioBlkDevice(BlockBackend backend, String serial, int numQueues, CountersFile counters, String name) {
         if (numQueues < 1 || numQueues > MAX_QUEUES) {
             throw new IllegalArgumentException("queues must be 1.." + MAX_QUEUES + ": " + numQueues);
         }
@@ -125,8 +137,23 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
         }
         this.queues = new BlkQueue[numQueues];
         for (int q = 0; q < numQueues; q++) {
-            queues[q] = new BlkQueue(this, q, QUEUE_MAX_SIZE, backend.openQueue(QUEUE_MAX_SIZE));
+            String group = name + ".q" + q;
+            CounterSet<BlkCounter> set = counters == null ? CounterSet.standalone(group, BlkCounter.class)
+                : new CounterSet<>(counters, group, CountersFile.TYPE_BLK_QUEUE, BlkCounter.class);
+            queues[q] = new BlkQueue(this, q, QUEUE_MAX_SIZE, backend.openQueue(QUEUE_MAX_SIZE), set);
         }
+    }
+
+    /** Records every request of every queue in {@code trace} as device {@code deviceIndex}. Before activation. */
+    public void trace(RequestTrace trace, int deviceIndex) {
+        for (BlkQueue q : queues) {
+            q.trace(trace, deviceIndex);
+        }
+    }
+
+    /** The service-time histograms of queue {@code queue}. */
+    public ServiceTimes serviceTimes(int queue) {
+        return queues[queue].serviceTimes();
     }
 
     /** One request queue. */
@@ -312,78 +339,74 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
 
     // ------------------------------------------------------------------ counters (sums over queues)
 
-    /** Counter {@code name} of {@link BlkQueue#report}, summed over the queues (monitoring, control path). */
-    private long sum(String name) {
-        long[] total = new long[1];
+    /** Counter {@code c} summed over the queues (monitoring, any thread). */
+    public long sum(BlkCounter c) {
+        long total = 0;
         for (BlkQueue q : queues) {
-            q.report((n, v) -> {
-                if (n.equals(name)) {
-                    total[0] += v;
-                }
-            });
+            total += q.counter(c);
         }
-        return total[0];
+        return total;
     }
 
     /** Chains completed, good or bad. */
     public long requests() {
-        return sum("requests");
+        return sum(BlkCounter.REQUESTS);
     }
 
     public long reads() {
-        return sum("reads");
+        return sum(BlkCounter.READS);
     }
 
     public long writes() {
-        return sum("writes");
+        return sum(BlkCounter.WRITES);
     }
 
     public long flushes() {
-        return sum("flushes");
+        return sum(BlkCounter.FLUSHES);
     }
 
     public long getIds() {
-        return sum("get_ids");
+        return sum(BlkCounter.GET_IDS);
     }
 
     public long bytesRead() {
-        return sum("bytes_read");
+        return sum(BlkCounter.BYTES_READ);
     }
 
     public long bytesWritten() {
-        return sum("bytes_written");
+        return sum(BlkCounter.BYTES_WRITTEN);
     }
 
     /** Requests completed with VIRTIO_BLK_S_IOERR. */
     public long ioErrors() {
-        return sum("io_errors");
+        return sum(BlkCounter.IO_ERRORS);
     }
 
     /** Requests completed with VIRTIO_BLK_S_UNSUPP. */
     public long unsupported() {
-        return sum("unsupported");
+        return sum(BlkCounter.UNSUPPORTED);
     }
 
     /** Chains the queue refused (loops, out of RAM, ...), completed with used length 0. */
     public long malformedChains() {
-        return sum("malformed_chains");
+        return sum(BlkCounter.MALFORMED_CHAINS);
     }
 
     /** Times a queue asked for DEVICE_NEEDS_RESET. */
     public long queueResets() {
-        return sum("needs_reset");
+        return sum(BlkCounter.NEEDS_RESET);
     }
 
     public long interruptsSignalled() {
-        return sum("interrupts");
+        return sum(BlkCounter.INTERRUPTS);
     }
 
     public long discards() {
-        return sum("discards");
+        return sum(BlkCounter.DISCARDS);
     }
 
     public long writeZeroes() {
-        return sum("write_zeroes");
+        return sum(BlkCounter.WRITE_ZEROES);
     }
 
     /** Requests refused or failed for {@code kind}, a {@link BlkRequestError} code. */
