@@ -51,6 +51,7 @@ public final class DataPlane implements AutoCloseable {
     private final AtomicInteger errors = new AtomicInteger();
     private final CountersFile counters;
     private boolean started;
+    private boolean closed;
 
     /** @param cpus CPUs to pin agents to, round-robin; empty for no pinning */
     public DataPlane(Threads threads, int[] cpus) {
@@ -128,8 +129,13 @@ public final class DataPlane implements AutoCloseable {
         sink.counter("agent_errors", errors.get());
     }
 
+    /** Stops every agent and joins its thread; the queues are no longer served. Idempotent. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (QueueAgent agent : agents.values()) {
             agent.requestStop();
         }

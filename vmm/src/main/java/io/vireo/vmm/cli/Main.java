@@ -86,6 +86,7 @@ public final class Main {
                 }
                 return status;
             } finally {
+                machine.quiesce(); // no counter moves after this: the report, the counters file and the trace agree
                 reportStats(options, machine, err);
                 machine.trace().ifPresent(t -> err.println("vireo: " + t.describe()));
             }

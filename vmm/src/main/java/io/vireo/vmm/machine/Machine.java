@@ -91,6 +91,24 @@ public final class Machine implements PlatformControl, AutoCloseable {
         this.requests = requestCount;
     }
 
+    private final List<Runnable> quiesce = new ArrayList<>();
+
+    /** Something that stops the devices' own threads (queue agents), run by {@link #quiesce}. */
+    void onQuiesce(Runnable r) {
+        quiesce.add(r);
+    }
+
+    /**
+     * After {@link #awaitExit}: stops the devices' threads so that no counter moves any more (the final --stats and
+     * the counters file then agree). {@link #close} does it too.
+     */
+    public void quiesce() {
+        for (Runnable r : quiesce) {
+            r.run();
+        }
+        quiesce.clear();
+    }
+
     /** The VM's run directory (ROOT/pid/), where its live counters are. */
     public Path runDirectory() {
         return runDir.path();

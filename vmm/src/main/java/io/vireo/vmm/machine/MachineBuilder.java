@@ -111,6 +111,7 @@ public final class MachineBuilder {
             Machine machine = new Machine(config, kvm, vm, memory, vcpus, clock, kvmStats);
             deviceResources.forEach(machine::closeAlso);
             machine.live(runDir, counters, trace, disks.queues(), disks.agents(), disks::requests);
+            machine.onQuiesce(disks::stopAgents);
             for (int i = 0; i < disks.count(); i++) {
                 int disk = i;
                 machine.addReport(() -> "virtio-blk " + disks.name(disk) + " (" + disks.describe(disk)

@@ -175,6 +175,11 @@ final class VirtioDisks implements AutoCloseable {
         return dataPlane::report;
     }
 
+    /** Stops the queue agents (their counters stop moving); {@link #close} follows. */
+    void stopAgents() {
+        dataPlane.close();
+    }
+
     @Override
     public void close() {
         // Agents first (no queue is touched after this), then the queues' I/O contexts, then the images.
