@@ -5,6 +5,7 @@ import io.vireo.dataplane.memory.MemfdGuestMemory;
 import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.RequestTrace;
 import io.vireo.dataplane.stats.StatsSource;
+import io.vireo.vmm.ExitStatus;
 import io.vireo.vmm.devices.PlatformControl;
 import io.vireo.vmm.devices.PortIoBus;
 import io.vireo.vmm.kvm.KvmStats;

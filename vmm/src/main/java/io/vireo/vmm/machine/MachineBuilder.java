@@ -6,6 +6,7 @@ import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.RequestTrace;
 import io.vireo.dataplane.virtio.device.blk.BlkCounter;
 import io.vireo.sys.Kvm;
+import io.vireo.vmm.ExitStatus;
 import io.vireo.vmm.VireoException;
 import io.vireo.vmm.acpi.AcpiTables;
 import io.vireo.vmm.boot.BootException;
@@ -79,11 +80,13 @@ public final class MachineBuilder {
             RequestTrace trace = config.trace() == null ? null : RequestTrace.create(config.trace().file(),
                 config.trace().records(), config.trace().wrap());
             List<AutoCloseable> deviceResources = new ArrayList<>();
-            VirtioDisks disks = VirtioDisks.attach(config.disks(), memory, vm, platform.pci(), platform.mapper(),
-                config.cpus(), config.io(), counters, trace, deviceResources);
+            VirtioDevices virtio = VirtioDevices.create(memory, vm, platform.pci(), platform.mapper(), config.io(),
+                counters, deviceResources);
+            VirtioDisks disks = VirtioDisks.attach(config.disks(), memory, config.cpus(), virtio, counters, trace);
             if (trace != null) {
-                deviceResources.add(trace); // after the disks: their agents write it until they stop
+                deviceResources.add(trace); // after the devices: their agents write it until they stop
             }
+            virtio.start();
             created.addAll(deviceResources);
             long rsdp = PciAcpi.addTo(new AcpiTables(config.cpus()), platform.windows())
                 .writeTo(memory, BootLayout.ACPI_BASE);
@@ -110,17 +113,16 @@ public final class MachineBuilder {
             }
             Machine machine = new Machine(config, kvm, vm, memory, vcpus, clock, kvmStats);
             deviceResources.forEach(machine::closeAlso);
-            machine.live(runDir, counters, trace, disks.queues(), disks.agents(), disks::requests);
-            machine.onQuiesce(disks::stopAgents);
-            for (int i = 0; i < disks.count(); i++) {
-                int disk = i;
-                machine.addReport(() -> "virtio-blk " + disks.name(disk) + " (" + disks.describe(disk)
-                    + "): notifies that exited to user space=" + disks.userspaceNotifies(disk) + "\nvireo: virtio-blk "
-                    + disks.name(disk) + " queues: " + disks.queueSummary(disk));
-                machine.addStatsSource(disks.name(disk), disks.stats(disk));
+            machine.live(runDir, counters, trace, disks.queues(), virtio.agents(), disks::requests);
+            machine.onQuiesce(virtio::stopAgents);
+            for (VirtioDevices.Attached d : virtio.attached()) {
+                machine.addReport(() -> d.kind() + " " + d.name() + " (" + d.description()
+                    + "): notifies that exited to user space=" + d.userspaceNotifies() + "\nvireo: " + d.kind() + " "
+                    + d.name() + " queues: " + d.queueSummary());
+                machine.addStatsSource(d.name(), d.stats());
             }
-            if (disks.count() > 0) {
-                machine.addStatsSource("agents", disks.agentStats());
+            if (!virtio.attached().isEmpty()) {
+                machine.addStatsSource("agents", virtio.agentStats());
             }
             var pio = platform.pio();
             Uart16550 uart = new Uart16550(new ConsoleOutput(clock), level -> vm.setIrqLine(COM1_IRQ, level));

@@ -1,7 +1,6 @@
 package io.vireo.vmm.machine;
 
 import io.vireo.dataplane.agent.DataPlane;
-import io.vireo.vmm.cli.DiskSpec;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -24,7 +23,7 @@ import java.util.Optional;
  * @param runRoot        where the VM's run directory (live counters) goes: ROOT/pid/; null for the default
  * @param trace          the request trace, or null for none
  */
-public record MachineConfig(Path kernel, Optional<Path> initrd, List<DiskSpec> disks, String cmdline, int cpus,
+public record MachineConfig(Path kernel, Optional<Path> initrd, List<DiskConfig> disks, String cmdline, int cpus,
                             long memoryBytes,
                             long timeoutNanos, boolean verbose, boolean unpackKernel, Io io, boolean stats,
                             Path runRoot, Trace trace) {

@@ -74,7 +74,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
 
     // Counters (owner thread writes, release stores; any thread or process reads).
     private final CounterSet<BlkCounter> counters;
-    private final long[] errorsByKind = new long[BlkRequestError.COUNT];
+    private final long[] errorsByKind = new long[BlkRequestError.count()];
 
     // Service times and the trace: per tag the pop time; per pushed entry of the batch what the trace records.
     private final ServiceTimes times = new ServiceTimes();
@@ -246,7 +246,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     private int popAll() {
         int popped = 0;
         while (true) {
-            int rc = queue.popChain(chain);
+            QueueError rc = queue.popChain(chain);
             if (rc == QueueError.OK) {
                 popped++;
                 counters.increment(BlkCounter.REQUESTS);
@@ -254,7 +254,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
                 start();
             } else if (rc == QueueError.EMPTY) {
                 return popped;
-            } else if (QueueError.isRequestError(rc)) {
+            } else if (rc.isRequestError()) {
                 // The chain itself is malformed: no buffer can be trusted to hold a status (used len 0).
                 popped++;
                 int head = chain.headId();
@@ -276,13 +276,13 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     /** Starts the popped request: done at once (errors, GET_ID) or prepared on the back end. */
     private void start() {
         int tag = chain.headId();
-        int code = request.parse(chain, device.capacitySectors(), device.readOnly(), negotiated,
+        BlkRequestError code = request.parse(chain, device.capacitySectors(), device.readOnly(), negotiated,
             VirtioBlkDevice.MAX_RANGE_SECTORS);
         if (code != BlkRequestError.OK) {
             kind[tag] = (byte) request.type();
             bytes[tag] = 0;
             sector[tag] = 0;
-            int status = BlkRequestError.status(code);
+            int status = code.status();
             push(tag, fail(code, 0), status < 0 ? TraceLayout.STATUS_NONE : status);
             return;
         }
@@ -436,7 +436,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             status = BlkRequest.S_IOERR;
             len = 1;
             counters.increment(BlkCounter.IO_ERRORS);
-            errorsByKind[BlkRequestError.BACKEND_ERROR]++;
+            errorsByKind[BlkRequestError.BACKEND_ERROR.ordinal()]++;
             device.logBackendErrorOnce(index, kind[tag], result);
         }
         statusSegment[tag].set(ValueLayout.JAVA_BYTE, statusOffset[tag], status);
@@ -480,10 +480,10 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     }
 
     /** A refused request: the status byte if there is one, and the counters. Returns the used length. */
-    private int fail(int code, int errno) {
-        errorsByKind[code]++;
+    private int fail(BlkRequestError code, int errno) {
+        errorsByKind[code.ordinal()]++;
         device.logBlkErrorOnce(code, errno, chain.headId(), request);
-        int status = BlkRequestError.status(code);
+        int status = code.status();
         if (status < 0) {
             return 0;
         }
@@ -496,10 +496,10 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         return 1;
     }
 
-    private void markBroken(int rc) {
+    private void markBroken(QueueError rc) {
         broken = true;
         counters.increment(BlkCounter.NEEDS_RESET);
-        String why = "virtio-blk queue " + index + ": " + QueueError.describe(rc) + " (value=0x"
+        String why = "virtio-blk queue " + index + ": " + rc.describe() + " (value=0x"
             + Long.toHexString(queue.brokenValue()) + ")";
         LOG.log(Level.WARNING, why + "; device needs reset");
         interrupt.needsReset(why);
@@ -516,8 +516,8 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         return counters.get(c);
     }
 
-    long errors(int kindCode) {
-        return errorsByKind[kindCode];
+    long errors(BlkRequestError kind) {
+        return errorsByKind[kind.ordinal()];
     }
 
     @Override
