@@ -1,17 +1,22 @@
 package io.vireo.dataplane.agent;
 
-/** The counters of one {@link QueueAgent}; the lower-case name is the name in the counters file and the reports. */
-public enum AgentCounter {
+import io.vireo.dataplane.stats.Counter;
+
+/** The counters of one {@link QueueAgent}; {@link DataPlane#report} sums them over agents. Names as in the reports. */
+public enum AgentCounter implements Counter {
+    /** Calls of {@code doWork()}. */
     DUTY_CYCLES,
     /** Duty cycles that found work. */
     POLLS_WITH_WORK,
     /** Times the agent slept in epoll. */
     IDLE_SLEEPS,
-    /** Sleeps called off because work arrived while notifications were re-armed. */
+    /** Sleeps skipped because the re-check after re-arming found work. */
     EARLY_WAKES,
-    /** Guest kicks seen (eventfd counts) while asleep. */
+    /** Guest kicks read from the kick eventfds. */
     KICKS,
+    /** Wake-ups by a back end's completion eventfd. */
     COMPLETION_WAKES,
+    /** Control commands run. */
     COMMANDS,
     /** Wall time of duty cycles that found no work and did not sleep: the price of polling, on a busy CPU. */
     IDLE_POLL_NS

@@ -1,6 +1,6 @@
 package io.vireo.dataplane.agent;
 
-import io.vireo.dataplane.stats.CounterSet;
+import io.vireo.dataplane.stats.Counters;
 import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.StatsSink;
 import io.vireo.dataplane.stats.StatsSource;
@@ -61,8 +61,8 @@ public final class QueueAgent implements Agent, StatsSource {
     private long lastWorkNs;
 
     private long cycleNs;
-    // Counters (agent thread writes with release stores; any thread or process reads).
-    private final CounterSet<AgentCounter> counters;
+    // Counters (agent thread writes; any thread, or another process through the counters file, reads).
+    private final Counters<AgentCounter> counters;
 
     /**
      * @param pollBudgetNs how long to keep polling after the last work before sleeping; 0 = sleep at once (event mode)
@@ -74,8 +74,8 @@ public final class QueueAgent implements Agent, StatsSource {
 
     /** @param file where the counters live ({@code agent.NAME.kicks}, ...); null for counters of its own */
     public QueueAgent(String name, long pollBudgetNs, int cpu, CountersFile file) {
-        this.counters = file == null ? CounterSet.standalone("agent." + name, AgentCounter.class)
-            : new CounterSet<>(file, "agent." + name, CountersFile.TYPE_AGENT, AgentCounter.class);
+        this.counters = file == null ? new Counters<>(AgentCounter.class)
+            : file.counters(AgentCounter.class, "agent." + name, CountersFile.TYPE_AGENT);
         if (pollBudgetNs < 0) {
             throw new IllegalArgumentException("poll budget must be >= 0: " + pollBudgetNs);
         }
@@ -293,5 +293,10 @@ public final class QueueAgent implements Agent, StatsSource {
     @Override
     public void report(StatsSink sink) {
         counters.report(sink);
+    }
+
+    /** This agent's counters: written by its thread, read by any. */
+    public Counters<AgentCounter> counters() {
+        return counters;
     }
 }

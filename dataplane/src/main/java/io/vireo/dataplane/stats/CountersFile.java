@@ -152,6 +152,23 @@ public final class CountersFile implements AutoCloseable {
         return manager.newCounter(label, typeId);
     }
 
+    /**
+     * Slots for a typed set, one counter per constant labelled {@code group.label} ({@link Counters#label}), so the
+     * file, {@code --stats} and the JSON say the same name.
+     */
+    public CounterSlots slots(String group, int typeId, Counter[] keys) {
+        AtomicCounter[] c = new AtomicCounter[keys.length];
+        for (Counter k : keys) {
+            c[k.ordinal()] = newCounter(group + "." + Counters.label(k), typeId);
+        }
+        return new FileCounterSlots(c);
+    }
+
+    /** The typed set {@code type} of {@code group} in this file. */
+    public <E extends Enum<E> & Counter> Counters<E> counters(Class<E> type, String group, int typeId) {
+        return new Counters<>(type, slots(group, typeId, type.getEnumConstants()));
+    }
+
     public CountersReader reader() {
         return reader;
     }

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CountersFileTest {
-    enum Sample {
+    enum Sample implements Counter {
         REQUESTS, BYTES_READ
     }
 
@@ -32,7 +32,7 @@ class CountersFileTest {
     void shouldShowAWritersCountersToAReadOnlyMappingWhenBothMapTheFile() {
         Path file = dir.resolve("counters");
         CountersFile writer = CountersFile.create(file, 8);
-        CounterSet<Sample> set = new CounterSet<>(writer, "disk0.q0", CountersFile.TYPE_BLK_QUEUE, Sample.class);
+        Counters<Sample> set = writer.counters(Sample.class, "disk0.q0", CountersFile.TYPE_BLK_QUEUE);
         CountersFile reader = CountersFile.openReadOnly(file);
         assertEquals(Map.of("disk0.q0.requests", 0L, "disk0.q0.bytes_read", 0L), values(reader));
         set.increment(Sample.REQUESTS);
@@ -49,7 +49,7 @@ class CountersFileTest {
     void shouldKeepTheLastValuesReadableWhenTheWriterRemovesItsFile() {
         Path file = dir.resolve("counters");
         CountersFile writer = CountersFile.create(file, 4);
-        CounterSet<Sample> set = new CounterSet<>(writer, "q", 0, Sample.class);
+        Counters<Sample> set = writer.counters(Sample.class, "q", 0);
         CountersFile reader = CountersFile.openReadOnly(file);
         set.add(Sample.REQUESTS, 7);
         writer.close();
@@ -81,6 +81,6 @@ class CountersFileTest {
     @Test
     void shouldFailWithTheNumbersWhenTheFileIsFull() {
         CountersFile f = CountersFile.inMemory(1);
-        assertThrows(IllegalStateException.class, () -> new CounterSet<>(f, "q", 0, Sample.class));
+        assertThrows(IllegalStateException.class, () -> f.counters(Sample.class, "q", 0));
     }
 }

@@ -2,7 +2,6 @@ package io.vireo.vmm.machine;
 
 import io.vireo.dataplane.agent.AgentCounter;
 import io.vireo.dataplane.agent.QueueAgent;
-import io.vireo.dataplane.stats.CounterSet;
 import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.ServiceTimes;
 import io.vireo.vmm.kvm.KvmStats;
@@ -57,11 +56,11 @@ public final class LiveStats implements AutoCloseable {
 
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     private final List<Queue> queues;
-    private final List<CounterSet<LatencyGauge>> latency = new ArrayList<>();
+    private final List<AtomicCounter[]> latency = new ArrayList<>();
     private final List<QueueAgent> agents;
     private final List<AtomicCounter> agentCpu = new ArrayList<>();
     private final List<LongSupplier> vcpuCpu;
-    private final List<CounterSet<VcpuGauge>> vcpus = new ArrayList<>();
+    private final List<AtomicCounter[]> vcpus = new ArrayList<>();
     private final KvmStats kvm;
     private final AtomicCounter userspaceExits;
     private final Supplier<long[]> exits;
@@ -80,15 +79,32 @@ public final class LiveStats implements AutoCloseable {
         this.requests = requests;
         this.lastCpu = new long[agents.size() + vcpuCpu.size()];
         for (Queue q : queues) {
-            latency.add(new CounterSet<>(file, q.name(), CountersFile.TYPE_LATENCY, LatencyGauge.class));
+            latency.add(gauges(file, q.name(), CountersFile.TYPE_LATENCY, LatencyGauge.values()));
         }
         for (QueueAgent a : agents) {
             agentCpu.add(file.newCounter("agent." + a.roleName() + ".cpu_ns", CountersFile.TYPE_AGENT));
         }
         for (int i = 0; i < vcpuCpu.size(); i++) {
-            vcpus.add(new CounterSet<>(file, "vcpu" + i, CountersFile.TYPE_VCPU, VcpuGauge.class));
+            vcpus.add(gauges(file, "vcpu" + i, CountersFile.TYPE_VCPU, VcpuGauge.values()));
         }
         userspaceExits = file.newCounter("vm.userspace_exits", CountersFile.TYPE_MACHINE);
+    }
+
+    /** One counter per constant, labelled {@code group.name}; this thread alone sets them (release stores). */
+    private static AtomicCounter[] gauges(CountersFile file, String group, int typeId, Enum<?>[] names) {
+        AtomicCounter[] g = new AtomicCounter[names.length];
+        for (Enum<?> n : names) {
+            g[n.ordinal()] = file.newCounter(group + "." + label(n), typeId);
+        }
+        return g;
+    }
+
+    private static String label(Enum<?> e) {
+        return e.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static void set(AtomicCounter[] g, Enum<?> name, long value) {
+        g[name.ordinal()].setRelease(value);
     }
 
     /** Counters this needs in the file, for sizing it. */
@@ -118,35 +134,35 @@ public final class LiveStats implements AutoCloseable {
             t.sample();
             Histogram s = t.serviceInterval();
             Histogram b = t.backendInterval();
-            CounterSet<LatencyGauge> g = latency.get(i);
-            g.set(LatencyGauge.SVC_COUNT, s.getTotalCount());
-            g.set(LatencyGauge.SVC_MEAN_NS, s.getTotalCount() == 0 ? 0 : (long) s.getMean());
-            g.set(LatencyGauge.SVC_P50_NS, s.getValueAtPercentile(50));
-            g.set(LatencyGauge.SVC_P90_NS, s.getValueAtPercentile(90));
-            g.set(LatencyGauge.SVC_P99_NS, s.getValueAtPercentile(99));
-            g.set(LatencyGauge.SVC_P999_NS, s.getValueAtPercentile(99.9));
-            g.set(LatencyGauge.SVC_MAX_NS, s.getMaxValue());
-            g.set(LatencyGauge.BE_P50_NS, b.getValueAtPercentile(50));
-            g.set(LatencyGauge.BE_P99_NS, b.getValueAtPercentile(99));
+            AtomicCounter[] g = latency.get(i);
+            set(g, LatencyGauge.SVC_COUNT, s.getTotalCount());
+            set(g, LatencyGauge.SVC_MEAN_NS, s.getTotalCount() == 0 ? 0 : (long) s.getMean());
+            set(g, LatencyGauge.SVC_P50_NS, s.getValueAtPercentile(50));
+            set(g, LatencyGauge.SVC_P90_NS, s.getValueAtPercentile(90));
+            set(g, LatencyGauge.SVC_P99_NS, s.getValueAtPercentile(99));
+            set(g, LatencyGauge.SVC_P999_NS, s.getValueAtPercentile(99.9));
+            set(g, LatencyGauge.SVC_MAX_NS, s.getMaxValue());
+            set(g, LatencyGauge.BE_P50_NS, b.getValueAtPercentile(50));
+            set(g, LatencyGauge.BE_P99_NS, b.getValueAtPercentile(99));
         }
         for (int i = 0; i < agents.size(); i++) {
             agentCpu.get(i).setRelease(cpuNs(agents.get(i).thread(), i));
         }
         KvmStats.Sample k = kvm == null ? null : kvm.sample();
         for (int i = 0; i < vcpuCpu.size(); i++) {
-            CounterSet<VcpuGauge> g = vcpus.get(i);
+            AtomicCounter[] g = vcpus.get(i);
             if (k != null && i < k.vcpus().size()) {
                 KvmStatsSnapshot v = k.vcpus().get(i);
                 for (VcpuGauge name : VcpuGauge.values()) {
-                    String n = CounterSet.name(name);
+                    String n = label(name);
                     if (v.has(n)) {
-                        g.set(name, v.get(n));
+                        set(g, name, v.get(n));
                     }
                 }
             }
             long ns = vcpuCpu.get(i).getAsLong();
             lastCpu[agents.size() + i] = ns;
-            g.set(VcpuGauge.CPU_NS, ns);
+            set(g, VcpuGauge.CPU_NS, ns);
         }
         long sum = 0;
         for (long e : exits.get()) {

@@ -49,15 +49,13 @@ final class VirtioDevices implements AutoCloseable {
             return owned.userspaceNotifies();
         }
 
-        /** Per queue: {@code q0 requests=N interrupts=M suppressed=K; q1 ...}. */
+        /** Per queue, its summary counters: {@code q0 requests=N batches=B interrupts=M ...; q1 ...}. */
         String queueSummary() {
             StringBuilder sb = new StringBuilder();
             for (int q = 0; q < device.queueCount(); q++) {
-                Map<String, Long> c = new HashMap<>();
-                device.polledQueue(q).report(c::put);
-                sb.append(q == 0 ? "" : "; ").append('q').append(q).append(" requests=").append(c.get("requests"))
-                    .append(" interrupts=").append(c.get("interrupts")).append(" interrupts_suppressed=")
-                    .append(c.get("interrupts_suppressed")).append(" batches=").append(c.get("batches"));
+                sb.append(q == 0 ? "" : "; ").append('q').append(q);
+                device.polledQueue(q).counters().reportSummary((name, value) -> sb.append(' ').append(name).append('=')
+                    .append(value));
             }
             return sb.toString();
         }

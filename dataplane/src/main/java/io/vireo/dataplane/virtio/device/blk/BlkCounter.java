@@ -1,12 +1,11 @@
 package io.vireo.dataplane.virtio.device.blk;
 
-/**
- * The counters of one virtio-blk request queue ({@link BlkQueue}), each an ordered counter in the machine's counters
- * file; the lower-case constant name is the name everywhere (the counters file label, --stats, the JSON).
- */
-public enum BlkCounter {
-    /** Chains popped, good or bad. */
-    REQUESTS,
+import io.vireo.dataplane.stats.Counter;
+
+/** The counters of one virtio-blk queue ({@link BlkQueue}); a device's are their sums. Names as in the reports. */
+public enum BlkCounter implements Counter {
+    /** Chains completed, good or bad. */
+    REQUESTS(true),
     READS,
     WRITES,
     FLUSHES,
@@ -15,18 +14,35 @@ public enum BlkCounter {
     GET_IDS,
     BYTES_READ,
     BYTES_WRITTEN,
-    /** Completed with VIRTIO_BLK_S_IOERR. */
+    /** Requests completed with VIRTIO_BLK_S_IOERR. */
     IO_ERRORS,
-    /** Completed with VIRTIO_BLK_S_UNSUPP. */
+    /** Requests completed with VIRTIO_BLK_S_UNSUPP. */
     UNSUPPORTED,
-    /** Refused by the queue before parsing (loops, out of RAM, ...), used length 0. */
+    /** Chains the queue refused (loops, out of RAM, ...), completed with used length 0. */
     MALFORMED_CHAINS,
     /** Times the queue asked for DEVICE_NEEDS_RESET. */
     NEEDS_RESET,
-    /** Used-ring publications (one release store of used idx each). */
-    BATCHES,
-    /** Back-end submissions (one io_uring_enter each with io_uring). */
+    /** Polls that completed at least one request (one used-idx publish each). */
+    BATCHES(true),
+    /** Batches handed to the back end. */
     SUBMITS,
-    INTERRUPTS,
-    INTERRUPTS_SUPPRESSED
+    /** Used-buffer interrupts raised. */
+    INTERRUPTS(true),
+    /** Batches whose interrupt the driver suppressed (used_event / NO_INTERRUPT). */
+    INTERRUPTS_SUPPRESSED(true);
+
+    private final boolean summary;
+
+    BlkCounter() {
+        this(false);
+    }
+
+    BlkCounter(boolean summary) {
+        this.summary = summary;
+    }
+
+    @Override
+    public boolean inSummary() {
+        return summary;
+    }
 }

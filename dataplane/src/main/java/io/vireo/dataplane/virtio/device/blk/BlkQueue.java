@@ -1,10 +1,9 @@
 package io.vireo.dataplane.virtio.device.blk;
 
 import io.vireo.dataplane.agent.PolledQueue;
-import io.vireo.dataplane.stats.CounterSet;
+import io.vireo.dataplane.stats.Counters;
 import io.vireo.dataplane.stats.RequestTrace;
 import io.vireo.dataplane.stats.ServiceTimes;
-import io.vireo.dataplane.stats.StatsSink;
 import io.vireo.dataplane.stats.TraceLayout;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockQueue;
@@ -72,9 +71,9 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     private int pushed;
     private boolean dropCompletions;
 
-    // Counters (owner thread writes, release stores; any thread or process reads).
-    private final CounterSet<BlkCounter> counters;
-    private final long[] errorsByKind = new long[BlkRequestError.count()];
+    // Counters (owner thread writes; any thread, or another process through the counters file, reads).
+    private final Counters<BlkCounter> counters;
+    private final Counters<BlkRequestError> errorsByKind = new Counters<>(BlkRequestError.class);
 
     // Service times and the trace: per tag the pop time; per pushed entry of the batch what the trace records.
     private final ServiceTimes times = new ServiceTimes();
@@ -86,7 +85,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     private RequestTrace trace;
     private int traceDevice;
 
-    BlkQueue(VirtioBlkDevice device, int index, int depth, BlockQueue io, CounterSet<BlkCounter> counters) {
+    BlkQueue(VirtioBlkDevice device, int index, int depth, BlockQueue io, Counters<BlkCounter> counters) {
         this.device = device;
         this.counters = counters;
         this.popNs = new long[depth];
@@ -436,7 +435,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             status = BlkRequest.S_IOERR;
             len = 1;
             counters.increment(BlkCounter.IO_ERRORS);
-            errorsByKind[BlkRequestError.BACKEND_ERROR.ordinal()]++;
+            errorsByKind.increment(BlkRequestError.BACKEND_ERROR);
             device.logBackendErrorOnce(index, kind[tag], result);
         }
         statusSegment[tag].set(ValueLayout.JAVA_BYTE, statusOffset[tag], status);
@@ -481,7 +480,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
 
     /** A refused request: the status byte if there is one, and the counters. Returns the used length. */
     private int fail(BlkRequestError code, int errno) {
-        errorsByKind[code.ordinal()]++;
+        errorsByKind.increment(code);
         device.logBlkErrorOnce(code, errno, chain.headId(), request);
         int status = code.status();
         if (status < 0) {
@@ -511,18 +510,8 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
 
     // ------------------------------------------------------------------ counters
 
-    /** Counter {@code c} now (any thread). */
-    public long counter(BlkCounter c) {
-        return counters.get(c);
-    }
-
     long errors(BlkRequestError kind) {
-        return errorsByKind[kind.ordinal()];
-    }
-
-    @Override
-    public void report(StatsSink sink) {
-        counters.report(sink);
+        return errorsByKind.get(kind);
     }
 
     /** This queue's service-time histograms. */
@@ -534,5 +523,11 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     void trace(RequestTrace journal, int deviceIndex) {
         this.trace = journal;
         this.traceDevice = deviceIndex;
+    }
+
+    /** This queue's counters. */
+    @Override
+    public Counters<BlkCounter> counters() {
+        return counters;
     }
 }

@@ -1,8 +1,7 @@
 package io.vireo.dataplane.virtio.device.blk;
 
-import io.vireo.dataplane.virtio.agent.PolledDevice;
 import io.vireo.dataplane.agent.PolledQueue;
-import io.vireo.dataplane.stats.CounterSet;
+import io.vireo.dataplane.stats.Counters;
 import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.RequestTrace;
 import io.vireo.dataplane.stats.ServiceTimes;
@@ -10,6 +9,7 @@ import io.vireo.dataplane.stats.StatsSink;
 import io.vireo.dataplane.stats.StatsSource;
 import io.vireo.dataplane.virtio.VirtioFeatures;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
+import io.vireo.dataplane.virtio.agent.PolledDevice;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
 import io.vireo.dataplane.virtio.queue.QueueError;
 import io.vireo.dataplane.virtio.queue.SplitQueue;
@@ -20,8 +20,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -138,8 +138,8 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
         this.queues = new BlkQueue[numQueues];
         for (int q = 0; q < numQueues; q++) {
             String group = name + ".q" + q;
-            CounterSet<BlkCounter> set = counters == null ? CounterSet.standalone(group, BlkCounter.class)
-                : new CounterSet<>(counters, group, CountersFile.TYPE_BLK_QUEUE, BlkCounter.class);
+            Counters<BlkCounter> set = counters == null ? new Counters<>(BlkCounter.class)
+                : counters.counters(BlkCounter.class, group, CountersFile.TYPE_BLK_QUEUE);
             queues[q] = new BlkQueue(this, q, QUEUE_MAX_SIZE, backend.openQueue(QUEUE_MAX_SIZE), set);
         }
     }
@@ -343,7 +343,7 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
     public long sum(BlkCounter c) {
         long total = 0;
         for (BlkQueue q : queues) {
-            total += q.counter(c);
+            total += q.counters().get(c);
         }
         return total;
     }
@@ -424,15 +424,15 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
     /** Every queue's counters summed, then per queue with a {@code qN.} prefix when there are several. */
     @Override
     public void report(StatsSink sink) {
-        Map<String, Long> total = new LinkedHashMap<>();
+        List<Counters<BlkCounter>> all = new ArrayList<>(queues.length);
         for (BlkQueue q : queues) {
-            q.report((name, value) -> total.merge(name, value, Long::sum));
+            all.add(q.counters());
         }
-        total.forEach(sink::counter);
+        Counters.reportSum(BlkCounter.class, sink, all);
         if (queues.length > 1) {
             for (BlkQueue q : queues) {
                 String prefix = "q" + q.index() + ".";
-                q.report((name, value) -> sink.counter(prefix + name, value));
+                q.counters().report((name, value) -> sink.counter(prefix + name, value));
             }
         }
     }
