@@ -4,6 +4,11 @@ import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.vmm.machine.RunDirectory;
 
 import org.agrona.concurrent.status.CountersReader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -17,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 import static io.vireo.vmm.cli.Sizes.usage;
@@ -27,66 +33,54 @@ import static io.vireo.vmm.cli.Sizes.usage;
  * for any VM of the same user. Rates are differences over the interval; latency percentiles are the VM's own, over
  * its last sampling period.
  */
-final class StatCommand {
-    static final String USAGE = """
-        usage: vireo stat [ID|PID] [--interval S] [--count N] [--json] [--run-dir DIR]
-          ID|PID        the VM (its run directory's name, the VMM's pid); default: the only one running
-          --interval S  seconds between refreshes (default 1, decimals allowed)
-          --count N     stop after N refreshes (default: until interrupted or the VM exits)
-          --json        one JSON object per refresh, one per line, instead of the screen
-          --run-dir DIR where the VMs' run directories are (as given to vireo run --run-dir)
-
-        Per disk queue: IOPS, MB/s, service-time percentiles inside the VMM (pop to used publication), queue
-        depth (IOPS x mean service time), batches/s, interrupts/s. Per agent: CPU %, share of it polling
-        without work, polls that found work/s, kicks/s, sleeps/s. Per vCPU: VM exits/s by kind, CPU %.
-        """;
+@Command(name = "stat", sortOptions = false,
+    description = "A running VM's live counters, one screen per interval (like iostat -x), read from its counters "
+        + "file without a system call into the VM. Per disk queue: IOPS, MB/s, service-time percentiles inside the "
+        + "VMM (pop to used publication), queue depth (IOPS x mean service time), batches/s, interrupts/s. Per agent: "
+        + "CPU %%, share of it polling without work, polls that found work/s, kicks/s, sleeps/s. Per vCPU: VM exits/s "
+        + "by kind, CPU %%.")
+final class StatCommand implements Callable<Integer> {
     private static final String CLEAR = "\033[H\033[2J";
 
-    private StatCommand() {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "ID|PID",
+        description = "the VM (its run directory's name, the VMM's pid); default: the only one running")
+    String id;
+
+    @Option(names = "--interval", paramLabel = "S", description = "seconds between refreshes (default 1, decimals "
+        + "allowed)")
+    double interval = 1;
+
+    @Option(names = "--count", paramLabel = "N", converter = Converters.WholeNumber.class,
+        description = "stop after N refreshes (default: until interrupted or the VM exits)")
+    int count;
+
+    @Option(names = "--json", description = "one JSON object per refresh, one per line, instead of the screen")
+    boolean json;
+
+    @Option(names = "--run-dir", paramLabel = "DIR", description = "where the VMs' run directories are (as given to "
+        + "vireo run --run-dir)")
+    Path root;
+
+    @Mixin
+    HelpOption help;
+
+    @ParentCommand
+    VireoCommand parent;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        return run(parent.out(), parent.err());
     }
 
-    static int run(List<String> args, PrintStream out, PrintStream err) throws InterruptedException {
-        String id = null;
-        double interval = 1;
-        long count = 0;
-        boolean json = false;
-        Path root = null;
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            switch (a) {
-                case "-h", "--help" -> {
-                    err.print(USAGE);
-                    return 0;
-                }
-                case "--json" -> json = true;
-                case "--interval" -> {
-                    String v = value(args, ++i, a);
-                    try {
-                        interval = Double.parseDouble(v);
-                    } catch (NumberFormatException e) {
-                        throw usage("stat: --interval: not a number: " + v);
-                    }
-                    if (!(interval >= 0.01 && interval <= 3600)) {
-                        throw usage("stat: --interval must be between 0.01 and 3600 seconds (got " + v + ")");
-                    }
-                }
-                case "--count" -> {
-                    count = Sizes.parseInt(a, value(args, ++i, a));
-                    if (count < 1) {
-                        throw usage("stat: --count must be >= 1 (got " + count + ")");
-                    }
-                }
-                case "--run-dir" -> root = Path.of(value(args, ++i, a));
-                default -> {
-                    if (a.startsWith("-") || id != null) {
-                        throw usage("stat: unexpected argument '" + a + "' (see vireo stat --help)");
-                    }
-                    if (!a.matches("[0-9]{1,10}")) {
-                        throw usage("stat: a VM is named by its id (the VMM's pid): got '" + a + "'");
-                    }
-                    id = a;
-                }
-            }
+    int run(PrintStream out, PrintStream err) throws InterruptedException {
+        if (!(interval >= 0.01 && interval <= 3600)) {
+            throw usage("stat: --interval must be between 0.01 and 3600 seconds (got " + interval + ")");
+        }
+        if (count < 0) {
+            throw usage("stat: --count must be >= 1 (got " + count + ")");
+        }
+        if (id != null && !id.matches("[0-9]{1,10}")) {
+            throw usage("stat: a VM is named by its id (the VMM's pid): got '" + id + "'");
         }
         Path base = root != null ? root : RunDirectory.defaultRoot();
         Path dir = find(base, id);
@@ -121,13 +115,6 @@ final class StatCommand {
             t0 = t1;
         }
         return 0;
-    }
-
-    private static String value(List<String> args, int i, String flag) {
-        if (i >= args.size()) {
-            throw usage("stat: " + flag + " needs a value");
-        }
-        return args.get(i);
     }
 
     private static boolean alive(long pid) {

@@ -4,6 +4,11 @@ import io.vireo.dataplane.stats.TraceLayout;
 import io.vireo.dataplane.stats.TraceReader;
 
 import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -19,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 
 import static io.vireo.vmm.cli.Sizes.usage;
 
@@ -26,43 +32,33 @@ import static io.vireo.vmm.cli.Sizes.usage;
  * {@code vireo trace FILE [--csv OUT|-]}: what a {@code --trace} journal holds: requests by op, by disk and queue,
  * by size and status, service-time percentiles by op, the hottest sectors; or every record as CSV.
  */
-final class TraceCommand {
-    static final String USAGE = """
-        usage: vireo trace FILE [--csv OUT|-] [--top N]
-          FILE       a journal written by vireo run --trace FILE
-          --csv OUT  write every record as CSV to OUT (- for stdout) instead of the summary:
-                     time_ns,disk,queue,op,sector,length,status,service_ns
-          --top N    hottest sectors to list (default 10)
-        """;
+@Command(name = "trace", sortOptions = false,
+    description = "What a --trace journal holds: requests by op, queue, status and size, service-time percentiles "
+        + "by op, the hottest sectors; or every record as CSV.")
+final class TraceCommand implements Callable<Integer> {
     private static final int MAX_SIZES = 12;
 
-    private TraceCommand() {
-    }
+    @Parameters(index = "0", paramLabel = "FILE", description = "a journal written by vireo run --trace FILE")
+    Path file;
 
-    static int run(List<String> args, PrintStream out, PrintStream err) {
-        Path file = null;
-        String csv = null;
-        int top = 10;
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            switch (a) {
-                case "-h", "--help" -> {
-                    err.print(USAGE);
-                    return 0;
-                }
-                case "--csv" -> csv = value(args, ++i, a);
-                case "--top" -> top = Sizes.parseInt(a, value(args, ++i, a));
-                default -> {
-                    if (a.startsWith("-") || file != null) {
-                        throw usage("trace: unexpected argument '" + a + "' (see vireo trace --help)");
-                    }
-                    file = Path.of(a);
-                }
-            }
-        }
-        if (file == null) {
-            throw usage("trace: which file? (vireo trace FILE)");
-        }
+    @Option(names = "--csv", paramLabel = "OUT|-", description = "write every record as CSV to OUT (- for stdout) "
+        + "instead of the summary: time_ns,disk,queue,op,sector,length,status,service_ns")
+    String csv;
+
+    @Option(names = "--top", paramLabel = "N", converter = Converters.WholeNumber.class,
+        description = "hottest sectors to list (default 10)")
+    int top = 10;
+
+    @Mixin
+    HelpOption help;
+
+    @ParentCommand
+    VireoCommand parent;
+
+    @Override
+    public Integer call() {
+        PrintStream out = parent.out();
+        PrintStream err = parent.err();
         if (!Files.isRegularFile(file)) {
             throw usage("trace: " + file + ": no such file");
         }
@@ -82,13 +78,6 @@ final class TraceCommand {
             out.print(summary(file, reader, top));
             return 0;
         }
-    }
-
-    private static String value(List<String> args, int i, String flag) {
-        if (i >= args.size()) {
-            throw usage("trace: " + flag + " needs a value");
-        }
-        return args.get(i);
     }
 
     private static int csv(TraceReader reader, String target, PrintStream out, PrintStream err) {

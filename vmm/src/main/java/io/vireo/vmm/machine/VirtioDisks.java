@@ -36,8 +36,8 @@ final class VirtioDisks {
             }
             all.blks.add(blk);
             all.names.add(name);
-            devices.add(name, "virtio-blk", backend.describe() + ", " + queues + " queue(s)", blk, disk.pollNs(), blk,
-                backend);
+            devices.add(name, "virtio-blk", backend.describe() + ", " + queues + " queue(s)", blk, blk.faultLog(),
+                disk.pollNs(), blk, backend);
         }
         return all;
     }
