@@ -14,6 +14,7 @@ import java.util.List;
 final class VirtioDisks {
     private final List<VirtioBlkDevice> blks = new ArrayList<>();
     private final List<String> names = new ArrayList<>();
+    private final List<BlockBackend> backends = new ArrayList<>();
 
     private VirtioDisks() {
     }
@@ -25,6 +26,7 @@ final class VirtioDisks {
     static VirtioDisks attach(List<DiskConfig> disks, GuestMemory memory, int cpus, VirtioDevices devices,
                               CountersFile counters, RequestTrace trace) {
         VirtioDisks all = new VirtioDisks();
+        int n = 0;
         for (DiskConfig disk : disks) {
             int index = all.names.size();
             String name = "disk" + index;
@@ -34,6 +36,7 @@ final class VirtioDisks {
             if (trace != null) {
                 blk.trace(trace, index);
             }
+            all.backends.add(backend);
             all.blks.add(blk);
             all.names.add(name);
             devices.add(name, "virtio-blk", backend.describe() + ", " + queues + " queue(s)", blk, blk.faultLog(),
@@ -65,5 +68,10 @@ final class VirtioDisks {
             n += b.sum(BlkCounter.REQUESTS);
         }
         return n;
+    }
+
+    /** The disks' back ends, in order. */
+    List<BlockBackend> backends() {
+        return List.copyOf(backends);
     }
 }
