@@ -79,7 +79,7 @@ public final class MachineBuilder {
             List<BlockBackend> backends = VirtioDisks.attach(config.disks(), memory, config.cpus(), virtio);
             virtio.start();
             // While the rest is set up and the guest boots, a short-lived thread compiles the data plane.
-            DiskWarmup warmup = DiskWarmup.start(backends);
+            DiskWarmup warmup = DiskWarmup.start(backends, () -> guestRequests(virtio) > 0);
             if (warmup != null) {
                 deviceResources.add(warmup);
             }
@@ -157,7 +157,20 @@ public final class MachineBuilder {
         }
     }
 
-    /** KVM's stats fds, opened before the vCPUs run (KVM_GET_STATS_FD waits for a running vCPU's lock). */
+    /** Requests the guest has sent to any virtio device so far (racy monitoring reads of the counters). */
+    private static long guestRequests(VirtioDevices virtio) {
+        long[] sum = new long[1];
+        for (VirtioDevices.Attached d : virtio.attached()) {
+            d.stats().report((name, value) -> {
+                if (name.equals("requests")) {
+                    sum[0] += value;
+                }
+            });
+        }
+        return sum[0];
+    }
+
+        /** KVM's stats fds, opened before the vCPUs run (KVM_GET_STATS_FD waits for a running vCPU's lock). */
     private static KvmStats openStats(KvmSystem kvm, Vm vm, List<Vcpu> vcpus) {
         if (kvm.checkExtension(Kvm.KVM_CAP_BINARY_STATS_FD) <= 0) {
             throw new VireoException(ExitStatus.KVM_UNAVAILABLE, KvmSystem.DEVICE
