@@ -7,6 +7,10 @@ module io.vireo.dataplane {
     requires transitive io.vireo.sys;
     requires transitive org.agrona;
     requires org.jctools.core.jdk11;
+    // Per-queue service times (ServiceTimes hands out its Histograms); the jar names no module: its file name does.
+    requires transitive HdrHistogram;
+    // The request trace (RequestTrace, TraceReader).
+    requires chronicle.bytes;
 
     exports io.vireo.dataplane.memory;
     exports io.vireo.dataplane.pci;
