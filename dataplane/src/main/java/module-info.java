@@ -1,7 +1,7 @@
 /**
  * Vireo's data plane, embeddable without the VMM: guest memory, the generic PCI function, the virtio PCI transport,
- * the split queue, devices with their back ends, and the queue agents that poll them. The io_uring ring
- * ({@code io.vireo.dataplane.uring}) stays inside: back ends wrap it.
+ * the vhost-user back end, the split queue, devices with their back ends, and the queue agents that poll them. The
+ * io_uring ring ({@code io.vireo.dataplane.uring}) stays inside: back ends wrap it.
  */
 module io.vireo.dataplane {
     requires transitive io.vireo.sys;
@@ -20,6 +20,7 @@ module io.vireo.dataplane {
     exports io.vireo.dataplane.virtio.queue;
     exports io.vireo.dataplane.virtio.agent;
     exports io.vireo.dataplane.virtio.transport.pci;
+    exports io.vireo.dataplane.vhostuser;
     exports io.vireo.dataplane.virtio.device.blk;
     exports io.vireo.dataplane.virtio.device.blk.backend;
 }
