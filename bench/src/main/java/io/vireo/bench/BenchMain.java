@@ -43,7 +43,7 @@ public final class BenchMain {
         }
         if (event != null) {
             jmh.add("-prof");
-            jmh.add("async:libPath=" + AsyncProfiler.library() + ";output=flamegraph;event=" + event
+            jmh.add("async:libPath=" + AsyncProfiler.library() + ";output=flamegraph;event=" + AsyncProfiler.engine(event)
                 + ";dir=" + Path.of("jmh-profiles").toAbsolutePath());
         }
         Path options = Path.of(System.getProperty("vireo.root", ".")).resolve("etc/jvm.options").toAbsolutePath();
