@@ -43,8 +43,8 @@ public final class BenchMain {
         }
         if (event != null) {
             jmh.add("-prof");
-            jmh.add("async:libPath=" + AsyncProfiler.library() + ";output=flamegraph;event=" + AsyncProfiler.engine(event)
-                + ";dir=" + Path.of("jmh-profiles").toAbsolutePath());
+            jmh.add("async:libPath=" + AsyncProfiler.library() + ";output=flamegraph;event="
+                + AsyncProfiler.engine(event) + ";dir=" + Path.of("jmh-profiles").toAbsolutePath());
         }
         Path options = Path.of(System.getProperty("vireo.root", ".")).resolve("etc/jvm.options").toAbsolutePath();
         try {
