@@ -1,5 +1,6 @@
 package io.vireo.dataplane.agent;
 
+import io.vireo.dataplane.stats.Counters;
 import io.vireo.dataplane.stats.StatsSink;
 import io.vireo.dataplane.stats.StatsSource;
 import io.vireo.sys.EpollEventLayout;
@@ -59,13 +60,7 @@ public final class QueueAgent implements Agent, StatsSource {
     private long lastWorkNs;
 
     // Counters (agent thread; monitoring reads from elsewhere are racy by design).
-    private long dutyCycles;
-    private long busyCycles;
-    private long idleSleeps;
-    private long earlyWakes;
-    private long kicks;
-    private long completionWakes;
-    private long commandsRun;
+    private final Counters<AgentCounter> counters = new Counters<>(AgentCounter.class);
 
     /**
      * @param pollBudgetNs how long to keep polling after the last work before sleeping; 0 = sleep at once (event mode)
@@ -128,7 +123,7 @@ public final class QueueAgent implements Agent, StatsSource {
 
     @Override
     public int doWork() {
-        dutyCycles++;
+        counters.increment(AgentCounter.DUTY_CYCLES);
         int work = drainCommands();
         if (stopRequested) {
             throw new AgentTerminationException();
@@ -139,7 +134,7 @@ public final class QueueAgent implements Agent, StatsSource {
         }
         long now = System.nanoTime();
         if (work > 0) {
-            busyCycles++;
+            counters.increment(AgentCounter.POLLS_WITH_WORK);
             lastWorkNs = now;
             return work;
         }
@@ -156,9 +151,9 @@ public final class QueueAgent implements Agent, StatsSource {
             pending |= q.armNotifications();
         }
         if (pending || !commands.isEmpty()) {
-            earlyWakes++;
+            counters.increment(AgentCounter.EARLY_WAKES);
         } else {
-            idleSleeps++;
+            counters.increment(AgentCounter.IDLE_SLEEPS);
             int n = Libc.epollWait(epfd, events, MAX_EVENTS, -1);
             for (int i = 0; i < n; i++) {
                 int fd = (int) events.get(ValueLayout.JAVA_LONG_UNALIGNED,
@@ -167,9 +162,9 @@ public final class QueueAgent implements Agent, StatsSource {
                 long r = Libc.readRaw(fd, counter, 8);
                 if (r == 8 && fd != commandFd) {
                     if (isCompletionFd(qs, fd)) {
-                        completionWakes++;
+                        counters.increment(AgentCounter.COMPLETION_WAKES);
                     } else {
-                        kicks += counter.get(ValueLayout.JAVA_LONG, 0);
+                        counters.add(AgentCounter.KICKS, counter.get(ValueLayout.JAVA_LONG, 0));
                     }
                 } else if (r < 0 && r != -Errno.EAGAIN) {
                     LOG.log(Level.WARNING, "agent " + name + ": eventfd read failed: " + Errno.name((int) -r));
@@ -200,7 +195,7 @@ public final class QueueAgent implements Agent, StatsSource {
             n++;
         }
         if (n > 0) {
-            commandsRun += n;
+            counters.add(AgentCounter.COMMANDS, n);
             // A command may have activated a queue: it starts out polled, so no kicks while we spin.
             for (PolledQueue q : queues) {
                 q.suppressNotifications();
@@ -273,12 +268,11 @@ public final class QueueAgent implements Agent, StatsSource {
 
     @Override
     public void report(StatsSink sink) {
-        sink.counter("duty_cycles", dutyCycles);
-        sink.counter("polls_with_work", busyCycles);
-        sink.counter("idle_sleeps", idleSleeps);
-        sink.counter("early_wakes", earlyWakes);
-        sink.counter("kicks", kicks);
-        sink.counter("completion_wakes", completionWakes);
-        sink.counter("commands", commandsRun);
+        counters.report(sink);
+    }
+
+    /** This agent's counters: written by its thread, read by any. */
+    public Counters<AgentCounter> counters() {
+        return counters;
     }
 }

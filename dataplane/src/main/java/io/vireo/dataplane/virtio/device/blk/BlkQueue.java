@@ -1,7 +1,7 @@
 package io.vireo.dataplane.virtio.device.blk;
 
 import io.vireo.dataplane.agent.PolledQueue;
-import io.vireo.dataplane.stats.StatsSink;
+import io.vireo.dataplane.stats.Counters;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockQueue;
 import io.vireo.dataplane.virtio.device.blk.backend.CompletionSink;
@@ -68,25 +68,9 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     private int pushed;
     private boolean dropCompletions;
 
-    // Counters (owner thread).
-    private long requests;
-    private long reads;
-    private long writes;
-    private long flushes;
-    private long discards;
-    private long writeZeroes;
-    private long getIds;
-    private long bytesRead;
-    private long bytesWritten;
-    private long ioErrors;
-    private long unsupported;
-    private long malformedChains;
-    private long queueResets;
-    private long batches;
-    private long submits;
-    private long interruptsSent;
-    private long interruptsSuppressed;
-    private final long[] errorsByKind = new long[BlkRequestError.COUNT];
+    // Counters (owner thread writes, any thread reads).
+    private final Counters<BlkCounter> counters = new Counters<>(BlkCounter.class);
+    private final Counters<BlkRequestError> errorsByKind = new Counters<>(BlkRequestError.class);
 
     BlkQueue(VirtioBlkDevice device, int index, int depth, BlockQueue io) {
         this.device = device;
@@ -180,13 +164,13 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         work += submitAndReap();
         if (pushed > 0) {
             pushed = 0;
-            batches++;
+            counters.increment(BlkCounter.BATCHES);
             // One release store of used idx per batch, and one interrupt decision (§2.7.7, §2.7.10).
             if (queue.publishUsed()) {
-                interruptsSent++;
+                counters.increment(BlkCounter.INTERRUPTS);
                 interrupt.signalUsed(index);
             } else {
-                interruptsSuppressed++;
+                counters.increment(BlkCounter.INTERRUPTS_SUPPRESSED);
             }
         }
         return work;
@@ -207,7 +191,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             flushAfterCount = 0;
             int n = io.submit();
             if (n > 0) {
-                submits++;
+                counters.increment(BlkCounter.SUBMITS);
             }
             int r = io.reap(this);
             work += r;
@@ -238,18 +222,18 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     private int popAll() {
         int popped = 0;
         while (true) {
-            int rc = queue.popChain(chain);
+            QueueError rc = queue.popChain(chain);
             if (rc == QueueError.OK) {
                 popped++;
-                requests++;
+                counters.increment(BlkCounter.REQUESTS);
                 start();
             } else if (rc == QueueError.EMPTY) {
                 return popped;
-            } else if (QueueError.isRequestError(rc)) {
+            } else if (rc.isRequestError()) {
                 // The chain itself is malformed: no buffer can be trusted to hold a status (used len 0).
                 popped++;
-                requests++;
-                malformedChains++;
+                counters.increment(BlkCounter.REQUESTS);
+                counters.increment(BlkCounter.MALFORMED_CHAINS);
                 device.logQueueErrorOnce(rc, chain.headId(), chain.errorIndex(), chain.errorValue());
                 push(chain.headId(), 0);
             } else {
@@ -262,7 +246,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     /** Starts the popped request: done at once (errors, GET_ID) or prepared on the back end. */
     private void start() {
         int tag = chain.headId();
-        int code = request.parse(chain, device.capacitySectors(), device.readOnly(), negotiated,
+        BlkRequestError code = request.parse(chain, device.capacitySectors(), device.readOnly(), negotiated,
             VirtioBlkDevice.MAX_RANGE_SECTORS);
         if (code != BlkRequestError.OK) {
             push(tag, fail(code, 0));
@@ -400,23 +384,23 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             len = usedLen[tag];
             switch (kind[tag]) {
                 case BlkRequest.T_IN -> {
-                    reads++;
-                    bytesRead += bytes[tag];
+                    counters.increment(BlkCounter.READS);
+                    counters.add(BlkCounter.BYTES_READ, bytes[tag]);
                 }
                 case BlkRequest.T_OUT -> {
-                    writes++;
-                    bytesWritten += bytes[tag];
+                    counters.increment(BlkCounter.WRITES);
+                    counters.add(BlkCounter.BYTES_WRITTEN, bytes[tag]);
                 }
-                case BlkRequest.T_FLUSH -> flushes++;
-                case BlkRequest.T_DISCARD -> discards++;
-                case BlkRequest.T_WRITE_ZEROES -> writeZeroes++;
-                default -> getIds++;
+                case BlkRequest.T_FLUSH -> counters.increment(BlkCounter.FLUSHES);
+                case BlkRequest.T_DISCARD -> counters.increment(BlkCounter.DISCARDS);
+                case BlkRequest.T_WRITE_ZEROES -> counters.increment(BlkCounter.WRITE_ZEROES);
+                default -> counters.increment(BlkCounter.GET_IDS);
             }
         } else {
             status = BlkRequest.S_IOERR;
             len = 1;
-            ioErrors++;
-            errorsByKind[BlkRequestError.BACKEND_ERROR]++;
+            counters.increment(BlkCounter.IO_ERRORS);
+            errorsByKind.increment(BlkRequestError.BACKEND_ERROR);
             device.logBackendErrorOnce(index, kind[tag], result);
         }
         statusSegment[tag].set(ValueLayout.JAVA_BYTE, statusOffset[tag], status);
@@ -431,26 +415,26 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     }
 
     /** A refused request: the status byte if there is one, and the counters. Returns the used length. */
-    private int fail(int code, int errno) {
-        errorsByKind[code]++;
+    private int fail(BlkRequestError code, int errno) {
+        errorsByKind.increment(code);
         device.logBlkErrorOnce(code, errno, chain.headId(), request);
-        int status = BlkRequestError.status(code);
+        int status = code.status();
         if (status < 0) {
             return 0;
         }
         if (status == BlkRequest.S_UNSUPP) {
-            unsupported++;
+            counters.increment(BlkCounter.UNSUPPORTED);
         } else {
-            ioErrors++;
+            counters.increment(BlkCounter.IO_ERRORS);
         }
         chain.putByte(request.statusIndex(), request.statusOffset(), (byte) status);
         return 1;
     }
 
-    private void markBroken(int rc) {
+    private void markBroken(QueueError rc) {
         broken = true;
-        queueResets++;
-        String why = "virtio-blk queue " + index + ": " + QueueError.describe(rc) + " (value=0x"
+        counters.increment(BlkCounter.NEEDS_RESET);
+        String why = "virtio-blk queue " + index + ": " + rc.describe() + " (value=0x"
             + Long.toHexString(queue.brokenValue()) + ")";
         LOG.log(Level.WARNING, why + "; device needs reset");
         interrupt.needsReset(why);
@@ -462,28 +446,14 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
 
     // ------------------------------------------------------------------ counters
 
-    long errors(int kindCode) {
-        return errorsByKind[kindCode];
+    long errors(BlkRequestError kind) {
+        return errorsByKind.get(kind);
     }
 
+    /** This queue's counters. */
     @Override
-    public void report(StatsSink sink) {
-        sink.counter("requests", requests);
-        sink.counter("reads", reads);
-        sink.counter("writes", writes);
-        sink.counter("flushes", flushes);
-        sink.counter("discards", discards);
-        sink.counter("write_zeroes", writeZeroes);
-        sink.counter("get_ids", getIds);
-        sink.counter("bytes_read", bytesRead);
-        sink.counter("bytes_written", bytesWritten);
-        sink.counter("io_errors", ioErrors);
-        sink.counter("unsupported", unsupported);
-        sink.counter("malformed_chains", malformedChains);
-        sink.counter("needs_reset", queueResets);
-        sink.counter("batches", batches);
-        sink.counter("submits", submits);
-        sink.counter("interrupts", interruptsSent);
-        sink.counter("interrupts_suppressed", interruptsSuppressed);
+    public Counters<BlkCounter> counters() {
+        return counters;
     }
+
 }

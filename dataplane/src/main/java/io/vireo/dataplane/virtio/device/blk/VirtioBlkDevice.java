@@ -1,11 +1,12 @@
 package io.vireo.dataplane.virtio.device.blk;
 
-import io.vireo.dataplane.agent.PolledDevice;
 import io.vireo.dataplane.agent.PolledQueue;
+import io.vireo.dataplane.stats.Counters;
 import io.vireo.dataplane.stats.StatsSink;
 import io.vireo.dataplane.stats.StatsSource;
 import io.vireo.dataplane.virtio.VirtioFeatures;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
+import io.vireo.dataplane.virtio.agent.PolledDevice;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
 import io.vireo.dataplane.virtio.queue.QueueError;
 import io.vireo.dataplane.virtio.queue.SplitQueue;
@@ -16,8 +17,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -71,8 +72,8 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
     private volatile boolean writeback = true;
 
     // Log each kind of fault once: a hostile guest must not flood the host log. Queues on several threads share it.
-    private final AtomicBoolean[] loggedBlkError = new AtomicBoolean[BlkRequestError.COUNT];
-    private final AtomicBoolean[] loggedQueueError = new AtomicBoolean[64];
+    private final AtomicBoolean[] loggedBlkError = new AtomicBoolean[BlkRequestError.count()];
+    private final AtomicBoolean[] loggedQueueError = new AtomicBoolean[QueueError.values().length];
     private final AtomicBoolean loggedBackendError = new AtomicBoolean();
 
     /**
@@ -283,21 +284,21 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
         return backend;
     }
 
-    void logBlkErrorOnce(int code, int errno, int head, BlkRequest request) {
-        if (loggedBlkError[code].getAndSet(true)) {
+    void logBlkErrorOnce(BlkRequestError code, int errno, int head, BlkRequest request) {
+        if (loggedBlkError[code.ordinal()].getAndSet(true)) {
             return;
         }
-        LOG.log(Level.WARNING, "virtio-blk: " + BlkRequestError.describe(code) + " (head=" + head
+        LOG.log(Level.WARNING, "virtio-blk: " + code.describe() + " (head=" + head
             + ", type=" + request.type() + ", sector=" + Long.toUnsignedString(request.sector()) + ", dataLen="
             + request.dataLen() + ", capacity=" + capacitySectors + (errno != 0 ? ", errno=" + -errno : "")
             + "); logged once, counted always");
     }
 
-    void logQueueErrorOnce(int code, int head, int index, long value) {
-        if (code < 0 || code >= loggedQueueError.length || loggedQueueError[code].getAndSet(true)) {
+    void logQueueErrorOnce(QueueError code, int head, int index, long value) {
+        if (loggedQueueError[code.ordinal()].getAndSet(true)) {
             return;
         }
-        LOG.log(Level.WARNING, "virtio-blk: malformed chain, " + QueueError.describe(code) + " (head=" + head
+        LOG.log(Level.WARNING, "virtio-blk: malformed chain, " + code.describe() + " (head=" + head
             + ", index=" + index + ", value=0x" + Long.toHexString(value) + "); completed with used len 0; logged once,"
             + " counted always");
     }
@@ -312,83 +313,79 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
 
     // ------------------------------------------------------------------ counters (sums over queues)
 
-    /** Counter {@code name} of {@link BlkQueue#report}, summed over the queues (monitoring, control path). */
-    private long sum(String name) {
-        long[] total = new long[1];
+    /** Counter {@code c} summed over the queues (monitoring, any thread). */
+    public long sum(BlkCounter c) {
+        long total = 0;
         for (BlkQueue q : queues) {
-            q.report((n, v) -> {
-                if (n.equals(name)) {
-                    total[0] += v;
-                }
-            });
+            total += q.counters().get(c);
         }
-        return total[0];
+        return total;
     }
 
     /** Chains completed, good or bad. */
     public long requests() {
-        return sum("requests");
+        return sum(BlkCounter.REQUESTS);
     }
 
     public long reads() {
-        return sum("reads");
+        return sum(BlkCounter.READS);
     }
 
     public long writes() {
-        return sum("writes");
+        return sum(BlkCounter.WRITES);
     }
 
     public long flushes() {
-        return sum("flushes");
+        return sum(BlkCounter.FLUSHES);
     }
 
     public long getIds() {
-        return sum("get_ids");
+        return sum(BlkCounter.GET_IDS);
     }
 
     public long bytesRead() {
-        return sum("bytes_read");
+        return sum(BlkCounter.BYTES_READ);
     }
 
     public long bytesWritten() {
-        return sum("bytes_written");
+        return sum(BlkCounter.BYTES_WRITTEN);
     }
 
     /** Requests completed with VIRTIO_BLK_S_IOERR. */
     public long ioErrors() {
-        return sum("io_errors");
+        return sum(BlkCounter.IO_ERRORS);
     }
 
     /** Requests completed with VIRTIO_BLK_S_UNSUPP. */
     public long unsupported() {
-        return sum("unsupported");
+        return sum(BlkCounter.UNSUPPORTED);
     }
 
     /** Chains the queue refused (loops, out of RAM, ...), completed with used length 0. */
     public long malformedChains() {
-        return sum("malformed_chains");
+        return sum(BlkCounter.MALFORMED_CHAINS);
     }
 
     /** Times a queue asked for DEVICE_NEEDS_RESET. */
     public long queueResets() {
-        return sum("needs_reset");
+        return sum(BlkCounter.NEEDS_RESET);
     }
 
     public long interruptsSignalled() {
-        return sum("interrupts");
+        return sum(BlkCounter.INTERRUPTS);
     }
 
     public long discards() {
-        return sum("discards");
+        return sum(BlkCounter.DISCARDS);
     }
 
     public long writeZeroes() {
-        return sum("write_zeroes");
+        return sum(BlkCounter.WRITE_ZEROES);
     }
 
-    /** Requests refused or failed for {@code kind}, a {@link BlkRequestError} code. */
-    public long errors(int kind) {
-        if (kind <= 0 || kind >= BlkRequestError.COUNT) {
+    /** Requests refused or failed for {@code kind}. */
+    public long errors(BlkRequestError kind) {
+        if (kind == BlkRequestError.OK) {
             return 0;
         }
         long s = 0;
@@ -401,15 +398,15 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
     /** Every queue's counters summed, then per queue with a {@code qN.} prefix when there are several. */
     @Override
     public void report(StatsSink sink) {
-        Map<String, Long> total = new LinkedHashMap<>();
+        List<Counters<BlkCounter>> all = new ArrayList<>(queues.length);
         for (BlkQueue q : queues) {
-            q.report((name, value) -> total.merge(name, value, Long::sum));
+            all.add(q.counters());
         }
-        total.forEach(sink::counter);
+        Counters.reportSum(BlkCounter.class, sink, all);
         if (queues.length > 1) {
             for (BlkQueue q : queues) {
                 String prefix = "q" + q.index() + ".";
-                q.report((name, value) -> sink.counter(prefix + name, value));
+                q.counters().report((name, value) -> sink.counter(prefix + name, value));
             }
         }
     }

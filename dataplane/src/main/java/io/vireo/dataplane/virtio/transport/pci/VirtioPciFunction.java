@@ -14,6 +14,7 @@ import io.vireo.dataplane.virtio.VirtioInterrupt;
 import io.vireo.dataplane.virtio.queue.QueueError;
 import io.vireo.dataplane.virtio.queue.SplitQueue;
 
+import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
@@ -48,8 +49,11 @@ import static io.vireo.dataplane.virtio.transport.pci.VirtioPciLayout.NO_VECTOR;
  *
  * <p>Threading: register accesses come from vCPU threads, serialised by this object's lock; {@link VirtioInterrupt}
  * calls come from queue workers and take no lock of ours (only the MSI-X table's), so a device may wait for its
- * worker inside {@link VirtioDevice#reset()} without deadlock. The device is called with our lock held for
- * {@code activate} and {@code reset}; config reads/writes and {@code processQueue} are called without it.
+ * worker inside {@link VirtioDevice#reset()} without deadlock. A register write that starts or ends the device's
+ * life (DRIVER_OK, a status reset, a function reset) is decided and recorded under our lock; the device's
+ * {@code activate} or {@code reset} (which may wait for its queue agents) runs after the lock is released, in the
+ * order recorded, serialised by a second lock that register accesses never take. So other vCPUs keep reading and
+ * writing registers while one waits for the device. Config reads/writes and {@code processQueue} take no lock.
  *
  * <p>Features the transport cannot serve ({@link #TRANSPORT_UNSUPPORTED}: packed rings, RING_RESET, notification
  * data, SR-IOV) are never offered, whatever the device says. A legacy driver sees and negotiates bits 0-31 only.
@@ -94,6 +98,12 @@ public final class VirtioPciFunction implements PciFunction {
     private int queueSelect;
     private boolean legacyMode;
     private SplitQueue[] activeQueues;
+    /** Device lifecycle calls recorded under our lock, run outside it by {@link #runLifecycle()}, in order. */
+    private final ArrayDeque<Runnable> lifecycle = new ArrayDeque<>();
+
+    /** Held while a lifecycle call runs: orders them; never taken while holding {@code this}. */
+    private final Object lifecycleLock = new Object();
+    private volatile boolean lifecyclePending;
 
     /**
      * @param device       the device model; its queue count and config size must fit the layout (checked)
@@ -266,10 +276,43 @@ public final class VirtioPciFunction implements PciFunction {
     }
 
     /** Function level reset (or VMM reset): the device reset plus MSI-X back to its power-on state. */
-    public synchronized void functionReset() {
-        resetDevice();
-        config.setRegister(msix.capabilityOffset() + MsixLayout.MESSAGE_CONTROL_OFFSET, 2, table.vectors() - 1);
-        table.reset();
+    public void functionReset() {
+        synchronized (this) {
+            resetDevice();
+            config.setRegister(msix.capabilityOffset() + MsixLayout.MESSAGE_CONTROL_OFFSET, 2, table.vectors() - 1);
+            table.reset();
+        }
+        runLifecycle();
+    }
+
+    /** Records a device lifecycle call (under our lock) for {@link #runLifecycle()}. */
+    private void recordLifecycle(Runnable call) {
+        lifecycle.add(call);
+        lifecyclePending = true;
+    }
+
+    /**
+     * Runs the recorded lifecycle calls, in order, without our lock (a device may wait up to its agents' timeout in
+     * them). Called by whoever recorded them, after releasing the lock; a concurrent caller waits its turn on the
+     * lifecycle lock only, so register accesses go on meanwhile.
+     */
+    private void runLifecycle() {
+        if (!lifecyclePending) {
+            return;
+        }
+        synchronized (lifecycleLock) {
+            while (true) {
+                Runnable call;
+                synchronized (this) {
+                    call = lifecycle.poll();
+                    lifecyclePending = !lifecycle.isEmpty();
+                }
+                if (call == null) {
+                    return;
+                }
+                call.run();
+            }
+        }
     }
 
     // ---- config space -------------------------------------------------------------------------------
@@ -351,6 +394,7 @@ public final class VirtioPciFunction implements PciFunction {
         if (bar == VirtioPciLayout.LEGACY_BAR && transitional) {
             if (offset < VirtioPciLayout.REGION_SIZE) {
                 writeLegacy((int) offset, size, value);
+                runLifecycle();
             }
             return;
         }
@@ -359,7 +403,10 @@ public final class VirtioPciFunction implements PciFunction {
         }
         int off = (int) offset & (VirtioPciLayout.REGION_SIZE - 1);
         switch ((int) offset & ~(VirtioPciLayout.REGION_SIZE - 1)) {
-            case VirtioPciLayout.COMMON_CFG_OFFSET -> writeCommon(off, size, value);
+            case VirtioPciLayout.COMMON_CFG_OFFSET -> {
+                writeCommon(off, size, value);
+                runLifecycle();
+            }
             case VirtioPciLayout.DEVICE_CFG_OFFSET -> {
                 if (deviceConfigFits(off, size, true)) {
                     device.writeConfig(off, size, (int) value);
@@ -597,9 +644,9 @@ public final class VirtioPciFunction implements PciFunction {
             q.setUsedRingGpa(r.device);
             q.setEventIdx(VirtioFeatures.has(features, VirtioFeatures.RING_EVENT_IDX));
             q.setIndirectDesc(VirtioFeatures.has(features, VirtioFeatures.RING_INDIRECT_DESC));
-            int code = q.enable();
+            QueueError code = q.enable();
             if (code != QueueError.OK) {
-                interrupt.needsReset("queue " + i + " cannot be enabled: " + QueueError.describe(code) + " (size "
+                interrupt.needsReset("queue " + i + " cannot be enabled: " + code.describe() + " (size "
                     + r.size + ", desc 0x" + Long.toHexString(r.desc) + ", avail 0x" + Long.toHexString(r.driver)
                     + ", used 0x" + Long.toHexString(r.device) + ")");
                 return;
@@ -607,13 +654,13 @@ public final class VirtioPciFunction implements PciFunction {
         }
         activeQueues = split;
         active = true;
-        device.activate(features, split, interrupt);
+        recordLifecycle(() -> device.activate(features, split, interrupt));
     }
 
     /** §2.4: back to the state after construction, except the MSI-X table (PCI state) and the generation. */
     private void resetDevice() {
         active = false;
-        device.reset();
+        recordLifecycle(device::reset);
         activeQueues = null;
         status = 0;
         needsReset = false;

@@ -1,0 +1,21 @@
+package io.vireo.dataplane.agent;
+
+import io.vireo.dataplane.stats.Counter;
+
+/** The counters of one {@link QueueAgent}; {@link DataPlane#report} sums them over agents. Names as in the reports. */
+public enum AgentCounter implements Counter {
+    /** Calls of {@code doWork()}. */
+    DUTY_CYCLES,
+    /** Duty cycles that found work. */
+    POLLS_WITH_WORK,
+    /** Times the agent slept in epoll. */
+    IDLE_SLEEPS,
+    /** Sleeps skipped because the re-check after re-arming found work. */
+    EARLY_WAKES,
+    /** Guest kicks read from the kick eventfds. */
+    KICKS,
+    /** Wake-ups by a back end's completion eventfd. */
+    COMPLETION_WAKES,
+    /** Control commands run. */
+    COMMANDS
+}
