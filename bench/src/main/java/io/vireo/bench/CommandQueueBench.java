@@ -1,6 +1,6 @@
 package io.vireo.bench;
 
-import org.jctools.queues.MpscArrayQueue;
+import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -23,9 +23,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The command queue between threads: a vCPU (or the VMM) offers a command, the queue agent polls and runs it, as
- * {@code QueueAgent} does with its JCTools {@link MpscArrayQueue} of 256. A {@code @Group} of one producer and one
- * consumer thread; {@link AuxCounters} count the commands that went through and the offers refused (queue full) and
- * polls that found nothing. Baseline: the JDK's lock-based {@link ArrayBlockingQueue} of the same capacity.
+ * {@code QueueAgent} does with its JCTools {@link MpscVarHandleArrayQueue} of 256. A {@code @Group} of one
+ * producer and one consumer thread; {@link AuxCounters} count the offers refused (queue full) and the polls that found
+ * nothing. Baseline: the JDK's lock-based {@link ArrayBlockingQueue} of the same capacity.
  *
  * <p>Score: throughput per thread; {@code -prof gc}: 0 B/op (the command objects are made once, in setup).
  */
@@ -48,7 +48,7 @@ public class CommandQueueBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-        q = queue.equals("mpsc") ? new MpscArrayQueue<>(CAPACITY) : new ArrayBlockingQueue<>(CAPACITY);
+        q = queue.equals("mpsc") ? new MpscVarHandleArrayQueue<>(CAPACITY) : new ArrayBlockingQueue<>(CAPACITY);
         command = () -> ran++;
     }
 

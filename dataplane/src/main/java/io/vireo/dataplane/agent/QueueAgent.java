@@ -9,7 +9,7 @@ import io.vireo.sys.Libc;
 
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentTerminationException;
-import org.jctools.queues.MpscArrayQueue;
+import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
@@ -46,7 +46,7 @@ public final class QueueAgent implements Agent, StatsSource {
     private final int cpu;
     private final List<PolledQueue> added = new ArrayList<>();
     private PolledQueue[] queues = new PolledQueue[0];
-    private final MpscArrayQueue<Runnable> commands = new MpscArrayQueue<>(256);
+    private final MpscVarHandleArrayQueue<Runnable> commands = new MpscVarHandleArrayQueue<>(256);
     private final int epfd;
     private final int commandFd;
     private final Arena arena = Arena.ofShared();

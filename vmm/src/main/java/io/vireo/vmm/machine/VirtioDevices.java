@@ -7,6 +7,7 @@ import io.vireo.dataplane.memory.GuestMemory;
 import io.vireo.dataplane.pci.MsixVectorListener;
 import io.vireo.dataplane.pci.PciFunction;
 import io.vireo.dataplane.stats.StatsSource;
+import io.vireo.dataplane.virtio.FaultLog;
 import io.vireo.dataplane.virtio.agent.AgentOwnedDevice;
 import io.vireo.dataplane.virtio.agent.PolledDevice;
 import io.vireo.dataplane.virtio.transport.pci.VirtioPciFunction;
@@ -93,9 +94,10 @@ final class VirtioDevices implements AutoCloseable {
      * Places the device's queues on agents and its PCI function on the bus.
      *
      * @param kind            for reports, e.g. {@code virtio-blk}
+     * @param faultLog        the device's guest-fault log: named {@code NAME (PCI address)}, shared with the transport
      * @param closeAfterAgents closed in order once no agent touches a queue any more (the device, its back end)
      */
-    Attached add(String name, String kind, String description, PolledDevice device, long pollNs,
+    Attached add(String name, String kind, String description, PolledDevice device, FaultLog faultLog, long pollNs,
                  AutoCloseable... closeAfterAgents) {
         afterAgents.addAll(List.of(closeAfterAgents));
         PolledQueue[] polled = new PolledQueue[device.queueCount()];
@@ -126,7 +128,9 @@ final class VirtioDevices implements AutoCloseable {
                 routes.signal(firstGsi[0] + vector);
             }
         });
-        bus.addFunction(fn);
+        // Guest faults name the device as the user knows it: its --stats name and its PCI address.
+        faultLog.name(name + " (" + bus.addFunction(fn) + ")");
+        fn.faultLog(faultLog);
         byFunction.put(fn, device);
         Attached a = new Attached(name, kind, description, device, owned, fn);
         attached.add(a);
@@ -148,16 +152,16 @@ final class VirtioDevices implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         // Agents first (no queue is touched after this), then what the devices asked to close, in order.
         dataPlane.close();
-        Exception first = null;
+        RuntimeException first = null;
         for (AutoCloseable c : afterAgents) {
             try {
                 c.close();
             } catch (Exception e) {
                 if (first == null) {
-                    first = e;
+                    first = new IllegalStateException("closing a virtio device's resources failed", e);
                 } else {
                     first.addSuppressed(e);
                 }

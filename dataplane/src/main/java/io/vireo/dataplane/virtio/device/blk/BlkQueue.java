@@ -10,7 +10,6 @@ import io.vireo.dataplane.virtio.queue.QueueError;
 import io.vireo.dataplane.virtio.queue.SplitQueue;
 import io.vireo.sys.Libc;
 
-import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -27,7 +26,6 @@ import java.util.Arrays;
  * allocates nothing. All methods run on the owning agent's thread; {@link #activate}/{@link #reset} come as commands.
  */
 public final class BlkQueue implements PolledQueue, CompletionSink {
-    private static final System.Logger LOG = System.getLogger(BlkQueue.class.getName());
     private static final int IOVEC_BYTES = 16;
     private static final int INITIAL_IOVECS = 4;
 
@@ -266,7 +264,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
                 popped++;
                 counters.increment(BlkCounter.REQUESTS);
                 counters.increment(BlkCounter.MALFORMED_CHAINS);
-                device.logQueueErrorOnce(rc, chain.headId(), chain.errorIndex(), chain.errorValue());
+                device.logChainError(index, rc, chain.headId(), chain.errorIndex(), chain.errorValue());
                 push(chain.headId(), 0);
             } else {
                 markBroken(rc);
@@ -451,7 +449,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     /** A refused request: the status byte if there is one, and the counters. Returns the used length. */
     private int fail(BlkRequestError code, int errno) {
         errorsByKind.increment(code);
-        device.logBlkErrorOnce(code, errno, chain.headId(), request);
+        device.logBlkError(index, code, chain.headId(), request);
         int status = code.status();
         if (status < 0) {
             return 0;
@@ -468,10 +466,8 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     private void markBroken(QueueError rc) {
         broken = true;
         counters.increment(BlkCounter.NEEDS_RESET);
-        String why = "virtio-blk queue " + index + ": " + rc.describe() + " (value=0x"
-            + Long.toHexString(queue.brokenValue()) + ")";
-        LOG.log(Level.WARNING, why + "; device needs reset");
-        interrupt.needsReset(why);
+        device.logQueueBroken(index, rc, queue.brokenValue());
+        interrupt.needsReset(rc.name()); // logged above: the transport does not repeat it
     }
 
     boolean broken() {

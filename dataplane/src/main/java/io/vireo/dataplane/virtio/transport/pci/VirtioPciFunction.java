@@ -16,6 +16,7 @@ import io.vireo.dataplane.pci.MsixTable;
 import io.vireo.dataplane.pci.MsixVectorListener;
 import io.vireo.dataplane.pci.PciConfigSpace;
 import io.vireo.dataplane.pci.PciFunction;
+import io.vireo.dataplane.virtio.FaultLog;
 import io.vireo.dataplane.virtio.VirtioDevice;
 import io.vireo.dataplane.virtio.VirtioFeatures;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
@@ -63,8 +64,6 @@ public final class VirtioPciFunction implements PciFunction {
     public static final long TRANSPORT_UNSUPPORTED = VirtioFeatures.RING_PACKED | VirtioFeatures.RING_RESET
         | VirtioFeatures.NOTIFICATION_DATA | VirtioFeatures.NOTIF_CONFIG_DATA | VirtioFeatures.SR_IOV;
 
-    private static final System.Logger LOG = System.getLogger(VirtioPciFunction.class.getName());
-
     private final VirtioDevice device;
     private final GuestMemory memory;
     private final MsixInterruptSink sink;
@@ -84,6 +83,8 @@ public final class VirtioPciFunction implements PciFunction {
 
     // Guarded by this.
     private SplitQueue[] activeQueues;
+    /** The driver's faults the transport finds (negotiation, queue layout); the VMM shares the device's log here. */
+    private volatile FaultLog faultLog;
     /** Device lifecycle calls recorded under our lock, run outside it by {@link #runLifecycle()}, in order. */
     private final ArrayDeque<Runnable> lifecycle = new ArrayDeque<>();
 
@@ -99,6 +100,7 @@ public final class VirtioPciFunction implements PciFunction {
      */
     public VirtioPciFunction(VirtioDevice device, GuestMemory memory, MsixInterruptSink sink, boolean transitional) {
         this.device = device;
+        this.faultLog = new FaultLog("virtio-pci type " + device.deviceType());
         this.memory = memory;
         this.sink = sink;
         this.transitional = transitional;
@@ -130,6 +132,11 @@ public final class VirtioPciFunction implements PciFunction {
     }
 
     // ---- VMM wiring ---------------------------------------------------------------------------------
+
+    /** Logs this function's guest faults to {@code log} (the device's, so that both name the device the same way). */
+    public void faultLog(FaultLog log) {
+        this.faultLog = log;
+    }
 
     @Override
     public PciConfigSpace config() {
@@ -395,9 +402,11 @@ public final class VirtioPciFunction implements PciFunction {
     private boolean featuresAcceptable() {
         long unoffered = regs.driverFeatures & ~regs.offeredFeatures;
         if (unoffered != 0 || (regs.driverFeatures & VirtioFeatures.VERSION_1) == 0) {
-            LOG.log(System.Logger.Level.WARNING, "virtio-pci {0}: FEATURES_OK refused: driver features 0x{1},"
-                + " offered 0x{2}", device.deviceType(), Long.toHexString(regs.driverFeatures),
-                Long.toHexString(regs.offeredFeatures));
+            if (faultLog.admit()) {
+                faultLog.log(-1, "FEATURES_OK_REFUSED (virtio 1.2 §3.1.1, §6.1) features not offered, or no VERSION_1",
+                    "driver 0x" + Long.toHexString(regs.driverFeatures) + ", offered 0x"
+                        + Long.toHexString(regs.offeredFeatures), "FEATURES_OK stays clear");
+            }
             return false;
         }
         return true;
@@ -405,6 +414,10 @@ public final class VirtioPciFunction implements PciFunction {
 
     private void activate() {
         if (!regs.legacyMode && (regs.status & FEATURES_OK) == 0) {
+            if (faultLog.admit()) {
+                faultLog.log(-1, "DRIVER_OK_WITHOUT_FEATURES_OK (virtio 1.2 §3.1.1) driver skipped feature negotiation",
+                    "status 0x" + Integer.toHexString(regs.status), "device needs reset");
+            }
             interrupt.needsReset("DRIVER_OK without FEATURES_OK");
             return;
         }
@@ -425,6 +438,11 @@ public final class VirtioPciFunction implements PciFunction {
             q.setIndirectDesc(VirtioFeatures.has(features, VirtioFeatures.RING_INDIRECT_DESC));
             QueueError code = q.enable();
             if (code != QueueError.OK) {
+                if (faultLog.admit()) {
+                    faultLog.log(i, code.describe(), "size " + r.size + ", desc 0x" + Long.toHexString(r.desc)
+                        + ", avail 0x" + Long.toHexString(r.driver) + ", used 0x" + Long.toHexString(r.device),
+                        "device needs reset");
+                }
                 interrupt.needsReset("queue " + i + " cannot be enabled: " + code.describe() + " (size "
                     + r.size + ", desc 0x" + Long.toHexString(r.desc) + ", avail 0x" + Long.toHexString(r.driver)
                     + ", used 0x" + Long.toHexString(r.device) + ")");
@@ -481,8 +499,7 @@ public final class VirtioPciFunction implements PciFunction {
 
         @Override
         public void needsReset(String why) {
-            LOG.log(System.Logger.Level.WARNING, "virtio-pci device type {0} needs reset: {1}", device.deviceType(),
-                why);
+            // Whoever found the fault logged it (the device, or this transport above): one event, one line.
             regs.needsReset = true;
             deliver(regs.configVector, ISR_CONFIG);
         }
