@@ -111,7 +111,7 @@ public final class Bench {
         settings.put("vmms", names);
         Files.writeString(dir.resolve("results.json"), Json.write(Report.json(settings, results)));
         Files.writeString(dir.resolve("table.md"), "`" + command + "` on " + date + "\n\n" + table);
-        List<String> charts = Charts.write(dir, results, date.substring(0, 10) + ", " + command);
+        List<String> charts = Charts.write(dir, results, date.substring(0, 10) + (options.quick() ? ", --quick" : ""));
         out.print(table);
         out.println();
         out.println("vireo bench: " + dir.resolve("results.json") + ", table.md, " + String.join(", ", charts)

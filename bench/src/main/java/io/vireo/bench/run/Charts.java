@@ -30,11 +30,11 @@ public final class Charts {
         results = results.stream().filter(r -> vmms.stream().allMatch(v -> r.median(v) != null)).toList();
         List<String> jobs = results.stream().map(r -> r.job().name()).toList();
 
-        CategoryChart tput = chart("Throughput (IOPS, median of rounds) — " + subtitle, "IOPS", jobs.size());
+        CategoryChart tput = chart("Throughput, IOPS (medians) — " + subtitle, "IOPS", jobs.size());
         for (String vmm : vmms) {
             add(tput, vmm, jobs, values(results, vmm, Metric.IOPS, 1));
         }
-        CategoryChart lat = chart("Latency percentiles (µs, median of rounds) — " + subtitle, "µs", jobs.size());
+        CategoryChart lat = chart("Latency percentiles, µs (medians) — " + subtitle, "µs", jobs.size());
         for (String vmm : vmms) {
             for (Metric m : LATENCIES) {
                 add(lat, vmm + " " + m.label().replace(" µs", ""), jobs, values(results, vmm, m, 1000));
