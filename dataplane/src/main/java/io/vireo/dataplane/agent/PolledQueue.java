@@ -29,6 +29,11 @@ public interface PolledQueue {
     /** An eventfd signalled when back-end completions are ready, or -1 when completions never wait. */
     int completionEventFd();
 
+    /** Requests handed to the back end and not completed yet (0 for a queue whose work never waits). */
+    default int inFlight() {
+        return 0;
+    }
+
     /** Counters of this queue (requests, batches, interrupts, ...): written on the owner's thread, read by any. */
     Counters<?> counters();
 }

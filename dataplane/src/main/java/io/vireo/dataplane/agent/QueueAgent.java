@@ -6,6 +6,7 @@ import io.vireo.dataplane.stats.StatsSource;
 import io.vireo.sys.EpollEventLayout;
 import io.vireo.sys.Errno;
 import io.vireo.sys.Libc;
+import io.vireo.sys.SysException;
 
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentTerminationException;
@@ -40,6 +41,8 @@ public final class QueueAgent implements Agent, StatsSource {
     private static final int MAX_EVENTS = 64;
     private static final int COMMAND_BATCH = 16;
     private static final long COMMAND_TIMEOUT_SECONDS = 30;
+    /** The first step of a poll budget that grows again from 0. */
+    private static final long MIN_POLL_NS = 4_000;
 
     private final String name;
     private final long pollBudgetNs;
@@ -58,12 +61,15 @@ public final class QueueAgent implements Agent, StatsSource {
     private volatile boolean stopRequested;
     private volatile boolean terminated;
     private long lastWorkNs;
+    /** The poll budget in use: adapted after each sleep between 0 and {@link #pollBudgetNs} ({@link #adapt}). */
+    private long budgetNs;
 
     // Counters (agent thread; monitoring reads from elsewhere are racy by design).
     private final Counters<AgentCounter> counters = new Counters<>(AgentCounter.class);
 
     /**
-     * @param pollBudgetNs how long to keep polling after the last work before sleeping; 0 = sleep at once (event mode)
+     * @param pollBudgetNs the most the agent keeps polling after the last work before it sleeps (the budget in use
+     *                     adapts below it, see {@link #adapt}); 0 = sleep at once (event mode)
      * @param cpu          CPU to pin the agent's thread to, or -1 for none
      */
     public QueueAgent(String name, long pollBudgetNs, int cpu) {
@@ -72,6 +78,7 @@ public final class QueueAgent implements Agent, StatsSource {
         }
         this.name = name;
         this.pollBudgetNs = pollBudgetNs;
+        this.budgetNs = pollBudgetNs;
         this.cpu = cpu;
         this.epfd = Libc.epollCreate1(Libc.EPOLL_CLOEXEC);
         this.commandFd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
@@ -90,6 +97,27 @@ public final class QueueAgent implements Agent, StatsSource {
         int cfd = queue.completionEventFd();
         if (cfd >= 0) {
             Libc.epollCtl(epfd, Libc.EPOLL_CTL_ADD, cfd, Libc.EPOLLIN, cfd);
+        }
+    }
+
+    /**
+     * Adds a kick eventfd the agent did not own at start (a vhost-user front end's) to the set it sleeps on. Any
+     * thread: epoll_ctl is safe while the agent waits, and a kick already pending wakes it at once.
+     */
+    public void watchKick(int fd) {
+        Libc.epollCtl(epfd, Libc.EPOLL_CTL_ADD, fd, Libc.EPOLLIN, fd);
+    }
+
+    /**
+     * Removes a kick eventfd added by {@link #watchKick}. Call it on the agent's thread ({@link #submitAndWait}), so
+     * no read of the fd is under way; the caller may close the fd afterwards. Returns false if it was not watched.
+     */
+    public boolean unwatchKick(int fd) {
+        try {
+            Libc.epollCtl(epfd, Libc.EPOLL_CTL_DEL, fd, 0, 0);
+            return true;
+        } catch (SysException e) {
+            return false;
         }
     }
 
@@ -138,7 +166,7 @@ public final class QueueAgent implements Agent, StatsSource {
             lastWorkNs = now;
             return work;
         }
-        if (now - lastWorkNs < pollBudgetNs) {
+        if (now - lastWorkNs < budgetNs) {
             return 0;
         }
         return sleep(qs);
@@ -154,7 +182,9 @@ public final class QueueAgent implements Agent, StatsSource {
             counters.increment(AgentCounter.EARLY_WAKES);
         } else {
             counters.increment(AgentCounter.IDLE_SLEEPS);
+            long sleptAt = System.nanoTime();
             int n = Libc.epollWait(epfd, events, MAX_EVENTS, -1);
+            adapt(System.nanoTime() - sleptAt);
             for (int i = 0; i < n; i++) {
                 int fd = (int) events.get(ValueLayout.JAVA_LONG_UNALIGNED,
                     (long) i * EpollEventLayout.SIZE + EpollEventLayout.DATA_OFFSET);
@@ -176,6 +206,20 @@ public final class QueueAgent implements Agent, StatsSource {
         }
         lastWorkNs = System.nanoTime();
         return 1;
+    }
+
+    /**
+     * Adapts the poll budget to what polling would have caught, as QEMU's event loop does with poll-max-ns: work that
+     * came within the maximum budget after we slept means polling longer pays (double the budget, from 4 µs); work
+     * that came later means it does not, and the spinning only takes a CPU from the vCPU that produces the next
+     * request (on a host with few cores this halves throughput or worse): stop polling until it pays again.
+     */
+    private void adapt(long blockedNs) {
+        if (blockedNs > pollBudgetNs) {
+            budgetNs = 0;
+        } else {
+            budgetNs = Math.min(pollBudgetNs, Math.max(MIN_POLL_NS, budgetNs * 2));
+        }
     }
 
     private static boolean isCompletionFd(PolledQueue[] qs, int fd) {

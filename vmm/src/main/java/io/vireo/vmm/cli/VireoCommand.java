@@ -33,6 +33,7 @@ import java.util.concurrent.Callable;
         RunCommand.class,
         BenchCommand.class,
         JmhCommand.class,
+        VhostUserBlkCommand.class,
     },
     footer = {"", "Run 'vireo help COMMAND' or 'vireo COMMAND --help' for a command's flags."})
 public final class VireoCommand implements Callable<Integer> {

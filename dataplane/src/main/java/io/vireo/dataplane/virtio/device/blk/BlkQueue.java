@@ -112,6 +112,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     }
 
     /** Requests handed to the back end and not yet completed. */
+    @Override
     public int inFlight() {
         return io.inFlight();
     }
