@@ -1,12 +1,16 @@
 package io.vireo.vmm.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IParameterConsumer;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Stack;
 import java.util.concurrent.Callable;
 
 /** {@code vireo bench}: the side-by-side block benchmark (runs in the bench module, {@link BenchModule}). */
@@ -32,7 +36,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seconds", paramLabel = "S", description = "length of each timed phase (default 1)")
     Integer seconds;
 
-    @Option(names = "--profile", arity = "0..1", fallbackValue = "cpu", paramLabel = "cpu|alloc",
+    @Option(names = "--profile", arity = "0..1", paramLabel = "cpu|alloc", parameterConsumer = ProfileEvent.class,
         description = "one more run per job with async-profiler on Vireo's JVM over the timed phase: "
             + "flamegraphs/JOB.html")
     String profile;
@@ -42,6 +46,20 @@ final class BenchCommand implements Callable<Integer> {
 
     @Mixin
     HelpOption help;
+
+    /**
+     * {@code --profile} takes a value only when the next word is not a flag ({@code --profile=alloc}): the shared
+     * parser lets values look like flags ({@link Cli}), which would make {@code --profile --out DIR} read
+     * {@code --out} as the event.
+     */
+    static final class ProfileEvent implements IParameterConsumer {
+        @Override
+        public void consumeParameters(Stack<String> args, ArgSpec argSpec, CommandSpec commandSpec) {
+            // bench takes no positional argument: a next word that is not a flag is the event (checked later).
+            boolean event = !args.isEmpty() && !args.peek().startsWith("-");
+            argSpec.setValue(event ? args.pop() : "cpu");
+        }
+    }
 
     @Override
     public Integer call() throws InterruptedException {
