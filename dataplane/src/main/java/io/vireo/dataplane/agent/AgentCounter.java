@@ -17,5 +17,7 @@ public enum AgentCounter implements Counter {
     /** Wake-ups by a back end's completion eventfd. */
     COMPLETION_WAKES,
     /** Control commands run. */
-    COMMANDS
+    COMMANDS,
+    /** Wall time of duty cycles that found no work and did not sleep: the price of polling, on a busy CPU. */
+    IDLE_POLL_NS
 }

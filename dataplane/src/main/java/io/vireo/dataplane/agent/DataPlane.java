@@ -1,5 +1,6 @@
 package io.vireo.dataplane.agent;
 
+import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.Counters;
 import io.vireo.dataplane.stats.StatsSink;
 
@@ -49,10 +50,18 @@ public final class DataPlane implements AutoCloseable {
     private final Map<String, QueueAgent> agents = new LinkedHashMap<>();
     private final List<AgentRunner> runners = new ArrayList<>();
     private final AtomicInteger errors = new AtomicInteger();
+    private final CountersFile counters;
     private boolean started;
+    private boolean closed;
 
     /** @param cpus CPUs to pin agents to, round-robin; empty for no pinning */
     public DataPlane(Threads threads, int[] cpus) {
+        this(threads, cpus, null);
+    }
+
+    /** @param counters where the agents' counters live; null for counters of their own */
+    public DataPlane(Threads threads, int[] cpus, CountersFile counters) {
+        this.counters = counters;
         this.threads = threads;
         this.cpus = cpus.clone();
     }
@@ -79,7 +88,7 @@ public final class DataPlane implements AutoCloseable {
                 case SHARED -> "io";
             };
             QueueAgent agent = agents.computeIfAbsent(key, k -> new QueueAgent(k, pollBudgetNs,
-                cpus.length == 0 ? -1 : cpus[agents.size() % cpus.length]));
+                cpus.length == 0 ? -1 : cpus[agents.size() % cpus.length], counters));
             agent.add(queues[q]);
             owners[q] = agent;
         }
@@ -121,8 +130,13 @@ public final class DataPlane implements AutoCloseable {
         sink.counter("agent_errors", errors.get());
     }
 
+    /** Stops every agent and joins its thread; the queues are no longer served. Idempotent. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (QueueAgent agent : agents.values()) {
             agent.requestStop();
         }

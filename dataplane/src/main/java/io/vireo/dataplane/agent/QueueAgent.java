@@ -1,6 +1,7 @@
 package io.vireo.dataplane.agent;
 
 import io.vireo.dataplane.stats.Counters;
+import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.StatsSink;
 import io.vireo.dataplane.stats.StatsSource;
 import io.vireo.sys.EpollEventLayout;
@@ -64,8 +65,9 @@ public final class QueueAgent implements Agent, StatsSource {
     /** The poll budget in use: adapted after each sleep between 0 and {@link #pollBudgetNs} ({@link #adapt}). */
     private long budgetNs;
 
-    // Counters (agent thread; monitoring reads from elsewhere are racy by design).
-    private final Counters<AgentCounter> counters = new Counters<>(AgentCounter.class);
+    private long cycleNs;
+    // Counters (agent thread writes; any thread, or another process through the counters file, reads).
+    private final Counters<AgentCounter> counters;
 
     /**
      * @param pollBudgetNs the most the agent keeps polling after the last work before it sleeps (the budget in use
@@ -73,6 +75,13 @@ public final class QueueAgent implements Agent, StatsSource {
      * @param cpu          CPU to pin the agent's thread to, or -1 for none
      */
     public QueueAgent(String name, long pollBudgetNs, int cpu) {
+        this(name, pollBudgetNs, cpu, null);
+    }
+
+    /** @param file where the counters live ({@code agent.NAME.kicks}, ...); null for counters of its own */
+    public QueueAgent(String name, long pollBudgetNs, int cpu, CountersFile file) {
+        this.counters = file == null ? new Counters<>(AgentCounter.class)
+            : file.counters(AgentCounter.class, "agent." + name, CountersFile.TYPE_AGENT);
         if (pollBudgetNs < 0) {
             throw new IllegalArgumentException("poll budget must be >= 0: " + pollBudgetNs);
         }
@@ -147,6 +156,17 @@ public final class QueueAgent implements Agent, StatsSource {
             }
         }
         lastWorkNs = System.nanoTime();
+        cycleNs = lastWorkNs;
+    }
+
+    /** The agent's thread once started, else null (for its CPU time). */
+    public Thread thread() {
+        return thread;
+    }
+
+    /** Counter {@code c} now (any thread). */
+    public long counter(AgentCounter c) {
+        return counters.get(c);
     }
 
     @Override
@@ -161,11 +181,14 @@ public final class QueueAgent implements Agent, StatsSource {
             work += q.poll();
         }
         long now = System.nanoTime();
+        long spent = now - cycleNs;
+        cycleNs = now;
         if (work > 0) {
             counters.increment(AgentCounter.POLLS_WITH_WORK);
             lastWorkNs = now;
             return work;
         }
+        counters.add(AgentCounter.IDLE_POLL_NS, spent);
         if (now - lastWorkNs < budgetNs) {
             return 0;
         }
@@ -205,6 +228,7 @@ public final class QueueAgent implements Agent, StatsSource {
             q.suppressNotifications();
         }
         lastWorkNs = System.nanoTime();
+        cycleNs = lastWorkNs;
         return 1;
     }
 

@@ -31,6 +31,10 @@ import java.util.concurrent.Callable;
     subcommands = {
         CommandLine.HelpCommand.class,
         RunCommand.class,
+        StatCommand.class,
+        TraceCommand.class,
+        BenchCommand.class,
+        JmhCommand.class,
         VhostUserBlkCommand.class,
     },
     footer = {"", "Run 'vireo help COMMAND' or 'vireo COMMAND --help' for a command's flags."})

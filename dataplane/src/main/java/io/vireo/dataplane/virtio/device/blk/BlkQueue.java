@@ -2,6 +2,9 @@ package io.vireo.dataplane.virtio.device.blk;
 
 import io.vireo.dataplane.agent.PolledQueue;
 import io.vireo.dataplane.stats.Counters;
+import io.vireo.dataplane.stats.RequestTrace;
+import io.vireo.dataplane.stats.ServiceTimes;
+import io.vireo.dataplane.stats.TraceLayout;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockQueue;
 import io.vireo.dataplane.virtio.device.blk.backend.CompletionSink;
@@ -50,7 +53,8 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     private final byte[] kind;
     private final int[] usedLen;
     private final long[] bytes;
-    private final MemorySegment[] statusSegment;
+    /** The status byte's region in guest memory (an index: no reference store per request) and its offset there. */
+    private final int[] statusRegion;
     private final long[] statusOffset;
     private final MemorySegment[] iov;
     /** Tags whose write completed and that now need their write-through flush (prepared after reap returns). */
@@ -64,14 +68,35 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     private boolean broken;
     private int negotiated;
     private int pushed;
+    // Per-request counts of the current poll (see flushBatchCounters).
+    private long batchRequests;
+    private long batchReads;
+    private long batchBytesRead;
+    private long batchWrites;
+    private long batchBytesWritten;
     private boolean dropCompletions;
 
-    // Counters (owner thread writes, any thread reads).
-    private final Counters<BlkCounter> counters = new Counters<>(BlkCounter.class);
+    // Counters (owner thread writes; any thread, or another process through the counters file, reads).
+    private final Counters<BlkCounter> counters;
     private final Counters<BlkRequestError> errorsByKind = new Counters<>(BlkRequestError.class);
 
-    BlkQueue(VirtioBlkDevice device, int index, int depth, BlockQueue io) {
+    // Service times and the trace: per tag the pop time; per pushed entry of the batch what the trace records.
+    private final ServiceTimes times = new ServiceTimes();
+    private final long[] popNs;
+    private final long[] sector;
+    private final int[] batchTag;
+    private final byte[] batchStatus;
+    private long nowNs;
+    private RequestTrace trace;
+    private int traceDevice;
+
+    BlkQueue(VirtioBlkDevice device, int index, int depth, BlockQueue io, Counters<BlkCounter> counters) {
         this.device = device;
+        this.counters = counters;
+        this.popNs = new long[depth];
+        this.sector = new long[depth];
+        this.batchTag = new int[depth];
+        this.batchStatus = new byte[depth];
         this.index = index;
         this.depth = depth;
         this.io = io;
@@ -81,7 +106,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         this.kind = new byte[depth];
         this.usedLen = new int[depth];
         this.bytes = new long[depth];
-        this.statusSegment = new MemorySegment[depth];
+        this.statusRegion = new int[depth];
         this.statusOffset = new long[depth];
         this.iov = new MemorySegment[depth];
         this.flushAfter = new int[depth];
@@ -140,6 +165,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         broken = false;
         queue = null;
         interrupt = null;
+        flushBatchCounters();
         pushed = 0;
     }
 
@@ -156,16 +182,21 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         if (!active) {
             return 0;
         }
+        nowNs = 0;
         int work = io.reap(this);
         if (!broken) {
             work += popAll();
         }
         work += submitAndReap();
+        flushBatchCounters();
         if (pushed > 0) {
+            int n = pushed;
             pushed = 0;
             counters.increment(BlkCounter.BATCHES);
             // One release store of used idx per batch, and one interrupt decision (§2.7.7, §2.7.10).
-            if (queue.publishUsed()) {
+            boolean notify = queue.publishUsed();
+            recordBatch(n, System.nanoTime());
+            if (notify) {
                 counters.increment(BlkCounter.INTERRUPTS);
                 interrupt.signalUsed(index);
             } else {
@@ -173,6 +204,29 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             }
         }
         return work;
+    }
+
+    /**
+     * The per-request counters of this poll, added to the shared counters once per poll rather than once per request
+     * (each add is an opaque store other threads may read); readers see them at most one poll late.
+     */
+    private void flushBatchCounters() {
+        if (batchRequests != 0) {
+            counters.add(BlkCounter.REQUESTS, batchRequests);
+            batchRequests = 0;
+        }
+        if (batchReads != 0) {
+            counters.add(BlkCounter.READS, batchReads);
+            counters.add(BlkCounter.BYTES_READ, batchBytesRead);
+            batchReads = 0;
+            batchBytesRead = 0;
+        }
+        if (batchWrites != 0) {
+            counters.add(BlkCounter.WRITES, batchWrites);
+            counters.add(BlkCounter.BYTES_WRITTEN, batchBytesWritten);
+            batchWrites = 0;
+            batchBytesWritten = 0;
+        }
     }
 
     /** Submits what was prepared, then reaps whatever completed meanwhile; repeats for write-through flushes. */
@@ -191,6 +245,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             int n = io.submit();
             if (n > 0) {
                 counters.increment(BlkCounter.SUBMITS);
+                nowNs = 0; // completions from here on take a fresh time stamp
             }
             int r = io.reap(this);
             work += r;
@@ -225,17 +280,23 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             QueueError rc = queue.popChain(chain);
             if (rc == QueueError.OK) {
                 popped++;
-                counters.increment(BlkCounter.REQUESTS);
+                batchRequests++;
+                popNs[chain.headId()] = stamp();
                 start();
             } else if (rc == QueueError.EMPTY) {
                 return popped;
             } else if (rc.isRequestError()) {
                 // The chain itself is malformed: no buffer can be trusted to hold a status (used len 0).
                 popped++;
+                int head = chain.headId();
                 counters.increment(BlkCounter.REQUESTS);
                 counters.increment(BlkCounter.MALFORMED_CHAINS);
-                device.logChainError(index, rc, chain.headId(), chain.errorIndex(), chain.errorValue());
-                push(chain.headId(), 0);
+                device.logChainError(index, rc, head, chain.errorIndex(), chain.errorValue());
+                popNs[head] = stamp();
+                kind[head] = (byte) TraceLayout.OP_MALFORMED;
+                bytes[head] = 0;
+                sector[head] = 0;
+                push(head, 0, TraceLayout.STATUS_NONE);
             } else {
                 markBroken(rc);
                 return popped;
@@ -249,15 +310,20 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         BlkRequestError code = request.parse(chain, device.capacitySectors(), device.readOnly(), negotiated,
             VirtioBlkDevice.MAX_RANGE_SECTORS);
         if (code != BlkRequestError.OK) {
-            push(tag, fail(code, 0));
+            kind[tag] = (byte) request.type();
+            bytes[tag] = 0;
+            sector[tag] = 0;
+            int status = code.status();
+            push(tag, fail(code, 0), status < 0 ? TraceLayout.STATUS_NONE : status);
             return;
         }
         int si = request.statusIndex();
-        statusSegment[tag] = chain.regionSegment(si);
+        statusRegion[tag] = chain.regionIndex(si);
         statusOffset[tag] = chain.regionOffset(si) + request.statusOffset();
         int type = request.type();
         kind[tag] = (byte) type;
         bytes[tag] = request.dataLen();
+        sector[tag] = request.diskOffset() >>> BlkRequest.SECTOR_SHIFT;
         stage[tag] = IO;
         int rc;
         switch (type) {
@@ -324,25 +390,28 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         int first = request.dataIndex();
         long firstOff = request.dataOffset();
         long total = request.dataLen();
-        int count = 0;
+        MemorySegment v = iov[tag];
+        // At most one entry per descriptor from the first data one on: when that fits, one pass fills the array.
+        if ((long) (chain.count() - first) * IOVEC_BYTES > v.byteSize()) {
+            int count = 0;
+            long left = total;
+            long off = firstOff;
+            for (int i = first; left > 0; i++) {
+                long n = Math.min(chain.len(i) - off, left);
+                if (n > 0) {
+                    count++;
+                    left -= n;
+                }
+                off = 0;
+            }
+            if ((long) count * IOVEC_BYTES > v.byteSize()) {
+                // ALLOCATION: only when a tag meets a longer chain than before; bounded by depth * chain capacity.
+                v = arena.allocate((long) Math.max(count, chain.capacity()) * IOVEC_BYTES, 8);
+                iov[tag] = v;
+            }
+        }
         long left = total;
         long off = firstOff;
-        for (int i = first; left > 0; i++) {
-            long n = Math.min(chain.len(i) - off, left);
-            if (n > 0) {
-                count++;
-                left -= n;
-            }
-            off = 0;
-        }
-        MemorySegment v = iov[tag];
-        if ((long) count * IOVEC_BYTES > v.byteSize()) {
-            // ALLOCATION: only when a tag meets a longer chain than before; bounded by depth * chain capacity.
-            v = arena.allocate((long) Math.max(count, chain.capacity()) * IOVEC_BYTES, 8);
-            iov[tag] = v;
-        }
-        left = total;
-        off = firstOff;
         int k = 0;
         for (int i = first; left > 0; i++) {
             long n = Math.min(chain.len(i) - off, left);
@@ -354,7 +423,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             }
             off = 0;
         }
-        return count;
+        return k;
     }
 
     /** A back-end completion (CompletionSink): on the owner's thread, from {@link BlockQueue#reap}. */
@@ -367,6 +436,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             stage[tag] = FREE;
             return;
         }
+        times.recordBackend(stamp() - popNs[tag]);
         if (stage[tag] == WRITE_THEN_FLUSH && result == 0) {
             // Write-through: the write is acknowledged only once its data is stable.
             flushAfter[flushAfterCount++] = tag;
@@ -384,12 +454,12 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             len = usedLen[tag];
             switch (kind[tag]) {
                 case BlkRequest.T_IN -> {
-                    counters.increment(BlkCounter.READS);
-                    counters.add(BlkCounter.BYTES_READ, bytes[tag]);
+                    batchReads++;
+                    batchBytesRead += bytes[tag];
                 }
                 case BlkRequest.T_OUT -> {
-                    counters.increment(BlkCounter.WRITES);
-                    counters.add(BlkCounter.BYTES_WRITTEN, bytes[tag]);
+                    batchWrites++;
+                    batchBytesWritten += bytes[tag];
                 }
                 case BlkRequest.T_FLUSH -> counters.increment(BlkCounter.FLUSHES);
                 case BlkRequest.T_DISCARD -> counters.increment(BlkCounter.DISCARDS);
@@ -403,15 +473,43 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             errorsByKind.increment(BlkRequestError.BACKEND_ERROR);
             device.logBackendErrorOnce(index, kind[tag], result);
         }
-        statusSegment[tag].set(ValueLayout.JAVA_BYTE, statusOffset[tag], status);
+        chain.memory().region(statusRegion[tag]).segment().set(ValueLayout.JAVA_BYTE, statusOffset[tag], status);
         stage[tag] = FREE;
-        statusSegment[tag] = null;
-        push(tag, len);
+        push(tag, len, status);
     }
 
-    private void push(int head, int len) {
+    private void push(int head, int len, int status) {
         queue.pushUsed(head, len);
+        if (pushed < batchTag.length) {
+            batchTag[pushed] = head;
+            batchStatus[pushed] = (byte) status;
+        }
         pushed++;
+    }
+
+    /** The clock of this poll, read at most once until reset (per poll, and after each submission). */
+    private long stamp() {
+        long t = nowNs;
+        if (t == 0) {
+            t = System.nanoTime();
+            nowNs = t;
+        }
+        return t;
+    }
+
+    /** Service times of the batch just published at {@code publishedNs}, and its trace records. */
+    private void recordBatch(int n, long publishedNs) {
+        int count = Math.min(n, batchTag.length);
+        RequestTrace t = trace;
+        for (int i = 0; i < count; i++) {
+            int tag = batchTag[i];
+            long svc = publishedNs - popNs[tag];
+            times.recordService(svc);
+            if (t != null) {
+                t.record(publishedNs, traceDevice, index, kind[tag] & 0xff, sector[tag], (int) bytes[tag],
+                    batchStatus[i] & 0xff, svc);
+            }
+        }
     }
 
     /** A refused request: the status byte if there is one, and the counters. Returns the used length. */
@@ -448,10 +546,20 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         return errorsByKind.get(kind);
     }
 
+    /** This queue's service-time histograms. */
+    public ServiceTimes serviceTimes() {
+        return times;
+    }
+
+    /** Records every completed request in {@code journal} as device {@code deviceIndex}; before activation. */
+    void trace(RequestTrace journal, int deviceIndex) {
+        this.trace = journal;
+        this.traceDevice = deviceIndex;
+    }
+
     /** This queue's counters. */
     @Override
     public Counters<BlkCounter> counters() {
         return counters;
     }
-
 }
