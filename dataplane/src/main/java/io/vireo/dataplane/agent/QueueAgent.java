@@ -2,18 +2,14 @@ package io.vireo.dataplane.agent;
 
 import io.vireo.dataplane.stats.StatsSink;
 import io.vireo.dataplane.stats.StatsSource;
-import io.vireo.sys.EpollEventLayout;
-import io.vireo.sys.Errno;
 import io.vireo.sys.Libc;
 
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentTerminationException;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 import org.jctools.queues.MpscArrayQueue;
 
-import java.lang.System.Logger.Level;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -22,41 +18,42 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A busy-polling virtqueue worker: an agrona {@link Agent} whose duty cycle drains a bounded batch of control
- * commands, polls every owned queue ({@link PolledQueue#poll}: reap, pop, submit, publish, interrupt), and returns the
- * work done. While idle it spins ({@code Thread.onSpinWait()} through the runner's idle strategy) for at most the
- * poll budget after the last work; then it re-arms the guest's notifications on every queue, re-checks the rings (the
- * fence that closes the race is in {@link PolledQueue#armNotifications}), and sleeps in epoll on the queues' kick
- * eventfds (the KVM ioeventfds), their back ends' completion eventfds and its own command eventfd. While it polls,
- * the guest is asked not to kick, so a busy queue costs no VM exit at all.
+ * A busy-polling virtqueue worker: an agrona {@link Agent} whose duty cycle reads the clock once, drains a bounded batch
+ * of control commands, polls every owned queue ({@link PolledQueue#poll}: reap, pop, submit, publish, interrupt), and
+ * returns the work done. While idle it spins ({@code Thread.onSpinWait()} through the runner's idle strategy) for at
+ * most the {@link PollBudget} after the last work, a budget that adapts to the gaps between requests; then it re-arms
+ * the guest's notifications (and the back ends' completion eventfds) on every queue, re-checks the rings (the fence
+ * that closes the race is in {@link PolledQueue#armNotifications}), and sleeps ({@link AgentSleeper}: epoll on the
+ * queues' kick eventfds, the KVM ioeventfds, their completion eventfds and a wake eventfd). While it polls, the guest is
+ * asked not to kick and the back ends not to signal, so a busy queue costs no VM exit and no wake-up at all.
  *
  * <p>Single writer: the queues are touched only by this agent's thread. Other threads (vCPUs writing transport
- * registers, the VMM) reach them through {@link #submitAndWait} (a JCTools MPSC queue plus an eventfd write to wake
- * a sleeping agent); the duty cycle takes no lock and allocates nothing.
+ * registers, the VMM) reach them through {@link #submitAndWait} (a JCTools MPSC queue plus a wake-up of a sleeping
+ * agent); the duty cycle takes no lock and allocates nothing. The clock and the sleep are injected, so tests drive
+ * {@link #doWork()} by hand.
  */
 public final class QueueAgent implements Agent, StatsSource {
-    private static final System.Logger LOG = System.getLogger(QueueAgent.class.getName());
-    private static final int MAX_EVENTS = 64;
-    private static final int COMMAND_BATCH = 16;
+    /** Commands run per duty cycle at most: control traffic cannot starve the queues. */
+    public static final int COMMAND_BATCH = 16;
     private static final long COMMAND_TIMEOUT_SECONDS = 30;
 
     private final String name;
-    private final long pollBudgetNs;
+    private final PollBudget budget;
     private final int cpu;
+    private final NanoClock clock;
+    private final AgentSleeper sleeper;
+    private final AgentSleeper.Signals onSignal = this::signalled;
     private final List<PolledQueue> added = new ArrayList<>();
     private PolledQueue[] queues = new PolledQueue[0];
     private final MpscArrayQueue<Runnable> commands = new MpscArrayQueue<>(256);
-    private final int epfd;
-    private final int commandFd;
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment events = arena.allocate((long) EpollEventLayout.SIZE * MAX_EVENTS, 8);
-    private final MemorySegment counter = arena.allocate(8, 8);
-    private final MemorySegment one = arena.allocate(8, 8);
 
     private volatile Thread thread;
     private volatile boolean stopRequested;
     private volatile boolean terminated;
     private long lastWorkNs;
+    /** Since the last work: an idle cycle passed (a gap to report), the agent slept. */
+    private boolean idle;
+    private boolean slept;
 
     // Counters (agent thread; monitoring reads from elsewhere are racy by design).
     private long dutyCycles;
@@ -68,20 +65,23 @@ public final class QueueAgent implements Agent, StatsSource {
     private long commandsRun;
 
     /**
-     * @param pollBudgetNs how long to keep polling after the last work before sleeping; 0 = sleep at once (event mode)
-     * @param cpu          CPU to pin the agent's thread to, or -1 for none
+     * An agent on the system clock that sleeps in epoll.
+     *
+     * @param maxPollNs the most it polls after the last work before sleeping (the adaptive budget's bound); 0 = sleep
+     *                  at once (event mode)
+     * @param cpu       CPU to pin the agent's thread to, or -1 for none
      */
-    public QueueAgent(String name, long pollBudgetNs, int cpu) {
-        if (pollBudgetNs < 0) {
-            throw new IllegalArgumentException("poll budget must be >= 0: " + pollBudgetNs);
-        }
+    public QueueAgent(String name, long maxPollNs, int cpu) {
+        this(name, new PollBudget(maxPollNs), cpu, SystemNanoClock.INSTANCE, new EpollSleeper(name));
+    }
+
+    /** With the clock and the sleep given (tests: a hand-moved clock and a scripted sleeper). */
+    public QueueAgent(String name, PollBudget budget, int cpu, NanoClock clock, AgentSleeper sleeper) {
         this.name = name;
-        this.pollBudgetNs = pollBudgetNs;
+        this.budget = budget;
         this.cpu = cpu;
-        this.epfd = Libc.epollCreate1(Libc.EPOLL_CLOEXEC);
-        this.commandFd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
-        one.set(ValueLayout.JAVA_LONG, 0, 1L);
-        Libc.epollCtl(epfd, Libc.EPOLL_CTL_ADD, commandFd, Libc.EPOLLIN, commandFd);
+        this.clock = clock;
+        this.sleeper = sleeper;
     }
 
     /** Gives {@code queue} to this agent. Before the agent starts only. */
@@ -91,15 +91,21 @@ public final class QueueAgent implements Agent, StatsSource {
         }
         added.add(queue);
         queues = added.toArray(new PolledQueue[0]);
-        Libc.epollCtl(epfd, Libc.EPOLL_CTL_ADD, queue.kickEventFd(), Libc.EPOLLIN, queue.kickEventFd());
+        sleeper.watch(queue.kickEventFd());
         int cfd = queue.completionEventFd();
         if (cfd >= 0) {
-            Libc.epollCtl(epfd, Libc.EPOLL_CTL_ADD, cfd, Libc.EPOLLIN, cfd);
+            sleeper.watch(cfd);
         }
     }
 
+    /** The bound of the adaptive poll budget. */
     public long pollBudgetNs() {
-        return pollBudgetNs;
+        return budget.maxNs();
+    }
+
+    /** The adaptive poll budget (owned by the agent's thread; read racily elsewhere). */
+    public PollBudget pollBudget() {
+        return budget;
     }
 
     public int queueCount() {
@@ -120,14 +126,16 @@ public final class QueueAgent implements Agent, StatsSource {
             try {
                 Libc.schedSetaffinity(0, mask);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "agent " + name + ": cannot pin to CPU " + cpu + ": " + e.getMessage());
+                System.getLogger(QueueAgent.class.getName()).log(System.Logger.Level.WARNING,
+                    "agent " + name + ": cannot pin to CPU " + cpu + ": " + e.getMessage());
             }
         }
-        lastWorkNs = System.nanoTime();
+        lastWorkNs = clock.nanoTime();
     }
 
     @Override
     public int doWork() {
+        long now = clock.nanoTime();
         dutyCycles++;
         int work = drainCommands();
         if (stopRequested) {
@@ -137,59 +145,50 @@ public final class QueueAgent implements Agent, StatsSource {
         for (PolledQueue q : qs) {
             work += q.poll();
         }
-        long now = System.nanoTime();
         if (work > 0) {
             busyCycles++;
+            if (idle) {
+                budget.onWork(now - lastWorkNs, slept);
+                idle = false;
+                slept = false;
+            }
             lastWorkNs = now;
             return work;
         }
-        if (now - lastWorkNs < pollBudgetNs) {
+        idle = true;
+        if (now - lastWorkNs < budget.ns()) {
             return 0;
         }
         return sleep(qs);
     }
 
-    /** Re-arms notifications, re-checks, and waits in epoll; returns 1 (the wake-up counts as work). */
+    /** Re-arms notifications, re-checks, and sleeps; returns 1 (the wake-up counts as work for the idle strategy). */
     private int sleep(PolledQueue[] qs) {
         boolean pending = false;
         for (PolledQueue q : qs) {
             pending |= q.armNotifications();
         }
-        if (pending || !commands.isEmpty()) {
+        if (pending || !commands.isEmpty() || stopRequested) {
             earlyWakes++;
         } else {
             idleSleeps++;
-            int n = Libc.epollWait(epfd, events, MAX_EVENTS, -1);
-            for (int i = 0; i < n; i++) {
-                int fd = (int) events.get(ValueLayout.JAVA_LONG_UNALIGNED,
-                    (long) i * EpollEventLayout.SIZE + EpollEventLayout.DATA_OFFSET);
-                // Reading clears the eventfd before we look at the rings: a kick after this read re-arms epoll.
-                long r = Libc.readRaw(fd, counter, 8);
-                if (r == 8 && fd != commandFd) {
-                    if (isCompletionFd(qs, fd)) {
-                        completionWakes++;
-                    } else {
-                        kicks += counter.get(ValueLayout.JAVA_LONG, 0);
-                    }
-                } else if (r < 0 && r != -Errno.EAGAIN) {
-                    LOG.log(Level.WARNING, "agent " + name + ": eventfd read failed: " + Errno.name((int) -r));
-                }
-            }
+            slept = true;
+            sleeper.await(onSignal);
         }
         for (PolledQueue q : qs) {
             q.suppressNotifications();
         }
-        lastWorkNs = System.nanoTime();
         return 1;
     }
 
-    private static boolean isCompletionFd(PolledQueue[] qs, int fd) {
-        for (PolledQueue q : qs) {
+    private void signalled(int fd, long count) {
+        for (PolledQueue q : queues) {
             if (q.completionEventFd() == fd) {
-                return true;
+                completionWakes++;
+                return;
             }
         }
-        return false;
+        kicks += count;
     }
 
     private int drainCommands() {
@@ -210,6 +209,18 @@ public final class QueueAgent implements Agent, StatsSource {
     }
 
     /**
+     * Queues {@code command} to run on the agent's thread between duty cycles, without waiting, and wakes the agent.
+     * Returns false when the command queue is full.
+     */
+    public boolean offer(Runnable command) {
+        if (!commands.offer(command)) {
+            return false;
+        }
+        wake();
+        return true;
+    }
+
+    /**
      * Runs {@code command} on the agent's thread between duty cycles and waits for it (control path: activate,
      * reset). Runs it inline when called on the agent's thread, or before the agent has started.
      *
@@ -225,7 +236,7 @@ public final class QueueAgent implements Agent, StatsSource {
             throw new IllegalStateException("queue agent " + name + " has stopped");
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        while (!commands.offer(() -> {
+        while (!offer(() -> {
             try {
                 command.run();
                 done.complete(null);
@@ -235,7 +246,6 @@ public final class QueueAgent implements Agent, StatsSource {
         })) {
             Thread.onSpinWait();
         }
-        wake();
         try {
             done.get(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -250,7 +260,7 @@ public final class QueueAgent implements Agent, StatsSource {
 
     /** Wakes the agent if it sleeps (any thread; one eventfd write). */
     public void wake() {
-        Libc.writeRaw(commandFd, one, 8);
+        sleeper.wake();
     }
 
     /** Asks the duty cycle to end (it throws AgentTerminationException at its next command check). */
@@ -262,9 +272,7 @@ public final class QueueAgent implements Agent, StatsSource {
     @Override
     public void onClose() {
         terminated = true;
-        Libc.closeQuietly(commandFd);
-        Libc.closeQuietly(epfd);
-        // The arena stays open: a late wake() from another thread may still write from 'one'.
+        sleeper.close();
     }
 
     public boolean terminated() {
@@ -280,5 +288,8 @@ public final class QueueAgent implements Agent, StatsSource {
         sink.counter("kicks", kicks);
         sink.counter("completion_wakes", completionWakes);
         sink.counter("commands", commandsRun);
+        sink.counter("poll_caught", budget.caught());
+        sink.counter("poll_grows", budget.grows());
+        sink.counter("poll_shrinks", budget.shrinks());
     }
 }

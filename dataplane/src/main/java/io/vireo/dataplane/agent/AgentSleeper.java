@@ -1,0 +1,30 @@
+package io.vireo.dataplane.agent;
+
+/**
+ * How a {@link QueueAgent} blocks when it has nothing to do, and how other threads wake it: the seam between the duty
+ * cycle and the kernel. {@link EpollSleeper} is the real one; tests put a scripted one in its place and drive
+ * {@link QueueAgent#doWork()} without threads or sleeps.
+ */
+public interface AgentSleeper extends AutoCloseable {
+
+    /** Told once per signalled watched fd, with the value read from it (an eventfd's count). */
+    @FunctionalInterface
+    interface Signals {
+        void signalled(int fd, long count);
+    }
+
+    /** Adds an eventfd (a queue's kick or completion fd) to what {@link #await} waits for. Before the agent starts. */
+    void watch(int fd);
+
+    /**
+     * Blocks until a watched fd is signalled or {@link #wake()} is called; reads each signalled fd once (one
+     * {@code read} per eventfd) and reports it to {@code signals}. On the agent's thread.
+     */
+    void await(Signals signals);
+
+    /** Ends a current or the next {@link #await} (any thread). */
+    void wake();
+
+    @Override
+    void close();
+}

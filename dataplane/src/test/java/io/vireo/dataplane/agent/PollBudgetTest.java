@@ -1,0 +1,65 @@
+package io.vireo.dataplane.agent;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class PollBudgetTest {
+
+    @Test
+    void shouldStartAtTheBoundAndKeepItWhilePollingCatchesTheWork() {
+        PollBudget b = new PollBudget(64_000);
+        assertEquals(64_000, b.ns());
+        b.onWork(10_000, false);
+        b.onWork(60_000, false);
+        assertEquals(64_000, b.ns());
+        assertEquals(2, b.caught());
+    }
+
+    @Test
+    void shouldHalveOnGapsOutOfReachDownToZero() {
+        PollBudget b = new PollBudget(64_000);
+        b.onWork(100_000, true);
+        assertEquals(32_000, b.ns());
+        for (int i = 0; i < 4; i++) {
+            b.onWork(1_000_000, true);
+        }
+        assertEquals(0, b.ns(), "below the 4 µs floor: 0");
+        assertEquals(5, b.shrinks());
+    }
+
+    @Test
+    void shouldGrowToAQuarterAboveAReachableGapAtOnceCappedAtTheBound() {
+        PollBudget b = new PollBudget(64_000);
+        b.onWork(1_000_000, true);
+        b.onWork(1_000_000, true);
+        assertEquals(16_000, b.ns());
+        b.onWork(40_000, true);
+        assertEquals(50_000, b.ns(), "the gap plus a quarter");
+        b.onWork(60_000, true);
+        assertEquals(64_000, b.ns(), "capped");
+        assertEquals(2, b.grows());
+    }
+
+    @Test
+    void shouldGrowFromZeroToAtLeastTheStart() {
+        PollBudget b = new PollBudget(64_000);
+        for (int i = 0; i < 6; i++) {
+            b.onWork(1_000_000, true);
+        }
+        assertEquals(0, b.ns());
+        b.onWork(1_000, true);
+        assertEquals(PollBudget.START_NS, b.ns());
+        b.onWork(5_000, true);
+        assertEquals(8_000, b.ns(), "at least double");
+    }
+
+    @Test
+    void shouldNeverPollInEventMode() {
+        PollBudget b = new PollBudget(0);
+        b.onWork(1_000, true);
+        assertEquals(0, b.ns());
+        assertThrows(IllegalArgumentException.class, () -> new PollBudget(-1));
+    }
+}
