@@ -17,10 +17,11 @@ public interface AgentSleeper extends AutoCloseable {
     void watch(int fd);
 
     /**
-     * Blocks until a watched fd is signalled or {@link #wake()} is called; reads each signalled fd once (one
-     * {@code read} per eventfd) and reports it to {@code signals}. On the agent's thread.
+     * Blocks until a watched fd is signalled, {@link #wake()} is called, or {@code timeoutMs} pass (-1: no limit);
+     * reads each signalled fd once (one {@code read} per eventfd) and reports it to {@code signals}. Returns the fds
+     * that were ready (0: the time ran out). On the agent's thread.
      */
-    void await(Signals signals);
+    int await(Signals signals, int timeoutMs);
 
     /** Ends a current or the next {@link #await} (any thread). */
     void wake();

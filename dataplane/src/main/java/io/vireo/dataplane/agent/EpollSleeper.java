@@ -40,8 +40,8 @@ public final class EpollSleeper implements AgentSleeper {
     }
 
     @Override
-    public void await(Signals signals) {
-        int n = Libc.epollWait(epfd, events, MAX_EVENTS, -1);
+    public int await(Signals signals, int timeoutMs) {
+        int n = Libc.epollWait(epfd, events, MAX_EVENTS, timeoutMs);
         for (int i = 0; i < n; i++) {
             int fd = (int) events.get(ValueLayout.JAVA_LONG_UNALIGNED,
                 (long) i * EpollEventLayout.SIZE + EpollEventLayout.DATA_OFFSET);
@@ -54,6 +54,7 @@ public final class EpollSleeper implements AgentSleeper {
                 LOG.log(Level.WARNING, "agent " + name + ": eventfd read failed: " + Errno.name((int) -r));
             }
         }
+        return Math.max(n, 0);
     }
 
     @Override

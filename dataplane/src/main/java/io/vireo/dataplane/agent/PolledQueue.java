@@ -12,14 +12,21 @@ public interface PolledQueue {
      */
     int poll();
 
-    /** The agent polls: ask the guest not to kick (VRING_USED_F_NO_NOTIFY, or stop moving avail_event). */
+    /**
+     * The agent polls: ask the guest not to kick (VRING_USED_F_NO_NOTIFY, or stop moving avail_event), and the back end
+     * not to signal its completion eventfd.
+     */
     void suppressNotifications();
 
     /**
-     * The agent is about to sleep: ask the guest to kick again, then re-check (with the fence that closes the race).
-     * Returns true when work arrived meanwhile (new chains, or completions ready): the agent must not sleep.
+     * The agent is about to sleep: ask the guest to kick and the back end to signal again, then re-check both (with the
+     * fences that close the races). Returns true when work arrived meanwhile (new chains, or completions ready): the
+     * agent must not sleep.
      */
     boolean armNotifications();
+
+    /** Requests handed to the back end and not yet completed: while any are, the agent bounds its sleep. */
+    int inFlight();
 
     /** The eventfd a guest kick of this queue signals (the KVM ioeventfd of its notify address). */
     int kickEventFd();

@@ -18,14 +18,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A busy-polling virtqueue worker: an agrona {@link Agent} whose duty cycle reads the clock once, drains a bounded batch
- * of control commands, polls every owned queue ({@link PolledQueue#poll}: reap, pop, submit, publish, interrupt), and
- * returns the work done. While idle it spins ({@code Thread.onSpinWait()} through the runner's idle strategy) for at
- * most the {@link PollBudget} after the last work, a budget that adapts to the gaps between requests; then it re-arms
- * the guest's notifications (and the back ends' completion eventfds) on every queue, re-checks the rings (the fence
- * that closes the race is in {@link PolledQueue#armNotifications}), and sleeps ({@link AgentSleeper}: epoll on the
- * queues' kick eventfds, the KVM ioeventfds, their completion eventfds and a wake eventfd). While it polls, the guest is
- * asked not to kick and the back ends not to signal, so a busy queue costs no VM exit and no wake-up at all.
+ * A busy-polling virtqueue worker: an agrona {@link Agent} whose duty cycle reads the clock once, drains a bounded
+ * batch of control commands, polls every owned queue ({@link PolledQueue#poll}: reap, pop, submit, publish, interrupt),
+ * and returns the work done. While idle it spins ({@code Thread.onSpinWait()} through the runner's idle strategy) for
+ * at most the {@link PollBudget} after the last work, a budget that adapts to the gaps between requests; then it
+ * re-arms the guest's notifications (and the back ends' completion eventfds) on every queue, re-checks the rings (the
+ * fence that closes the race is in {@link PolledQueue#armNotifications}), and sleeps ({@link AgentSleeper}: epoll on
+ * the queues' kick eventfds, the KVM ioeventfds, their completion eventfds and a wake eventfd). While it polls, the
+ * guest is asked not to kick and the back ends not to signal, so a busy queue costs no VM exit and no wake-up at all.
  *
  * <p>Single writer: the queues are touched only by this agent's thread. Other threads (vCPUs writing transport
  * registers, the VMM) reach them through {@link #submitAndWait} (a JCTools MPSC queue plus a wake-up of a sleeping
@@ -36,6 +36,11 @@ public final class QueueAgent implements Agent, StatsSource {
     /** Commands run per duty cycle at most: control traffic cannot starve the queues. */
     public static final int COMMAND_BATCH = 16;
     private static final long COMMAND_TIMEOUT_SECONDS = 30;
+    /**
+     * The longest sleep while requests are in flight. Their completion eventfd wakes the agent; the bound only covers
+     * a signal lost to the race between re-enabling it and a completion being posted (io_uring's CQ flags).
+     */
+    static final int IN_FLIGHT_SLEEP_MS = 1;
 
     private final String name;
     private final PollBudget budget;
@@ -62,6 +67,7 @@ public final class QueueAgent implements Agent, StatsSource {
     private long earlyWakes;
     private long kicks;
     private long completionWakes;
+    private long timedWakes;
     private long commandsRun;
 
     /**
@@ -165,15 +171,19 @@ public final class QueueAgent implements Agent, StatsSource {
     /** Re-arms notifications, re-checks, and sleeps; returns 1 (the wake-up counts as work for the idle strategy). */
     private int sleep(PolledQueue[] qs) {
         boolean pending = false;
+        int inFlight = 0;
         for (PolledQueue q : qs) {
             pending |= q.armNotifications();
+            inFlight += q.inFlight();
         }
         if (pending || !commands.isEmpty() || stopRequested) {
             earlyWakes++;
         } else {
             idleSleeps++;
             slept = true;
-            sleeper.await(onSignal);
+            if (sleeper.await(onSignal, inFlight > 0 ? IN_FLIGHT_SLEEP_MS : -1) == 0) {
+                timedWakes++;
+            }
         }
         for (PolledQueue q : qs) {
             q.suppressNotifications();
@@ -287,6 +297,7 @@ public final class QueueAgent implements Agent, StatsSource {
         sink.counter("early_wakes", earlyWakes);
         sink.counter("kicks", kicks);
         sink.counter("completion_wakes", completionWakes);
+        sink.counter("timed_wakes", timedWakes);
         sink.counter("commands", commandsRun);
         sink.counter("poll_caught", budget.caught());
         sink.counter("poll_grows", budget.grows());

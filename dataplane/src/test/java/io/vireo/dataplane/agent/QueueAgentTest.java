@@ -37,6 +37,7 @@ class QueueAgentTest {
         final ArrayDeque<Integer> work = new ArrayDeque<>();
         final List<String> events = new ArrayList<>();
         boolean pendingAtArm;
+        int inFlight;
 
         @Override
         public int poll() {
@@ -61,6 +62,11 @@ class QueueAgentTest {
         }
 
         @Override
+        public int inFlight() {
+            return inFlight;
+        }
+
+        @Override
         public int kickEventFd() {
             return 10;
         }
@@ -78,6 +84,7 @@ class QueueAgentTest {
     /** Records every sleep; "wakes" at once, after running what the test scheduled for that sleep. */
     private static final class RecordingSleeper implements AgentSleeper {
         final List<Integer> watched = new ArrayList<>();
+        final List<Integer> timeouts = new ArrayList<>();
         final ArrayDeque<Runnable> onSleep = new ArrayDeque<>();
         int sleeps;
         int wakes;
@@ -89,13 +96,15 @@ class QueueAgentTest {
         }
 
         @Override
-        public void await(Signals signals) {
+        public int await(Signals signals, int timeoutMs) {
             sleeps++;
+            timeouts.add(timeoutMs);
             Runnable r = onSleep.poll();
             if (r != null) {
                 r.run();
             }
             signals.signalled(10, 1);
+            return 1;
         }
 
         @Override
@@ -148,6 +157,15 @@ class QueueAgentTest {
         assertEquals(List.of("arm", "suppress"), queue.events, "armed before the sleep, suppressed after it");
         assertEquals(1, counter("idle_sleeps"));
         assertEquals(1, counter("kicks"));
+        assertEquals(List.of(-1), sleeper.timeouts, "nothing in flight: no time limit");
+    }
+
+    @Test
+    void shouldBoundTheSleepWhileRequestsAreInFlight() {
+        queue.inFlight = 2;
+        clock.now += BUDGET_NS;
+        assertEquals(1, agent.doWork());
+        assertEquals(List.of(QueueAgent.IN_FLIGHT_SLEEP_MS), sleeper.timeouts);
     }
 
     @Test

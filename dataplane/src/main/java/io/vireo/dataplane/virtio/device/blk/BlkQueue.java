@@ -122,7 +122,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         return io.completionEventFd();
     }
 
-    /** Requests handed to the back end and not yet completed. */
+    @Override
     public int inFlight() {
         return io.inFlight();
     }
@@ -174,10 +174,18 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             return 0;
         }
         int work = io.reap(this);
+        // Completions that were already there go to the guest before we pop and submit more: their interrupt does not
+        // wait for this cycle's io_uring_enter.
+        publish();
         if (!broken) {
             work += popAll();
         }
         work += submitAndReap();
+        publish();
+        return work;
+    }
+
+    private void publish() {
         if (pushed > 0) {
             pushed = 0;
             batches++;
@@ -189,7 +197,6 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
                 interruptsSuppressed++;
             }
         }
-        return work;
     }
 
     /** Submits what was prepared, then reaps whatever completed meanwhile; repeats for write-through flushes. */
@@ -220,6 +227,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
 
     @Override
     public void suppressNotifications() {
+        io.quietCompletions();
         if (active && !broken) {
             queue.disableNotifications();
         }
@@ -227,12 +235,13 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
 
     @Override
     public boolean armNotifications() {
+        // In-flight I/O wakes the agent through the completion eventfd, signalled again from here on.
+        boolean completions = io.armCompletions();
         if (!active) {
-            return false;
+            return completions;
         }
         boolean chains = !broken && queue.enableNotificationsAndCheck();
-        // In-flight I/O wakes the agent through the completion eventfd; a synchronous back end has none in flight.
-        return chains || flushAfterCount > 0;
+        return chains || completions || flushAfterCount > 0;
     }
 
     private int popAll() {

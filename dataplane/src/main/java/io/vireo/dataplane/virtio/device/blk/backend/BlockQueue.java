@@ -52,6 +52,21 @@ public interface BlockQueue extends AutoCloseable {
      */
     int completionEventFd();
 
+    /**
+     * The worker polls: completions need not signal {@link #completionEventFd()} (io_uring:
+     * IORING_CQ_EVENTFD_DISABLED). A wrapper must pass this on.
+     */
+    default void quietCompletions() {
+    }
+
+    /**
+     * The worker is about to sleep: completions signal {@link #completionEventFd()} again. Returns true when
+     * completions already wait to be reaped (the worker must not sleep). A wrapper must pass this on.
+     */
+    default boolean armCompletions() {
+        return false;
+    }
+
     /** Waits for requests in flight to finish (completions dropped) and releases the context. Control path. */
     @Override
     void close();
