@@ -35,7 +35,8 @@ public final class RunOptions {
           --disk PATH|null:SIZE[,readonly=on][,serial=ID][,backend=io_uring|sync|null][,queues=N]
                  [,poll-us=N][,direct=auto|on|off][,fixed-buffers=on][,sqpoll=on][,fail=SECTORS]
                            a virtio-blk disk (repeatable; one PCI function each), served by polling
-                           queue agents; queues default to one per vCPU, poll-us to 32 (0: no polling);
+                           queue agents; queues default to one per vCPU; poll-us (default 32) bounds
+                           the adaptive poll after the last request (0: no polling);
                            null:SIZE is a disk that completes every request at once; fail=2048:10-17
                            fails requests touching those sectors with IOERR (fault injection)
           --io-threads queue|device|shared
