@@ -1,11 +1,14 @@
 package io.vireo.vmm.cli;
 
+import io.vireo.dataplane.virtio.device.blk.backend.SectorSet;
+import io.vireo.vmm.machine.DiskConfig;
+
 import java.nio.file.Path;
 
 import static io.vireo.vmm.cli.Sizes.usage;
 
 /**
- * One {@code --disk PATH|null:SIZE[,option=value]...}: a virtio-blk PCI function.
+ * Parses one {@code --disk PATH|null:SIZE[,option=value]...} into a {@link DiskConfig} (a virtio-blk PCI function).
  *
  * <ul>
  *   <li>{@code readonly=on|off}: offer VIRTIO_BLK_F_RO and open the file read-only;</li>
@@ -22,30 +25,16 @@ import static io.vireo.vmm.cli.Sizes.usage;
  *   <li>{@code fail=SECTORS}: fault injection, e.g. {@code fail=2048:10000-10007}: requests touching those sectors
  *       complete with VIRTIO_BLK_S_IOERR.</li>
  * </ul>
- *
- * @param path      the image file, or null for a {@code null:SIZE} disk
- * @param queues    0 = one per vCPU
- * @param nullBytes the size of a {@code null:SIZE} disk, else 0
  */
-public record DiskSpec(Path path, boolean readOnly, String serial, String backend, int queues, long pollNs,
-                       String direct, boolean fixedBuffers, boolean sqpoll, String failSectors, long nullBytes) {
+public final class DiskSpec {
     static final int MAX_SERIAL_BYTES = 20;
-    public static final int MAX_QUEUES = 64;
-    public static final long DEFAULT_POLL_NS = 32_000;
     private static final String SYNTAX = "--disk PATH|null:SIZE[,readonly=on][,serial=ID][,backend=io_uring|sync|null]"
         + "[,queues=N][,poll-us=N][,direct=auto|on|off][,fixed-buffers=on][,sqpoll=on][,fail=SECTORS]";
 
-    /** A plain file disk with every default (tests, embedding). */
-    public static DiskSpec of(Path path, boolean readOnly, String serial) {
-        return new DiskSpec(path, readOnly, serial, "io_uring", 0, DEFAULT_POLL_NS, "auto", false, false, "", 0);
+    private DiskSpec() {
     }
 
-    /** The name for messages: the path, or {@code null:SIZE}. */
-    public String name() {
-        return path != null ? path.toString() : "null:" + nullBytes;
-    }
-
-    public static DiskSpec parse(String text) {
+    public static DiskConfig parse(String text) {
         String[] parts = text.split(",", -1);
         if (parts[0].isEmpty()) {
             throw usage("--disk needs a path: " + SYNTAX + " (got '" + text + "')");
@@ -53,24 +42,24 @@ public record DiskSpec(Path path, boolean readOnly, String serial, String backen
         String where = parts[0];
         Path path = null;
         long nullBytes = 0;
-        String backend = "io_uring";
+        DiskConfig.Backend backend = DiskConfig.Backend.IO_URING;
         if (where.startsWith("null:")) {
             nullBytes = Sizes.parseBytes("--disk " + where, where.substring(5));
             if (nullBytes < 512 || (nullBytes & 511) != 0) {
                 throw usage("--disk " + where + ": a null disk needs a size that is a positive multiple of 512");
             }
-            backend = "null";
+            backend = DiskConfig.Backend.NULL;
         } else {
             path = Path.of(where);
         }
         boolean ro = false;
         String serial = "";
         int queues = 0;
-        long pollNs = DEFAULT_POLL_NS;
-        String direct = "auto";
+        long pollNs = DiskConfig.DEFAULT_POLL_NS;
+        DiskConfig.Direct direct = DiskConfig.Direct.AUTO;
         boolean fixed = false;
         boolean sqpoll = false;
-        String fail = "";
+        SectorSet fail = SectorSet.empty();
         for (int i = 1; i < parts.length; i++) {
             String p = parts[i];
             int eq = p.indexOf('=');
@@ -92,12 +81,13 @@ public record DiskSpec(Path path, boolean readOnly, String serial, String backen
                     if (path == null && !value.equals("null")) {
                         throw usage(prefix + "a null:SIZE disk has no file for backend=" + value);
                     }
-                    backend = value;
+                    backend = DiskConfig.Backend.valueOf(value.toUpperCase(java.util.Locale.ROOT));
                 }
                 case "queues" -> {
                     queues = Sizes.parseInt(prefix + "queues", value);
-                    if (queues < 1 || queues > MAX_QUEUES) {
-                        throw usage(prefix + "queues must be between 1 and " + MAX_QUEUES + " (got " + value + ")");
+                    if (queues < 1 || queues > DiskConfig.MAX_QUEUES) {
+                        throw usage(prefix + "queues must be between 1 and " + DiskConfig.MAX_QUEUES + " (got " + value
+                            + ")");
                     }
                 }
                 case "poll-us" -> {
@@ -111,7 +101,7 @@ public record DiskSpec(Path path, boolean readOnly, String serial, String backen
                     if (!value.equals("auto") && !value.equals("on") && !value.equals("off")) {
                         throw usage(prefix + "direct must be auto, on or off (got '" + value + "')");
                     }
-                    direct = value;
+                    direct = DiskConfig.Direct.valueOf(value.toUpperCase(java.util.Locale.ROOT));
                 }
                 case "fixed-buffers" -> fixed = onOff(prefix + "fixed-buffers", value);
                 case "sqpoll" -> sqpoll = onOff(prefix + "sqpoll", value);
@@ -119,13 +109,17 @@ public record DiskSpec(Path path, boolean readOnly, String serial, String backen
                     if (!value.matches("[0-9]+(-[0-9]+)?(:[0-9]+(-[0-9]+)?)*")) {
                         throw usage(prefix + "fail must be sectors like 2048:10000-10007 (got '" + value + "')");
                     }
-                    fail = value;
+                    try {
+                        fail = SectorSet.parse(value.replace(':', ','));
+                    } catch (IllegalArgumentException e) {
+                        throw usage(prefix + "fail: " + e.getMessage());
+                    }
                 }
                 default -> throw usage(prefix + "unknown option '" + key + "' (known: readonly, serial, backend, "
                     + "queues, poll-us, direct, fixed-buffers, sqpoll, fail)");
             }
         }
-        return new DiskSpec(path, ro, serial, backend, queues, pollNs, direct, fixed, sqpoll, fail, nullBytes);
+        return new DiskConfig(path, ro, serial, backend, queues, pollNs, direct, fixed, sqpoll, fail, nullBytes);
     }
 
     private static boolean onOff(String what, String value) {

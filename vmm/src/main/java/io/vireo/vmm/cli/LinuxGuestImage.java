@@ -1,7 +1,7 @@
 package io.vireo.vmm.cli;
 
 import io.vireo.vmm.VireoException;
-import io.vireo.vmm.machine.ExitStatus;
+import io.vireo.vmm.ExitStatus;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -3,7 +3,7 @@ package io.vireo.vmm.cli;
 import io.vireo.sys.SysException;
 import io.vireo.vmm.VireoException;
 import io.vireo.vmm.boot.BootException;
-import io.vireo.vmm.machine.ExitStatus;
+import io.vireo.vmm.ExitStatus;
 import io.vireo.vmm.machine.Machine;
 import io.vireo.vmm.machine.MachineBuilder;
 import io.vireo.vmm.machine.MachineConfig;

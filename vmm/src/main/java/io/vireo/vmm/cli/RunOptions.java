@@ -1,6 +1,7 @@
 package io.vireo.vmm.cli;
 
 import io.vireo.dataplane.agent.DataPlane;
+import io.vireo.vmm.machine.DiskConfig;
 import io.vireo.vmm.machine.MachineConfig;
 
 import java.nio.file.Files;
@@ -69,7 +70,7 @@ public final class RunOptions {
     boolean stats;
     Path statsJson;
     final List<String> command = new ArrayList<>();
-    final List<DiskSpec> disks = new ArrayList<>();
+    final List<DiskConfig> disks = new ArrayList<>();
     DataPlane.Threads ioThreads = DataPlane.Threads.PER_DEVICE;
     int[] ioCpus = new int[0];
 
@@ -224,8 +225,8 @@ public final class RunOptions {
 
     /** Each disk a regular file of at least one sector; no file twice unless every use is read-only. */
     private void checkDisks() {
-        java.util.Map<Object, DiskSpec> seen = new java.util.HashMap<>();
-        for (DiskSpec d : disks) {
+        java.util.Map<Object, DiskConfig> seen = new java.util.HashMap<>();
+        for (DiskConfig d : disks) {
             Path p = d.path();
             if (p == null) {
                 continue;
@@ -241,7 +242,7 @@ public final class RunOptions {
                 }
                 Object key = java.nio.file.Files.readAttributes(p,
                     java.nio.file.attribute.BasicFileAttributes.class).fileKey();
-                DiskSpec before = seen.putIfAbsent(key != null ? key : p.toRealPath(), d);
+                DiskConfig before = seen.putIfAbsent(key != null ? key : p.toRealPath(), d);
                 if (before != null && (!before.readOnly() || !d.readOnly())) {
                     throw usage("--disk " + p + ": the same file as --disk " + before.path()
                         + "; a file may be shared only when every use is readonly=on");

@@ -1,6 +1,6 @@
 package io.vireo.vmm.cli;
 
-import io.vireo.vmm.machine.ExitStatus;
+import io.vireo.vmm.ExitStatus;
 import io.vireo.vmm.machine.Machine;
 
 import sun.misc.Signal;

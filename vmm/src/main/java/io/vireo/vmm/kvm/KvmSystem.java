@@ -5,7 +5,7 @@ import io.vireo.sys.Kvm;
 import io.vireo.sys.Libc;
 import io.vireo.sys.SysException;
 import io.vireo.vmm.VireoException;
-import io.vireo.vmm.machine.ExitStatus;
+import io.vireo.vmm.ExitStatus;
 
 /** The open {@code /dev/kvm}: API checks and system-wide queries. */
 public final class KvmSystem implements AutoCloseable {

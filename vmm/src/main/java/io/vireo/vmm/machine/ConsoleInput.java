@@ -1,5 +1,6 @@
 package io.vireo.vmm.machine;
 
+import io.vireo.vmm.ExitStatus;
 import io.vireo.sys.Libc;
 import io.vireo.sys.SysException;
 import io.vireo.vmm.devices.Uart16550;

@@ -4,13 +4,12 @@ import io.vireo.dataplane.memory.GuestMemory;
 import io.vireo.dataplane.memory.GuestRegion;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
 import io.vireo.dataplane.virtio.device.blk.backend.FaultInjectingBackend;
-import io.vireo.dataplane.virtio.device.blk.backend.IoUring;
+import io.vireo.dataplane.uring.IoUring;
 import io.vireo.dataplane.virtio.device.blk.backend.IoUringBackend;
 import io.vireo.dataplane.virtio.device.blk.backend.IoUringOptions;
 import io.vireo.dataplane.virtio.device.blk.backend.NullBackend;
 import io.vireo.dataplane.virtio.device.blk.backend.SyncFileBackend;
 import io.vireo.sys.SysException;
-import io.vireo.vmm.cli.DiskSpec;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,23 +26,23 @@ final class DiskBackends {
     private DiskBackends() {
     }
 
-    static BlockBackend open(DiskSpec disk, GuestMemory memory) {
+    static BlockBackend open(DiskConfig disk, GuestMemory memory) {
         BlockBackend backend = switch (disk.backend()) {
-            case "null" -> new NullBackend(disk.path() == null ? disk.nullBytes() : sizeOf(disk), disk.readOnly());
-            case "sync" -> SyncFileBackend.open(disk.path(), disk.readOnly());
-            default -> ioUring(disk, memory);
+            case NULL -> new NullBackend(disk.path() == null ? disk.nullBytes() : sizeOf(disk), disk.readOnly());
+            case SYNC -> SyncFileBackend.open(disk.path(), disk.readOnly());
+            case IO_URING -> ioUring(disk, memory);
         };
         if (!disk.failSectors().isEmpty()) {
-            backend = FaultInjectingBackend.of(backend, disk.failSectors().replace(':', ','));
+            backend = new FaultInjectingBackend(backend, disk.failSectors());
         }
         return backend;
     }
 
-    private static BlockBackend ioUring(DiskSpec disk, GuestMemory memory) {
+    private static BlockBackend ioUring(DiskConfig disk, GuestMemory memory) {
         IoUringOptions.Builder b = IoUringOptions.builder().readOnly(disk.readOnly()).direct(switch (disk.direct()) {
-            case "on" -> IoUringOptions.Direct.REQUIRE;
-            case "off" -> IoUringOptions.Direct.OFF;
-            default -> IoUringOptions.Direct.TRY;
+            case ON -> IoUringOptions.Direct.REQUIRE;
+            case OFF -> IoUringOptions.Direct.OFF;
+            case AUTO -> IoUringOptions.Direct.TRY;
         });
         if (disk.fixedBuffers()) {
             List<MemorySegment> ram = new ArrayList<>();
@@ -80,7 +79,7 @@ final class DiskBackends {
         return ioUring;
     }
 
-    private static long sizeOf(DiskSpec disk) {
+    private static long sizeOf(DiskConfig disk) {
         try {
             return Files.size(disk.path()) & ~511L;
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.vireo.vmm.machine;
 
+import io.vireo.vmm.ExitStatus;
 import io.vireo.dataplane.memory.MemfdGuestMemory;
 import io.vireo.dataplane.stats.StatsSource;
 import io.vireo.vmm.devices.PlatformControl;

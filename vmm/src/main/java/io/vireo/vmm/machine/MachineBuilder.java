@@ -1,5 +1,6 @@
 package io.vireo.vmm.machine;
 
+import io.vireo.vmm.ExitStatus;
 import io.vireo.dataplane.memory.MemfdGuestMemory;
 import io.vireo.sys.Kvm;
 import io.vireo.vmm.VireoException;
@@ -68,8 +69,10 @@ public final class MachineBuilder {
 
             Platform platform = Platform.create(memory);
             List<AutoCloseable> deviceResources = new ArrayList<>();
-            VirtioDisks disks = VirtioDisks.attach(config.disks(), memory, vm, platform.pci(), platform.mapper(),
-                config.cpus(), config.io(), deviceResources);
+            VirtioDevices virtio = VirtioDevices.create(memory, vm, platform.pci(), platform.mapper(), config.io(),
+                deviceResources);
+            VirtioDisks.attach(config.disks(), memory, config.cpus(), virtio);
+            virtio.start();
             created.addAll(deviceResources);
             long rsdp = PciAcpi.addTo(new AcpiTables(config.cpus()), platform.windows())
                 .writeTo(memory, BootLayout.ACPI_BASE);
@@ -95,15 +98,14 @@ public final class MachineBuilder {
             }
             Machine machine = new Machine(config, kvm, vm, memory, vcpus, clock, kvmStats);
             deviceResources.forEach(machine::closeAlso);
-            for (int i = 0; i < disks.count(); i++) {
-                int disk = i;
-                machine.addReport(() -> "virtio-blk " + disks.name(disk) + " (" + disks.describe(disk)
-                    + "): notifies that exited to user space=" + disks.userspaceNotifies(disk) + "\nvireo: virtio-blk "
-                    + disks.name(disk) + " queues: " + disks.queueSummary(disk));
-                machine.addStatsSource(disks.name(disk), disks.stats(disk));
+            for (VirtioDevices.Attached d : virtio.attached()) {
+                machine.addReport(() -> d.kind() + " " + d.name() + " (" + d.description()
+                    + "): notifies that exited to user space=" + d.userspaceNotifies() + "\nvireo: " + d.kind() + " "
+                    + d.name() + " queues: " + d.queueSummary());
+                machine.addStatsSource(d.name(), d.stats());
             }
-            if (disks.count() > 0) {
-                machine.addStatsSource("agents", disks.agentStats());
+            if (!virtio.attached().isEmpty()) {
+                machine.addStatsSource("agents", virtio.agentStats());
             }
             var pio = platform.pio();
             Uart16550 uart = new Uart16550(new ConsoleOutput(clock), level -> vm.setIrqLine(COM1_IRQ, level));

@@ -1,7 +1,6 @@
 package io.vireo.vmm.machine;
 
 import io.vireo.dataplane.agent.DataPlane;
-import io.vireo.vmm.cli.DiskSpec;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -22,7 +21,7 @@ import java.util.Optional;
  * @param io             how the disks' queue agents are threaded and pinned
  * @param stats          collect KVM's stats (binary stats fds) and the POST-code window marks
  */
-public record MachineConfig(Path kernel, Optional<Path> initrd, List<DiskSpec> disks, String cmdline, int cpus,
+public record MachineConfig(Path kernel, Optional<Path> initrd, List<DiskConfig> disks, String cmdline, int cpus,
                             long memoryBytes,
                             long timeoutNanos, boolean verbose, boolean unpackKernel, Io io, boolean stats) {
 

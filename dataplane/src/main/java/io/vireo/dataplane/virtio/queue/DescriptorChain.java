@@ -45,7 +45,7 @@ public final class DescriptorChain {
     private int readableCount;
     private long totalReadable;
     private long totalWritable;
-    private int error;
+    private QueueError error = QueueError.OK;
     private int errorIndex;
     private long errorValue;
 
@@ -95,7 +95,7 @@ public final class DescriptorChain {
     }
 
     /** {@link QueueError#OK} or the request-level error of the last pop. */
-    public int error() {
+    public QueueError error() {
         return error;
     }
 
@@ -261,7 +261,7 @@ public final class DescriptorChain {
      * Walks and validates the chain whose head is {@code head} in the direct table {@code descTable} (a segment of
      * exactly {@code queueSize} descriptors). Returns OK or a request-level code; never throws on guest input.
      */
-    int resolve(GuestMemory mem, MemorySegment descTable, int queueSize, boolean indirectAllowed, int head) {
+    QueueError resolve(GuestMemory mem, MemorySegment descTable, int queueSize, boolean indirectAllowed, int head) {
         clear();
         headId = head;
         int limit = Math.min(capacity, queueSize);
@@ -354,7 +354,7 @@ public final class DescriptorChain {
         }
     }
 
-    private int fail(int code, long value) {
+    private QueueError fail(QueueError code, long value) {
         error = code;
         errorIndex = count;
         errorValue = value;

@@ -68,7 +68,7 @@ public final class SplitQueue {
     private int publishedUsed;
     private int inFlight;
     private boolean notificationsEnabled = true;
-    private int brokenCode;
+    private QueueError brokenCode = QueueError.OK;
     private long brokenValue;
 
     /**
@@ -146,7 +146,7 @@ public final class SplitQueue {
      * Validates the configuration against §2.7 and guest RAM, and caches the rings. Returns {@link QueueError#OK} or a
      * queue-level code (the device then sets DEVICE_NEEDS_RESET); the queue stays not ready on error.
      */
-    public int enable() {
+    public QueueError enable() {
         ready = false;
         if (!SplitRingLayout.isValidQueueSize(size) || size > maxSize) {
             return broken(QueueError.BAD_QUEUE_SIZE, size);
@@ -223,14 +223,14 @@ public final class SplitQueue {
         brokenValue = 0;
     }
 
-    private int broken(int code, long value) {
+    private QueueError broken(QueueError code, long value) {
         brokenCode = code;
         brokenValue = value;
         return code;
     }
 
     /** The sticky queue-level error, or OK. */
-    public int brokenCode() {
+    public QueueError brokenCode() {
         return brokenCode;
     }
 
@@ -255,7 +255,7 @@ public final class SplitQueue {
      * {@link QueueError#EMPTY}, a request-level code (the chain is consumed, {@code out.headId()} must still be
      * completed), or a queue-level code (NEEDS_RESET; sticky).
      */
-    public int popChain(DescriptorChain out) {
+    public QueueError popChain(DescriptorChain out) {
         if (brokenCode != QueueError.OK) {
             out.clear();
             return brokenCode;

@@ -61,9 +61,9 @@ class SplitQueueAllocationTest {
                 d.submitHead(head);
             }
             d.kick(true);
-            int rc;
-            while ((rc = q.popChain(c)) != QueueError.EMPTY && !QueueError.isQueueError(rc)) {
-                sink[0] += c.totalReadable() + c.totalWritable() + rc;
+            QueueError rc;
+            while ((rc = q.popChain(c)) != QueueError.EMPTY && !rc.needsReset()) {
+                sink[0] += c.totalReadable() + c.totalWritable() + rc.ordinal();
                 q.pushUsed(c.headId(), 1);
             }
             if (q.publishUsed()) {

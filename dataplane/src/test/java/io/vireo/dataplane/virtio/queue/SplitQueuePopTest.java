@@ -58,11 +58,11 @@ class SplitQueuePopTest {
      * Pops the raw chain at {@code head}, expects {@code code}, completes it, then proves the queue goes on. Returns
      * the error's guest value.
      */
-    private long assertRequestErrorAndQueueGoesOn(int head, int code) {
+    private long assertRequestErrorAndQueueGoesOn(int head, QueueError code) {
         d.submitHead(head);
         d.kick(false);
-        assertEquals(QueueError.name(code), QueueError.name(q.popChain(c)));
-        assertTrue(QueueError.isRequestError(code));
+        assertEquals(code, q.popChain(c));
+        assertTrue(code.isRequestError());
         assertEquals(head, c.headId(), "a request-level error still names the head to complete");
         assertEquals(code, c.error());
         long value = c.errorValue();
@@ -169,7 +169,7 @@ class SplitQueuePopTest {
         assertEquals(1, c.errorIndex());
         assertEquals(0x7000_0000_0000L, c.errorValue());
         assertEquals(1, c.count(), "only the validated prefix is kept");
-        assertTrue(QueueError.describe(c.error()).contains("§2.7.5"));
+        assertTrue(c.error().describe().contains("virtio 1.2 §2.7.5"));
     }
 
     // ---------------------------------------------------------------- §2.7.5 / §2.7.5.2 chain shape
@@ -347,9 +347,9 @@ class SplitQueuePopTest {
     @Test
     void shouldReportCorruptQueueWhenAvailIdxJumpsByMoreThanSize() {
         d.setAvailIdxRelease(SIZE + 1);
-        int rc = q.popChain(c);
+        QueueError rc = q.popChain(c);
         assertEquals(QueueError.AVAIL_IDX_CORRUPT, rc);
-        assertTrue(QueueError.isQueueError(rc));
+        assertTrue(rc.needsReset());
         assertEquals(-1, c.headId());
         assertEquals(SIZE + 1, q.brokenValue());
         assertEquals(QueueError.AVAIL_IDX_CORRUPT, q.popChain(c), "sticky until reset");

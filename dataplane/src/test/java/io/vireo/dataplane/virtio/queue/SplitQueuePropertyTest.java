@@ -61,7 +61,7 @@ class SplitQueuePropertyTest {
                 d.kick(eventIdx);
 
                 // Pop all of it, completing a random subset in a shuffled order, the rest later.
-                int rc;
+                QueueError rc;
                 while ((rc = q.popChain(c)) == QueueError.OK) {
                     List<MockGuestDriver.Buf> want = added.get(c.headId());
                     assertChain(want, c);

@@ -86,7 +86,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     private long submits;
     private long interruptsSent;
     private long interruptsSuppressed;
-    private final long[] errorsByKind = new long[BlkRequestError.COUNT];
+    private final long[] errorsByKind = new long[BlkRequestError.count()];
 
     BlkQueue(VirtioBlkDevice device, int index, int depth, BlockQueue io) {
         this.device = device;
@@ -247,14 +247,14 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     private int popAll() {
         int popped = 0;
         while (true) {
-            int rc = queue.popChain(chain);
+            QueueError rc = queue.popChain(chain);
             if (rc == QueueError.OK) {
                 popped++;
                 requests++;
                 start();
             } else if (rc == QueueError.EMPTY) {
                 return popped;
-            } else if (QueueError.isRequestError(rc)) {
+            } else if (rc.isRequestError()) {
                 // The chain itself is malformed: no buffer can be trusted to hold a status (used len 0).
                 popped++;
                 requests++;
@@ -271,7 +271,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     /** Starts the popped request: done at once (errors, GET_ID) or prepared on the back end. */
     private void start() {
         int tag = chain.headId();
-        int code = request.parse(chain, device.capacitySectors(), device.readOnly(), negotiated,
+        BlkRequestError code = request.parse(chain, device.capacitySectors(), device.readOnly(), negotiated,
             VirtioBlkDevice.MAX_RANGE_SECTORS);
         if (code != BlkRequestError.OK) {
             push(tag, fail(code, 0));
@@ -425,7 +425,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             status = BlkRequest.S_IOERR;
             len = 1;
             ioErrors++;
-            errorsByKind[BlkRequestError.BACKEND_ERROR]++;
+            errorsByKind[BlkRequestError.BACKEND_ERROR.ordinal()]++;
             device.logBackendErrorOnce(index, kind[tag], result);
         }
         statusSegment[tag].set(ValueLayout.JAVA_BYTE, statusOffset[tag], status);
@@ -440,10 +440,10 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     }
 
     /** A refused request: the status byte if there is one, and the counters. Returns the used length. */
-    private int fail(int code, int errno) {
-        errorsByKind[code]++;
+    private int fail(BlkRequestError code, int errno) {
+        errorsByKind[code.ordinal()]++;
         device.logBlkErrorOnce(code, errno, chain.headId(), request);
-        int status = BlkRequestError.status(code);
+        int status = code.status();
         if (status < 0) {
             return 0;
         }
@@ -456,10 +456,10 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         return 1;
     }
 
-    private void markBroken(int rc) {
+    private void markBroken(QueueError rc) {
         broken = true;
         queueResets++;
-        String why = "virtio-blk queue " + index + ": " + QueueError.describe(rc) + " (value=0x"
+        String why = "virtio-blk queue " + index + ": " + rc.describe() + " (value=0x"
             + Long.toHexString(queue.brokenValue()) + ")";
         LOG.log(Level.WARNING, why + "; device needs reset");
         interrupt.needsReset(why);
@@ -471,8 +471,8 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
 
     // ------------------------------------------------------------------ counters
 
-    long errors(int kindCode) {
-        return errorsByKind[kindCode];
+    long errors(BlkRequestError kind) {
+        return errorsByKind[kind.ordinal()];
     }
 
     @Override

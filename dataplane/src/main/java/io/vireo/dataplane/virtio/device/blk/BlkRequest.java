@@ -81,7 +81,7 @@ public final class BlkRequest {
      *                        types the driver negotiated
      * @param maxRangeSectors the largest num_sectors of one DISCARD or WRITE_ZEROES segment (config space)
      */
-    public int parse(DescriptorChain chain, long capacitySectors, boolean readOnly, int negotiated,
+    public BlkRequestError parse(DescriptorChain chain, long capacitySectors, boolean readOnly, int negotiated,
                      long maxRangeSectors) {
         type = -1;
         sector = 0;
@@ -180,7 +180,7 @@ public final class BlkRequest {
     }
 
     /** §5.2.6.1: whole sectors, and [sector, sector + len/512) inside [0, capacity); sector is a u64. */
-    private int checkRange(long capacitySectors) {
+    private BlkRequestError checkRange(long capacitySectors) {
         if ((dataLen & (SECTOR_SIZE - 1)) != 0) {
             return BlkRequestError.DATA_NOT_SECTOR_MULTIPLE;
         }

@@ -1,6 +1,6 @@
 package io.vireo.dataplane.virtio.device.blk;
 
-import io.vireo.dataplane.agent.PolledDevice;
+import io.vireo.dataplane.virtio.agent.PolledDevice;
 import io.vireo.dataplane.agent.PolledQueue;
 import io.vireo.dataplane.stats.StatsSink;
 import io.vireo.dataplane.stats.StatsSource;
@@ -71,8 +71,8 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
     private volatile boolean writeback = true;
 
     // Log each kind of fault once: a hostile guest must not flood the host log. Queues on several threads share it.
-    private final AtomicBoolean[] loggedBlkError = new AtomicBoolean[BlkRequestError.COUNT];
-    private final AtomicBoolean[] loggedQueueError = new AtomicBoolean[64];
+    private final AtomicBoolean[] loggedBlkError = new AtomicBoolean[BlkRequestError.count()];
+    private final AtomicBoolean[] loggedQueueError = new AtomicBoolean[QueueError.values().length];
     private final AtomicBoolean loggedBackendError = new AtomicBoolean();
 
     /**
@@ -283,21 +283,21 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
         return backend;
     }
 
-    void logBlkErrorOnce(int code, int errno, int head, BlkRequest request) {
-        if (loggedBlkError[code].getAndSet(true)) {
+    void logBlkErrorOnce(BlkRequestError code, int errno, int head, BlkRequest request) {
+        if (loggedBlkError[code.ordinal()].getAndSet(true)) {
             return;
         }
-        LOG.log(Level.WARNING, "virtio-blk: " + BlkRequestError.describe(code) + " (head=" + head
+        LOG.log(Level.WARNING, "virtio-blk: " + code.describe() + " (head=" + head
             + ", type=" + request.type() + ", sector=" + Long.toUnsignedString(request.sector()) + ", dataLen="
             + request.dataLen() + ", capacity=" + capacitySectors + (errno != 0 ? ", errno=" + -errno : "")
             + "); logged once, counted always");
     }
 
-    void logQueueErrorOnce(int code, int head, int index, long value) {
-        if (code < 0 || code >= loggedQueueError.length || loggedQueueError[code].getAndSet(true)) {
+    void logQueueErrorOnce(QueueError code, int head, int index, long value) {
+        if (loggedQueueError[code.ordinal()].getAndSet(true)) {
             return;
         }
-        LOG.log(Level.WARNING, "virtio-blk: malformed chain, " + QueueError.describe(code) + " (head=" + head
+        LOG.log(Level.WARNING, "virtio-blk: malformed chain, " + code.describe() + " (head=" + head
             + ", index=" + index + ", value=0x" + Long.toHexString(value) + "); completed with used len 0; logged once,"
             + " counted always");
     }
@@ -386,9 +386,9 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
         return sum("write_zeroes");
     }
 
-    /** Requests refused or failed for {@code kind}, a {@link BlkRequestError} code. */
-    public long errors(int kind) {
-        if (kind <= 0 || kind >= BlkRequestError.COUNT) {
+    /** Requests refused or failed for {@code kind}. */
+    public long errors(BlkRequestError kind) {
+        if (kind == BlkRequestError.OK) {
             return 0;
         }
         long s = 0;

@@ -597,9 +597,9 @@ public final class VirtioPciFunction implements PciFunction {
             q.setUsedRingGpa(r.device);
             q.setEventIdx(VirtioFeatures.has(features, VirtioFeatures.RING_EVENT_IDX));
             q.setIndirectDesc(VirtioFeatures.has(features, VirtioFeatures.RING_INDIRECT_DESC));
-            int code = q.enable();
+            QueueError code = q.enable();
             if (code != QueueError.OK) {
-                interrupt.needsReset("queue " + i + " cannot be enabled: " + QueueError.describe(code) + " (size "
+                interrupt.needsReset("queue " + i + " cannot be enabled: " + code.describe() + " (size "
                     + r.size + ", desc 0x" + Long.toHexString(r.desc) + ", avail 0x" + Long.toHexString(r.driver)
                     + ", used 0x" + Long.toHexString(r.device) + ")");
                 return;

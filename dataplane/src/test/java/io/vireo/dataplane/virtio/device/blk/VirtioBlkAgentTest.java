@@ -1,6 +1,6 @@
 package io.vireo.dataplane.virtio.device.blk;
 
-import io.vireo.dataplane.agent.AgentOwnedDevice;
+import io.vireo.dataplane.virtio.agent.AgentOwnedDevice;
 import io.vireo.dataplane.agent.DataPlane;
 import io.vireo.dataplane.agent.PolledQueue;
 import io.vireo.dataplane.agent.QueueAgent;

@@ -1,6 +1,7 @@
 package io.vireo.dataplane.virtio.device.blk;
 
 import io.vireo.dataplane.virtio.queue.MockGuestDriver.UsedElem;
+import io.vireo.dataplane.virtio.queue.QueueError;
 import io.vireo.dataplane.virtio.queue.SplitQueue;
 import io.vireo.dataplane.virtio.queue.SplitRingLayout;
 import io.vireo.sys.Errno;
@@ -37,12 +38,12 @@ class VirtioBlkDeviceHostileTest {
     Path dir;
 
     /** The request gets {@code status} with used length 1, and a following good request still succeeds. */
-    private static void assertStatusAndQueueGoesOn(BlkRig rig, int head, int status, int kind) {
+    private static void assertStatusAndQueueGoesOn(BlkRig rig, int head, int status, BlkRequestError kind) {
         long before = rig.dev.errors(kind);
         UsedElem u = rig.runOne(head);
         assertEquals(1, u.len(), "only the status byte was written");
         assertEquals(status, rig.status(STATUS));
-        assertEquals(before + 1, rig.dev.errors(kind), BlkRequestError.name(kind));
+        assertEquals(before + 1, rig.dev.errors(kind), kind.name());
         assertNextRequestSucceeds(rig);
     }
 
@@ -238,7 +239,7 @@ class VirtioBlkDeviceHostileTest {
             rig.driver.configure(rig.queue, true, true);
             MemorySegment avail = rig.at(rig.driver.availGpa(), 4);
             avail.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2, (short) 0);
-            assertEquals(0, rig.queue.enable());
+            assertEquals(QueueError.OK, rig.queue.enable());
             rig.dev.activate(rig.dev.deviceFeatures(), new SplitQueue[] {rig.queue}, rig.irq);
             UsedElem ok = rig.runOne(rig.add(BlkRequest.T_IN, 0, DATA, 512, true));
             assertEquals(513, ok.len());

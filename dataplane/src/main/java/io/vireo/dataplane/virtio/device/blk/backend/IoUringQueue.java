@@ -1,5 +1,6 @@
 package io.vireo.dataplane.virtio.device.blk.backend;
 
+import io.vireo.dataplane.uring.IoUring;
 import io.vireo.sys.Errno;
 import io.vireo.sys.IoUringAbi;
 import io.vireo.sys.IoVecLayout;

@@ -1,4 +1,4 @@
-package io.vireo.vmm.machine;
+package io.vireo.vmm;
 
 /**
  * The process exit statuses of {@code vireo run}. Documented in the README; tests rely on them.

@@ -1,5 +1,7 @@
-package io.vireo.dataplane.agent;
+package io.vireo.dataplane.virtio.agent;
 
+import io.vireo.dataplane.agent.DataPlane;
+import io.vireo.dataplane.agent.QueueAgent;
 import io.vireo.dataplane.virtio.VirtioDevice;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
 import io.vireo.dataplane.virtio.queue.SplitQueue;

@@ -1,4 +1,4 @@
-package io.vireo.dataplane.virtio.device.blk.backend;
+package io.vireo.dataplane.uring;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
