@@ -1,4 +1,4 @@
-package io.vireo.dataplane.virtio.device.blk.backend;
+package io.vireo.dataplane.uring;
 
 import io.vireo.sys.IoUringAbi;
 import io.vireo.sys.Libc;
