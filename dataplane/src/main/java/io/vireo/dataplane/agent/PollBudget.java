@@ -2,31 +2,35 @@ package io.vireo.dataplane.agent;
 
 /**
  * How long a {@link QueueAgent} keeps polling after its last work before it re-arms notifications and sleeps: adapted
- * to the gaps it sees between one piece of work and the next, within {@code [0, maxNs]}.
+ * to the gaps it sees between one piece of work and the next, within {@code [START_NS, maxNs]}.
  *
- * <p>Each time work arrives after an idle stretch, the agent reports the gap (from the end of the last work to the
+ * <p>Each time work arrives after an idle stretch, the agent reports the gap (from the cycle of the last work to the
  * cycle that found the new work, sleep included) and whether it slept in between:
  * <ul>
- * <li><b>caught</b> (no sleep, gap within the budget): polling paid; the budget stays. (It costs CPU only at the end
- *     of a burst, once per idle stretch, so there is nothing to win by trimming it to the gaps.)</li>
+ * <li><b>caught</b> (no sleep): polling paid, whatever the gap (a long one means the agent's own thread was
+ *     preempted, not that the guest was slow); the budget stays. (It costs CPU only at the end of a burst, once per
+ *     idle stretch, so there is nothing to win by trimming it to the gaps.)</li>
  * <li><b>missed, reachable</b> (slept, gap at most {@code maxNs}): polling a little longer would have caught it and
- *     saved the kick, the wake-up and the eventfd read: grow to the gap plus a quarter (at least double, at least
- *     {@link #START_NS}), capped at {@code maxNs};</li>
- * <li><b>missed, out of reach</b> (gap above {@code maxNs}): polling cannot pay; halve (below {@link #START_NS}: 0).
- *     Halving rather than QEMU's reset to 0 lets one stray long gap (an interrupt that took a slow path) cost one
- *     step, not the whole budget.</li>
+ *     saved the kick, the wake-up and the eventfd read: grow to the gap plus a quarter (at least double), capped at
+ *     {@code maxNs};</li>
+ * <li><b>missed, out of reach</b> (slept, gap above {@code maxNs}): polling cannot pay; halve, down to
+ *     {@link #START_NS}.</li>
  * </ul>
- * QEMU's iothread ({@code poll-max-ns}, {@code poll-grow} 2, {@code poll-shrink} 0 = reset) grows by doubling from
- * 4 µs, so it needs several misses to reach a gap; this jumps to the gap at once, and it does not shrink on a caught
- * request. {@code maxNs} = 0 is event mode: never poll.
+ * The floor is not 0, unlike QEMU's iothread ({@code poll-max-ns}, {@code poll-grow} 2, {@code poll-shrink} 0: reset
+ * to 0 on a long gap, then double from 4 µs per reachable miss): a gap measured across a sleep includes the wake-up
+ * latency, which on a loaded host alone exceeds the bound, so a budget of 0 would never see a reachable gap again and
+ * a guest that polls its used ring would kick on every request for good. At 4 µs the agent still catches such a
+ * guest's sub-microsecond gaps. Growth jumps to the gap at once, where QEMU needs several misses to reach it.
+ * {@code maxNs} = 0 is event mode: never poll.
  *
  * <p>Owned by the agent's thread; plain fields.
  */
 public final class PollBudget {
-    /** The first non-zero budget, and the floor below which a shrinking budget becomes 0. */
+    /** The floor of a non-zero budget: what is left after gaps out of reach. */
     public static final long START_NS = 4_000;
 
     private final long maxNs;
+    private final long floorNs;
     private long budgetNs;
     private long caught;
     private long grows;
@@ -39,6 +43,7 @@ public final class PollBudget {
         }
         this.maxNs = maxNs;
         this.budgetNs = maxNs;
+        this.floorNs = Math.min(START_NS, maxNs);
     }
 
     /** The current budget in ns. */
@@ -55,14 +60,13 @@ public final class PollBudget {
         if (maxNs == 0) {
             return;
         }
-        if (!slept && gapNs <= budgetNs) {
+        if (!slept) {
             caught++;
         } else if (gapNs <= maxNs) {
-            long want = Math.max(Math.max(budgetNs << 1, gapNs + (gapNs >> 2)), START_NS);
-            budgetNs = Math.min(want, maxNs);
+            budgetNs = Math.min(Math.max(budgetNs << 1, gapNs + (gapNs >> 2)), maxNs);
             grows++;
         } else {
-            budgetNs = budgetNs >> 1 < START_NS ? 0 : budgetNs >> 1;
+            budgetNs = Math.max(budgetNs >> 1, floorNs);
             shrinks++;
         }
     }

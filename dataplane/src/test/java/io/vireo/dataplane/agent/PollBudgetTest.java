@@ -18,15 +18,23 @@ class PollBudgetTest {
     }
 
     @Test
-    void shouldHalveOnGapsOutOfReachDownToZero() {
+    void shouldHalveOnGapsOutOfReachDownToTheFloor() {
         PollBudget b = new PollBudget(64_000);
         b.onWork(100_000, true);
         assertEquals(32_000, b.ns());
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 6; i++) {
             b.onWork(1_000_000, true);
         }
-        assertEquals(0, b.ns(), "below the 4 µs floor: 0");
-        assertEquals(5, b.shrinks());
+        assertEquals(PollBudget.START_NS, b.ns(), "never 0: a polling guest's tiny gaps are still caught");
+        assertEquals(7, b.shrinks());
+    }
+
+    @Test
+    void shouldKeepTheBudgetWhenPollingCaughtTheWorkWhateverTheGap() {
+        PollBudget b = new PollBudget(64_000);
+        b.onWork(5_000_000, false);
+        assertEquals(64_000, b.ns(), "no sleep: the agent's own thread was preempted, polling still paid");
+        assertEquals(1, b.caught());
     }
 
     @Test
@@ -43,13 +51,11 @@ class PollBudgetTest {
     }
 
     @Test
-    void shouldGrowFromZeroToAtLeastTheStart() {
+    void shouldGrowFromTheFloorByAtLeastDoubling() {
         PollBudget b = new PollBudget(64_000);
         for (int i = 0; i < 6; i++) {
             b.onWork(1_000_000, true);
         }
-        assertEquals(0, b.ns());
-        b.onWork(1_000, true);
         assertEquals(PollBudget.START_NS, b.ns());
         b.onWork(5_000, true);
         assertEquals(8_000, b.ns(), "at least double");

@@ -220,7 +220,7 @@ class QueueAgentTest {
         slow.add(q);
         slow.onStart();
         PollBudget b = slow.pollBudget();
-        // Gaps of 100 µs, above the 50 µs bound: each costs a sleep and halves the budget, down to 0.
+        // Gaps of 100 µs, above the 50 µs bound: each costs a sleep and halves the budget, down to the floor.
         for (int i = 0; i < 8; i++) {
             q.work.add(1);
             assertEquals(1, slow.doWork());
@@ -229,12 +229,13 @@ class QueueAgentTest {
         }
         q.work.add(1);
         assertEquals(1, slow.doWork());
-        assertEquals(0, b.ns(), "out-of-reach gaps: event mode");
+        assertEquals(PollBudget.START_NS, b.ns(), "out-of-reach gaps: the floor");
         int sleeps = sleeper.sleeps;
+        clock.now += PollBudget.START_NS;
         assertEquals(1, slow.doWork());
-        assertEquals(sleeps + 1, sleeper.sleeps, "budget 0: sleeps at once");
-        // The next request comes 20 µs later: missed, but reachable: the budget grows past the gap at once.
-        clock.now += 20_000;
+        assertEquals(sleeps + 1, sleeper.sleeps, "sleeps after the floor");
+        // The next request comes 20 µs after the last: missed, but reachable: the budget grows past the gap at once.
+        clock.now += 20_000 - PollBudget.START_NS;
         q.work.add(1);
         assertEquals(1, slow.doWork());
         assertEquals(25_000, b.ns(), "the gap plus a quarter");
