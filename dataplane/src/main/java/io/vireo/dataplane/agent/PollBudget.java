@@ -13,8 +13,11 @@ package io.vireo.dataplane.agent;
  * <li><b>missed, reachable</b> (slept, gap at most {@code maxNs}): polling a little longer would have caught it and
  *     saved the kick, the wake-up and the eventfd read: grow to the gap plus a quarter (at least double), capped at
  *     {@code maxNs};</li>
- * <li><b>missed, out of reach</b> (slept, gap above {@code maxNs}): polling cannot pay; halve, down to
- *     {@link #START_NS}.</li>
+ * <li><b>missed, out of reach</b> (slept, gap above {@code maxNs}): polling cannot pay; from the
+ *     {@link #SHRINK_AFTER}th such miss in a row on, halve, down to {@link #START_NS}. A catch or a reachable miss in
+ *     between resets the count: a guest that polls its used ring, with sub-microsecond gaps, keeps its full budget
+ *     even when its vCPU thread is preempted now and then on a busy host; a guest whose every gap is longer (an
+ *     interrupt round trip on this PVM host) loses it after a few requests.</li>
  * </ul>
  * The floor is not 0, unlike QEMU's iothread ({@code poll-max-ns}, {@code poll-grow} 2, {@code poll-shrink} 0: reset
  * to 0 on a long gap, then double from 4 µs per reachable miss): a gap measured across a sleep includes the wake-up
@@ -28,10 +31,13 @@ package io.vireo.dataplane.agent;
 public final class PollBudget {
     /** The floor of a non-zero budget: what is left after gaps out of reach. */
     public static final long START_NS = 4_000;
+    /** Out-of-reach misses in a row before the budget starts to halve. */
+    public static final int SHRINK_AFTER = 4;
 
     private final long maxNs;
     private final long floorNs;
     private long budgetNs;
+    private int missesInARow;
     private long caught;
     private long grows;
     private long shrinks;
@@ -62,10 +68,12 @@ public final class PollBudget {
         }
         if (!slept) {
             caught++;
+            missesInARow = 0;
         } else if (gapNs <= maxNs) {
             budgetNs = Math.min(Math.max(budgetNs << 1, gapNs + (gapNs >> 2)), maxNs);
             grows++;
-        } else {
+            missesInARow = 0;
+        } else if (++missesInARow >= SHRINK_AFTER && budgetNs > floorNs) {
             budgetNs = Math.max(budgetNs >> 1, floorNs);
             shrinks++;
         }

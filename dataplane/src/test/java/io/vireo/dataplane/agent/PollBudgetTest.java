@@ -17,16 +17,32 @@ class PollBudgetTest {
         assertEquals(2, b.caught());
     }
 
-    @Test
-    void shouldHalveOnGapsOutOfReachDownToTheFloor() {
-        PollBudget b = new PollBudget(64_000);
-        b.onWork(100_000, true);
-        assertEquals(32_000, b.ns());
-        for (int i = 0; i < 6; i++) {
+    private static void missOutOfReach(PollBudget b, int times) {
+        for (int i = 0; i < times; i++) {
             b.onWork(1_000_000, true);
         }
+    }
+
+    @Test
+    void shouldHalveFromTheFourthOutOfReachMissInARowDownToTheFloor() {
+        PollBudget b = new PollBudget(64_000);
+        missOutOfReach(b, PollBudget.SHRINK_AFTER - 1);
+        assertEquals(64_000, b.ns(), "a few long gaps (a preempted vCPU) cost nothing yet");
+        missOutOfReach(b, 1);
+        assertEquals(32_000, b.ns());
+        missOutOfReach(b, 10);
         assertEquals(PollBudget.START_NS, b.ns(), "never 0: a polling guest's tiny gaps are still caught");
-        assertEquals(7, b.shrinks());
+        assertEquals(4, b.shrinks());
+    }
+
+    @Test
+    void shouldForgetOutOfReachMissesAfterACatch() {
+        PollBudget b = new PollBudget(64_000);
+        for (int i = 0; i < 10; i++) {
+            missOutOfReach(b, PollBudget.SHRINK_AFTER - 1);
+            b.onWork(300, false);
+        }
+        assertEquals(64_000, b.ns(), "a polling guest preempted now and then keeps its budget");
     }
 
     @Test
@@ -40,8 +56,7 @@ class PollBudgetTest {
     @Test
     void shouldGrowToAQuarterAboveAReachableGapAtOnceCappedAtTheBound() {
         PollBudget b = new PollBudget(64_000);
-        b.onWork(1_000_000, true);
-        b.onWork(1_000_000, true);
+        missOutOfReach(b, PollBudget.SHRINK_AFTER + 1);
         assertEquals(16_000, b.ns());
         b.onWork(40_000, true);
         assertEquals(50_000, b.ns(), "the gap plus a quarter");
@@ -53,9 +68,7 @@ class PollBudgetTest {
     @Test
     void shouldGrowFromTheFloorByAtLeastDoubling() {
         PollBudget b = new PollBudget(64_000);
-        for (int i = 0; i < 6; i++) {
-            b.onWork(1_000_000, true);
-        }
+        missOutOfReach(b, 10);
         assertEquals(PollBudget.START_NS, b.ns());
         b.onWork(5_000, true);
         assertEquals(8_000, b.ns(), "at least double");
