@@ -435,6 +435,25 @@ static int do_id(void)
     return 0;
 }
 
+/* blk=corrupt: a hostile driver. Publishes an avail idx 0x1234 ahead of the
+ * device (virtio 1.2 §2.7.6: at most the queue size), notifies, and waits for
+ * the device to set DEVICE_NEEDS_RESET (§2.1.1). Exit 0 when it does. */
+static int do_corrupt(void)
+{
+    uint16_t bad = (uint16_t)(vq.pub_idx + 0x1234);
+    barrier();
+    vq.avail[1] = bad;
+    mb();
+    vq_notify(&dev, &vq);
+    uint64_t t0 = rdtsc();
+    uint8_t st;
+    while (!((st = vdev_status(&dev)) & VIRTIO_S_NEEDS_RESET) && rdtsc() - t0 < timeout_tsc)
+        cpu_pause();
+    int seen = (st & VIRTIO_S_NEEDS_RESET) != 0;
+    kprintf("blk: corrupt avail_idx=0x%x needs_reset=%d\n", bad, seen);
+    return seen ? 0 : -1;
+}
+
 /* bench|verify|durable: the APs first (queue i's MSI-X goes to CPU i), then
  * the device with o->queues queues, then work.c. */
 static int run_work(const struct blk_opts *o)
@@ -494,9 +513,11 @@ int blk_run(const struct blk_opts *o)
         return 0;
     }
     res.op = IS("sha256") ? "sha256" : IS("read") ? "read" : IS("id") ? "id" : IS("write") ? "write"
-           : IS("bench") ? "bench" : IS("verify") ? "verify" : IS("durable") ? "durable" : 0;
+           : IS("corrupt") ? "corrupt" : IS("bench") ? "bench" : IS("verify") ? "verify"
+           : IS("durable") ? "durable" : 0;
     if (!res.op) {
-        kprintf("warning: unknown blk command, expected sha256|read|id|write|list|bench|verify|durable[:DEV]\n");
+        kprintf("warning: unknown blk command, expected "
+                "sha256|read|id|write|corrupt|list|bench|verify|durable[:DEV]\n");
         return 0;
     }
     if (work_op(op, n))
@@ -519,7 +540,8 @@ int blk_run(const struct blk_opts *o)
         return -1;
     res.capacity = capacity;
     res.ro = (int)((dev.features >> F_RO) & 1);
-    int r = IS("id") ? do_id() : IS("write") ? do_write(o) : read_all(IS("sha256"), khz);
+    int r = IS("id") ? do_id() : IS("write") ? do_write(o) : IS("corrupt") ? do_corrupt()
+          : read_all(IS("sha256"), khz);
 #undef IS
     if (r < 0)
         vdev_failed(&dev);

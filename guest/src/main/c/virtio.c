@@ -431,6 +431,15 @@ int vq_add(struct vq *q, const struct vbuf *b, int n, struct vring_desc *itab)
     return head;
 }
 
+void vq_notify(struct vdev *d, struct vq *q)
+{
+    q->kicks++;
+    if (d->legacy)
+        reg_w16(&d->lio, L_QNOTIFY, q->index);
+    else
+        reg_w16(&d->notify, q->notify_off, q->index);
+}
+
 void vq_publish(struct vdev *d, struct vq *q)
 {
     uint16_t old = q->pub_idx, new = q->avail_idx;
@@ -455,11 +464,7 @@ void vq_publish(struct vdev *d, struct vq *q)
         q->kicks_saved++;
         return;
     }
-    q->kicks++;
-    if (d->legacy)
-        reg_w16(&d->lio, L_QNOTIFY, q->index);
-    else
-        reg_w16(&d->notify, q->notify_off, q->index);
+    vq_notify(d, q);
 }
 
 int vq_get(struct vq *q, uint32_t *len)

@@ -99,6 +99,7 @@ uint16_t vdev_cfg16(struct vdev *d, unsigned off);
  * the device until vq_publish(). */
 int vq_add(struct vq *q, const struct vbuf *b, int n, struct vring_desc *itab);
 void vq_publish(struct vdev *d, struct vq *q);  /* avail idx store, then notify unless suppressed */
+void vq_notify(struct vdev *d, struct vq *q);   /* notify the device, whatever it asked */
 int vq_get(struct vq *q, uint32_t *len);        /* a used head, or -1 if none */
 void vq_arm(struct vq *q);                      /* interrupt mode: ask for the next used buffer */
 

@@ -1,5 +1,6 @@
 package io.vireo.dataplane.agent;
 
+import io.vireo.dataplane.stats.Counters;
 import io.vireo.dataplane.stats.StatsSink;
 
 import org.agrona.BufferUtil;
@@ -150,11 +151,11 @@ public final class DataPlane implements AutoCloseable {
 
     /** Agent counters, summed over agents. */
     public void report(StatsSink sink) {
-        Map<String, Long> sum = new LinkedHashMap<>();
+        List<Counters<AgentCounter>> all = new ArrayList<>(agents.size());
         for (QueueAgent a : agents.values()) {
-            a.report((name, value) -> sum.merge(name, value, Long::sum));
+            all.add(a.counters());
         }
-        sum.forEach(sink::counter);
+        Counters.reportSum(AgentCounter.class, sink, all);
         sink.counter("agents", agents.size());
         sink.counter("agent_errors", errors());
         sink.counter("agent_distinct_errors", distinctErrors());

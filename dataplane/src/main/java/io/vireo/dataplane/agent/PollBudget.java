@@ -38,9 +38,6 @@ public final class PollBudget {
     private final long floorNs;
     private long budgetNs;
     private int missesInARow;
-    private long caught;
-    private long grows;
-    private long shrinks;
 
     /** @param maxNs the largest budget, ≥ 0; the budget starts there (the first requests are polled) */
     public PollBudget(long maxNs) {
@@ -61,34 +58,27 @@ public final class PollBudget {
         return maxNs;
     }
 
-    /** Work arrived {@code gapNs} after the last work; {@code slept}: the agent slept in between. */
-    public void onWork(long gapNs, boolean slept) {
-        if (maxNs == 0) {
-            return;
-        }
+    /**
+     * Work arrived {@code gapNs} after the last work; {@code slept}: the agent slept in between. Returns what the
+     * budget did, as the agent's counter for it.
+     */
+    public AgentCounter onWork(long gapNs, boolean slept) {
         if (!slept) {
-            caught++;
             missesInARow = 0;
-        } else if (gapNs <= maxNs) {
-            budgetNs = Math.min(Math.max(budgetNs << 1, gapNs + (gapNs >> 2)), maxNs);
-            grows++;
-            missesInARow = 0;
-        } else if (++missesInARow >= SHRINK_AFTER && budgetNs > floorNs) {
-            budgetNs = Math.max(budgetNs >> 1, floorNs);
-            shrinks++;
+            return AgentCounter.POLL_CAUGHT;
         }
-    }
-
-    /** Work found by polling within the budget. */
-    public long caught() {
-        return caught;
-    }
-
-    public long grows() {
-        return grows;
-    }
-
-    public long shrinks() {
-        return shrinks;
+        if (maxNs == 0) {
+            return AgentCounter.POLL_MISSES;
+        }
+        if (gapNs <= maxNs) {
+            budgetNs = Math.min(Math.max(budgetNs << 1, gapNs + (gapNs >> 2)), maxNs);
+            missesInARow = 0;
+            return AgentCounter.POLL_GROWS;
+        }
+        if (++missesInARow >= SHRINK_AFTER && budgetNs > floorNs) {
+            budgetNs = Math.max(budgetNs >> 1, floorNs);
+            return AgentCounter.POLL_SHRINKS;
+        }
+        return AgentCounter.POLL_MISSES;
     }
 }

@@ -1,5 +1,7 @@
 package io.vireo.dataplane.agent;
 
+import io.vireo.dataplane.stats.Counters;
+
 /**
  * One virtqueue as a {@link QueueAgent} serves it: polled in the agent's duty cycle, and able to switch the guest's
  * kicks off while the agent polls and back on before it sleeps. Every method runs on the owning agent's thread.
@@ -34,6 +36,6 @@ public interface PolledQueue {
     /** An eventfd signalled when back-end completions are ready, or -1 when completions never wait. */
     int completionEventFd();
 
-    /** Counters of this queue, for statistics (requests, batches, interrupts, ...). */
-    void report(io.vireo.dataplane.stats.StatsSink sink);
+    /** Counters of this queue (requests, batches, interrupts, ...): written on the owner's thread, read by any. */
+    Counters<?> counters();
 }

@@ -1,5 +1,6 @@
 package io.vireo.dataplane.agent;
 
+import io.vireo.dataplane.stats.Counters;
 import io.vireo.dataplane.stats.StatsSink;
 import io.vireo.dataplane.stats.StatsSource;
 import io.vireo.sys.Libc;
@@ -8,7 +9,7 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
-import org.jctools.queues.MpscArrayQueue;
+import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +51,7 @@ public final class QueueAgent implements Agent, StatsSource {
     private final AgentSleeper.Signals onSignal = this::signalled;
     private final List<PolledQueue> added = new ArrayList<>();
     private PolledQueue[] queues = new PolledQueue[0];
-    private final MpscArrayQueue<Runnable> commands = new MpscArrayQueue<>(256);
+    private final MpscVarHandleArrayQueue<Runnable> commands = new MpscVarHandleArrayQueue<>(256);
 
     private volatile Thread thread;
     private volatile boolean stopRequested;
@@ -61,14 +62,7 @@ public final class QueueAgent implements Agent, StatsSource {
     private boolean slept;
 
     // Counters (agent thread; monitoring reads from elsewhere are racy by design).
-    private long dutyCycles;
-    private long busyCycles;
-    private long idleSleeps;
-    private long earlyWakes;
-    private long kicks;
-    private long completionWakes;
-    private long timedWakes;
-    private long commandsRun;
+    private final Counters<AgentCounter> counters = new Counters<>(AgentCounter.class);
 
     /**
      * An agent on the system clock that sleeps in epoll.
@@ -142,7 +136,7 @@ public final class QueueAgent implements Agent, StatsSource {
     @Override
     public int doWork() {
         long now = clock.nanoTime();
-        dutyCycles++;
+        counters.increment(AgentCounter.DUTY_CYCLES);
         int work = drainCommands();
         if (stopRequested) {
             throw new AgentTerminationException();
@@ -152,9 +146,9 @@ public final class QueueAgent implements Agent, StatsSource {
             work += q.poll();
         }
         if (work > 0) {
-            busyCycles++;
+            counters.increment(AgentCounter.POLLS_WITH_WORK);
             if (idle) {
-                budget.onWork(now - lastWorkNs, slept);
+                counters.increment(budget.onWork(now - lastWorkNs, slept));
                 idle = false;
                 slept = false;
             }
@@ -177,12 +171,12 @@ public final class QueueAgent implements Agent, StatsSource {
             inFlight += q.inFlight();
         }
         if (pending || !commands.isEmpty() || stopRequested) {
-            earlyWakes++;
+            counters.increment(AgentCounter.EARLY_WAKES);
         } else {
-            idleSleeps++;
+            counters.increment(AgentCounter.IDLE_SLEEPS);
             slept = true;
             if (sleeper.await(onSignal, inFlight > 0 ? IN_FLIGHT_SLEEP_MS : -1) == 0) {
-                timedWakes++;
+                counters.increment(AgentCounter.TIMED_WAKES);
             }
         }
         for (PolledQueue q : qs) {
@@ -194,11 +188,11 @@ public final class QueueAgent implements Agent, StatsSource {
     private void signalled(int fd, long count) {
         for (PolledQueue q : queues) {
             if (q.completionEventFd() == fd) {
-                completionWakes++;
+                counters.increment(AgentCounter.COMPLETION_WAKES);
                 return;
             }
         }
-        kicks += count;
+        counters.add(AgentCounter.KICKS, count);
     }
 
     private int drainCommands() {
@@ -209,7 +203,7 @@ public final class QueueAgent implements Agent, StatsSource {
             n++;
         }
         if (n > 0) {
-            commandsRun += n;
+            counters.add(AgentCounter.COMMANDS, n);
             // A command may have activated a queue: it starts out polled, so no kicks while we spin.
             for (PolledQueue q : queues) {
                 q.suppressNotifications();
@@ -291,16 +285,11 @@ public final class QueueAgent implements Agent, StatsSource {
 
     @Override
     public void report(StatsSink sink) {
-        sink.counter("duty_cycles", dutyCycles);
-        sink.counter("polls_with_work", busyCycles);
-        sink.counter("idle_sleeps", idleSleeps);
-        sink.counter("early_wakes", earlyWakes);
-        sink.counter("kicks", kicks);
-        sink.counter("completion_wakes", completionWakes);
-        sink.counter("timed_wakes", timedWakes);
-        sink.counter("commands", commandsRun);
-        sink.counter("poll_caught", budget.caught());
-        sink.counter("poll_grows", budget.grows());
-        sink.counter("poll_shrinks", budget.shrinks());
+        counters.report(sink);
+    }
+
+    /** This agent's counters: written by its thread, read by any. */
+    public Counters<AgentCounter> counters() {
+        return counters;
     }
 }

@@ -1,6 +1,6 @@
 package io.vireo.dataplane.agent;
 
-import io.vireo.dataplane.stats.StatsSink;
+import io.vireo.dataplane.stats.Counters;
 import io.vireo.sys.Libc;
 
 import org.junit.jupiter.api.Test;
@@ -52,7 +52,8 @@ class DataPlaneTest {
         }
 
         @Override
-        public void report(StatsSink sink) {
+        public Counters<AgentCounter> counters() {
+            return new Counters<>(AgentCounter.class);
         }
     }
 

@@ -11,10 +11,9 @@ class PollBudgetTest {
     void shouldStartAtTheBoundAndKeepItWhilePollingCatchesTheWork() {
         PollBudget b = new PollBudget(64_000);
         assertEquals(64_000, b.ns());
-        b.onWork(10_000, false);
-        b.onWork(60_000, false);
+        assertEquals(AgentCounter.POLL_CAUGHT, b.onWork(10_000, false));
+        assertEquals(AgentCounter.POLL_CAUGHT, b.onWork(60_000, false));
         assertEquals(64_000, b.ns());
-        assertEquals(2, b.caught());
     }
 
     private static void missOutOfReach(PollBudget b, int times) {
@@ -28,11 +27,11 @@ class PollBudgetTest {
         PollBudget b = new PollBudget(64_000);
         missOutOfReach(b, PollBudget.SHRINK_AFTER - 1);
         assertEquals(64_000, b.ns(), "a few long gaps (a preempted vCPU) cost nothing yet");
-        missOutOfReach(b, 1);
+        assertEquals(AgentCounter.POLL_SHRINKS, b.onWork(1_000_000, true));
         assertEquals(32_000, b.ns());
         missOutOfReach(b, 10);
         assertEquals(PollBudget.START_NS, b.ns(), "never 0: a polling guest's tiny gaps are still caught");
-        assertEquals(4, b.shrinks());
+        assertEquals(AgentCounter.POLL_MISSES, b.onWork(1_000_000, true), "at the floor");
     }
 
     @Test
@@ -48,9 +47,8 @@ class PollBudgetTest {
     @Test
     void shouldKeepTheBudgetWhenPollingCaughtTheWorkWhateverTheGap() {
         PollBudget b = new PollBudget(64_000);
-        b.onWork(5_000_000, false);
+        assertEquals(AgentCounter.POLL_CAUGHT, b.onWork(5_000_000, false));
         assertEquals(64_000, b.ns(), "no sleep: the agent's own thread was preempted, polling still paid");
-        assertEquals(1, b.caught());
     }
 
     @Test
@@ -58,11 +56,10 @@ class PollBudgetTest {
         PollBudget b = new PollBudget(64_000);
         missOutOfReach(b, PollBudget.SHRINK_AFTER + 1);
         assertEquals(16_000, b.ns());
-        b.onWork(40_000, true);
+        assertEquals(AgentCounter.POLL_GROWS, b.onWork(40_000, true));
         assertEquals(50_000, b.ns(), "the gap plus a quarter");
         b.onWork(60_000, true);
         assertEquals(64_000, b.ns(), "capped");
-        assertEquals(2, b.grows());
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.vireo.dataplane.agent;
 
-import io.vireo.dataplane.stats.StatsSink;
+import io.vireo.dataplane.stats.Counters;
 
 import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.NanoClock;
@@ -77,7 +77,8 @@ class QueueAgentTest {
         }
 
         @Override
-        public void report(StatsSink sink) {
+        public Counters<AgentCounter> counters() {
+            return new Counters<>(AgentCounter.class);
         }
     }
 
@@ -247,6 +248,6 @@ class QueueAgentTest {
             assertEquals(1, slow.doWork());
         }
         assertEquals(sleeps, sleeper.sleeps, "caught by polling: no sleep");
-        assertEquals(5, b.caught());
+        assertEquals(5, slow.counters().get(AgentCounter.POLL_CAUGHT));
     }
 }

@@ -1,104 +1,75 @@
 package io.vireo.vmm.cli;
 
 import io.vireo.sys.SysException;
+import io.vireo.vmm.ExitStatus;
 import io.vireo.vmm.VireoException;
 import io.vireo.vmm.boot.BootException;
-import io.vireo.vmm.ExitStatus;
-import io.vireo.vmm.machine.Machine;
-import io.vireo.vmm.machine.MachineBuilder;
-import io.vireo.vmm.machine.MachineConfig;
-import io.vireo.vmm.machine.StatsPoint;
+import io.vireo.vmm.log.Logging;
 
-import java.io.IOException;
+import picocli.CommandLine;
+
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
 
-/** {@code vireo}: the command line. Every failure the user can act on is one line on stderr. */
+/**
+ * {@code vireo}: the command line ({@link VireoCommand} lists the subcommands). Every failure the user can act
+ * on is one line on stderr, {@code vireo: ...}; a bad flag or value exits 2; stack traces only with --verbose.
+ */
 public final class Main {
-    private static final String USAGE = """
-        usage: vireo run [OPTIONS] [-- COMMAND...]   boot a guest (see vireo run --help)
-               vireo --help
-        """;
-
     private Main() {
     }
 
     public static void main(String[] args) {
-        System.exit(run(Arrays.asList(args), System.err));
+        List<String> list = Arrays.asList(args);
+        Logging.install(verbose(list));
+        int status = run(list, System.out, System.err);
+        Logging.flush();
+        System.exit(status);
     }
 
-    /** Runs the command line and returns the exit status (tests call this directly). */
-    public static int run(List<String> args, PrintStream err) {
-        boolean verbose = args.contains("--verbose") || args.contains("-v");
-        try {
-            if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("-h")) {
-                err.print(USAGE);
-                return args.isEmpty() ? ExitStatus.USAGE : 0;
-            }
-            return switch (args.get(0)) {
-                case "run" -> runMachine(args.subList(1, args.size()), err);
-                default -> throw Sizes.usage("unknown command '" + args.get(0) + "' (try: vireo run)");
-            };
-        } catch (VireoException e) {
-            err.println("vireo: " + e.getMessage());
-            return e.exitStatus();
-        } catch (BootException e) {
-            err.println("vireo: " + e.getMessage());
-            return ExitStatus.USAGE;
-        } catch (SysException e) {
-            err.println("vireo: " + e.getMessage());
-            if (verbose) {
-                e.printStackTrace(err);
-            }
-            return ExitStatus.INTERNAL_ERROR;
-        } catch (RuntimeException | InterruptedException e) {
-            err.println("vireo: internal error: " + e);
-            if (verbose) {
-                e.printStackTrace(err);
-            }
-            return ExitStatus.INTERNAL_ERROR;
-        }
+    private static boolean verbose(List<String> args) {
+        return args.contains("--verbose") || args.contains("-v");
     }
 
-    private static int runMachine(List<String> args, PrintStream err) throws InterruptedException {
-        RunOptions options = RunOptions.parse(args);
-        if (options.help) {
-            err.print(RunOptions.USAGE);
-            return 0;
-        }
-        MachineConfig config = options.toConfig(TestGuestImage::path);
-        try (Machine machine = MachineBuilder.build(config)) {
-            SignalStop.install(machine);
-            try {
-                int status = machine.awaitExit();
-                if (config.verbose()) {
-                    machine.printReport(err);
-                } else if (status == ExitStatus.INTERNAL_ERROR || status == ExitStatus.TRIPLE_FAULT
-                    || status == ExitStatus.TIMEOUT) {
-                    err.println("vireo: " + machine.stopReason());
+    /** Runs the command line and returns the exit status. */
+    public static int run(List<String> args, PrintStream out, PrintStream err) {
+        boolean verbose = verbose(args);
+        CommandLine cl = Cli.configure(new CommandLine(new VireoCommand(out, err)))
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true))
+            .setParameterExceptionHandler((e, a) -> {
+                err.println("vireo: " + CliErrors.message(e));
+                return ExitStatus.USAGE;
+            })
+            .setExecutionExceptionHandler((e, c, parsed) -> failed(e, verbose, err));
+        return cl.execute(args.toArray(String[]::new));
+    }
+
+    private static int failed(Exception e, boolean verbose, PrintStream err) {
+        switch (e) {
+            case VireoException v -> {
+                err.println("vireo: " + v.getMessage());
+                return v.exitStatus();
+            }
+            case BootException b -> {
+                err.println("vireo: " + b.getMessage());
+                return ExitStatus.USAGE;
+            }
+            case SysException s -> {
+                err.println("vireo: " + s.getMessage());
+                if (verbose) {
+                    s.printStackTrace(err);
                 }
-                return status;
-            } finally {
-                reportStats(options, machine, err);
+                return ExitStatus.INTERNAL_ERROR;
             }
-        }
-    }
-
-    /** --stats and --stats-json, whatever ended the run; a failed JSON write is one line, the status stays. */
-    private static void reportStats(RunOptions options, Machine machine, PrintStream err) {
-        if (!options.stats && options.statsJson == null) {
-            return;
-        }
-        StatsPoint total = machine.stats().capture();
-        if (options.stats) {
-            err.print(StatsReport.text(machine.stats(), total));
-        }
-        if (options.statsJson != null) {
-            try {
-                StatsJson.write(options.statsJson, StatsJson.json(machine.stats(), total));
-            } catch (IOException | RuntimeException e) {
-                err.println("vireo: --stats-json " + options.statsJson + ": cannot write (" + e + ")");
+            default -> {
+                err.println("vireo: internal error: " + e);
+                if (verbose) {
+                    e.printStackTrace(err);
+                }
+                return ExitStatus.INTERNAL_ERROR;
             }
         }
     }

@@ -4,163 +4,121 @@ import io.vireo.dataplane.agent.DataPlane;
 import io.vireo.vmm.machine.DiskConfig;
 import io.vireo.vmm.machine.MachineConfig;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 import static io.vireo.vmm.cli.Sizes.usage;
 
-/** {@code vireo run} flags, parsed and checked; every problem is one line naming the flag. */
+/**
+ * {@code vireo run} flags: the one list of them, each with its help text and converter. Values are converted
+ * as they are parsed ({@link Converters}); {@link #toConfig} checks what depends on several flags or on files.
+ * Every problem is one line naming the flag.
+ */
 public final class RunOptions {
-    static final String USAGE = """
-        usage: vireo run [--guest test|linux] [--kernel PATH] [--initrd PATH] [--unpack] [--cmdline TEXT]
-                         [--cpus N] [--memory SIZE] [--timeout SECONDS] [--verbose]
-                         [--stats] [--stats-json FILE] [-- COMMAND...]
-
-          --guest test     the built-in test guest (default)
-          --guest linux    Debian's cloud kernel + an initramfs with busybox, fio, iperf3 (built on first
-                           use by linux/build-guest-image.sh); runs COMMAND, or a shell on the console
-          --kernel PATH    a bzImage (Linux 64-bit boot protocol) or an ELF with a PVH entry note
-                           (default: the test guest); the file's content decides which
-          --initrd PATH    an initrd (for a PVH kernel: its first module)
-          --unpack         bzImage only: decompress the kernel on the host (gzip, lz4, xz) and enter
-                           its startup_64 directly, skipping the in-guest decompressor
-          --cmdline TEXT   the guest command line (the test guest takes exit=N loops=N ...); with
-                           --guest linux it is appended to "console=ttyS0 reboot=k panic=-1"
-          --cpus N         vCPUs, 1..255 (default 1)
-          --memory SIZE    guest RAM: 512M, 4G, ... (a bare number is MiB; default 512M, 1G for linux)
-          --timeout S      stop the VM after S seconds and exit 124 (decimals allowed)
-          --disk PATH|null:SIZE[,readonly=on][,serial=ID][,backend=io_uring|sync|null][,queues=N]
-                 [,poll-us=N][,direct=auto|on|off][,fixed-buffers=on][,sqpoll=on][,fail=SECTORS]
-                           a virtio-blk disk (repeatable; one PCI function each), served by polling
-                           queue agents; queues default to one per vCPU; poll-us (default 32) bounds
-                           the adaptive poll after the last request (0: no polling);
-                           null:SIZE is a disk that completes every request at once; fail=2048:10-17
-                           fails requests touching those sectors with IOERR (fault injection)
-          --io-threads queue|device|shared
-                           queue agents: one thread per queue, per disk (default), or one for all
-          --io-cpus LIST   pin the queue agents to these host CPUs, round-robin (e.g. 1 or 0,1)
-          --verbose        print boot time and user-space exits by kind on stderr
-          --stats          at exit, print KVM's VM and per-vCPU counters, user-space exits and the data
-                           plane's counters on stderr; with the window the guest marks by POST codes
-                           0xb0 (begin) and 0xb1 (end) on port 0x80, if it does
-          --stats-json FILE
-                           the same as one JSON object in FILE (written at exit, atomically)
-
-        exit status: 0 guest power-off; odd N from the exit port (0xf4); 2 bad usage; 3 KVM unavailable;
-        4 guest reset; 6 triple fault; 8 VMM/KVM error; 124 timeout; 130/143 SIGINT/SIGTERM
-        """;
-
-    String guest = "test";
-    Path kernel;
-    Path initrd;
-    String cmdline = "";
-    int cpus = 1;
-    long memoryBytes = 512L << 20;
-    boolean memorySet;
+    static final long DEFAULT_MEMORY_BYTES = 512L << 20;
     /** The Linux guest's initramfs unpacks to about 100 MiB: give it room by default. */
     static final long LINUX_DEFAULT_MEMORY_BYTES = 1L << 30;
-    long timeoutNanos;
-    boolean verbose;
+
+    @Option(names = "--guest", paramLabel = "test|linux", description = {
+        "test: the built-in test guest (default)",
+        "linux: Debian's cloud kernel + an initramfs with busybox, fio, iperf3 (built on first use by "
+            + "linux/build-guest-image.sh); runs COMMAND, or a shell on the console"})
+    String guest = "test";
+
+    @Option(names = "--kernel", paramLabel = "PATH", description = "a bzImage (Linux 64-bit boot protocol) or an ELF "
+        + "with a PVH entry note (default: the test guest); the file's content decides which")
+    Path kernel;
+
+    @Option(names = "--initrd", paramLabel = "PATH", description = "an initrd (for a PVH kernel: its first module)")
+    Path initrd;
+
+    @Option(names = "--unpack", description = "bzImage only: decompress the kernel on the host (gzip, lz4, xz) and "
+        + "enter its startup_64 directly, skipping the in-guest decompressor")
     boolean unpack;
-    boolean help;
-    boolean stats;
-    Path statsJson;
-    final List<String> command = new ArrayList<>();
+
+    @Option(names = "--cmdline", paramLabel = "TEXT", description = "the guest command line (the test guest takes "
+        + "exit=N loops=N fault=... reset=...); with --guest linux it is appended to "
+        + "\"console=ttyS0 reboot=k panic=-1\"")
+    String cmdline = "";
+
+    @Option(names = "--cpus", paramLabel = "N", converter = Converters.WholeNumber.class,
+        description = "vCPUs, 1..255 (default 1)")
+    int cpus = 1;
+
+    @Option(names = "--memory", paramLabel = "SIZE", converter = Converters.Bytes.class,
+        description = "guest RAM: 512M, 4G, ... (a bare number is MiB; default 512M, 1G for linux)")
+    Long memoryBytes;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", converter = Converters.SecondsToNanos.class,
+        description = "stop the VM after this many seconds and exit 124 (decimals allowed)")
+    long timeoutNanos;
+
+    @Option(names = "--disk", paramLabel = "PATH|null:SIZE[,key=value]...", converter = Converters.Disk.class,
+        description = {
+            "a virtio-blk disk (repeatable; one PCI function each), served by polling queue agents. Keys: "
+                + "readonly=on, serial=ID, backend=io_uring|sync|null, queues=N (default: one per vCPU), "
+                + "poll-us=N (bound of the adaptive poll, default 32; 0: no polling), direct=auto|on|off, "
+                + "fixed-buffers=on, sqpoll=on, "
+                + "fail=SECTORS (e.g. 2048:10-17: requests touching them fail with IOERR).",
+            "null:SIZE is a disk that completes every request at once (no file)"})
     final List<DiskConfig> disks = new ArrayList<>();
+
+    @Option(names = "--io-threads", paramLabel = "queue|device|shared", converter = Converters.IoThreads.class,
+        description = "queue agents: one thread per queue, per disk (default), or one for all")
     DataPlane.Threads ioThreads = DataPlane.Threads.PER_DEVICE;
+
+    @Option(names = "--io-cpus", paramLabel = "LIST", converter = Converters.CpuList.class,
+        description = "pin the queue agents to these host CPUs, round-robin (e.g. 1 or 0,1)")
     int[] ioCpus = new int[0];
 
+    @Option(names = {"-v", "--verbose"}, description = "boot time and user-space exits by kind on stderr; "
+        + "stack traces with errors")
+    boolean verbose;
+
+    @Option(names = "--stats", description = "at exit, KVM's VM and per-vCPU counters, user-space exits and the data "
+        + "plane's counters on stderr; with the window the guest marks by POST codes 0xb0 (begin) and 0xb1 (end) "
+        + "on port 0x80, if it does")
+    boolean stats;
+
+    @Option(names = "--stats-json", paramLabel = "FILE",
+        description = "the same as one JSON object in FILE (written at exit, atomically)")
+    Path statsJson;
+
+    @Parameters(paramLabel = "-- COMMAND", description = "the command the Linux guest runs (its exit status is "
+        + "Vireo's)")
+    final List<String> command = new ArrayList<>();
+
+    /** Parses {@code args} (after {@code run}) on their own, as {@code vireo run} does (tests). */
     public static RunOptions parse(List<String> args) {
         RunOptions o = new RunOptions();
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if (a.equals("--")) {
-                o.command.addAll(args.subList(i + 1, args.size()));
-                break;
-            }
-            String name = a;
-            String value = null;
-            int eq = a.indexOf('=');
-            if (a.startsWith("--") && eq > 0) {
-                name = a.substring(0, eq);
-                value = a.substring(eq + 1);
-            }
-            switch (name) {
-                case "-h", "--help" -> o.help = true;
-                case "-v", "--verbose" -> o.verbose = true;
-                case "--unpack" -> o.unpack = true;
-                case "--stats" -> o.stats = true;
-                case "--guest", "--kernel", "--initrd", "--cmdline", "--cpus", "--memory", "--timeout", "--disk",
-                     "--io-threads", "--io-cpus", "--stats-json" -> {
-                    if (value == null) {
-                        if (i + 1 >= args.size()) {
-                            throw usage(name + " needs a value");
-                        }
-                        value = args.get(++i);
-                    }
-                    o.set(name, value);
-                }
-                default -> throw usage(a.startsWith("-") ? "unknown option " + a + " (see vireo run --help)"
-                    : "unexpected argument '" + a + "' (a guest command goes after --)");
-            }
+        CommandLine cl = Cli.configure(new CommandLine(o));
+        try {
+            cl.parseArgs(args.toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            throw CliErrors.of(e);
         }
+        o.checkCommandAfterDoubleDash(args);
         return o;
     }
 
-    private void set(String name, String value) {
-        switch (name) {
-            case "--guest" -> guest = value;
-            case "--kernel" -> kernel = Path.of(value);
-            case "--initrd" -> initrd = Path.of(value);
-            case "--cmdline" -> cmdline = value;
-            case "--cpus" -> cpus = Sizes.parseInt(name, value);
-            case "--memory" -> {
-                memoryBytes = Sizes.parseBytes(name, value);
-                memorySet = true;
-            }
-            case "--timeout" -> timeoutNanos = parseSeconds(name, value);
-            case "--disk" -> disks.add(DiskSpec.parse(value));
-            case "--io-threads" -> {
-                try {
-                    ioThreads = DataPlane.Threads.parse(value);
-                } catch (IllegalArgumentException e) {
-                    throw usage("--io-threads must be queue, device or shared (got '" + value + "')");
-                }
-            }
-            case "--io-cpus" -> ioCpus = parseCpus(name, value);
-            case "--stats-json" -> statsJson = Path.of(value);
-            default -> throw new IllegalStateException(name);
+    /**
+     * picocli takes positional arguments before and after {@code --} alike; a guest command must come after it
+     * ({@code vireo run --cpus 2 -- uname -r}), so anything more than what follows the first {@code --} is a
+     * stray argument. (picocli refuses {@code --} as an option's value, so the first one is the delimiter.)
+     */
+    void checkCommandAfterDoubleDash(List<String> originalArgs) {
+        int dash = originalArgs.indexOf("--");
+        int after = dash < 0 ? 0 : originalArgs.size() - dash - 1;
+        if (command.size() > after) {
+            throw usage("unexpected argument '" + command.get(0) + "' (a guest command goes after --)");
         }
-    }
-
-    private static int[] parseCpus(String flag, String value) {
-        String[] parts = value.split(",");
-        int[] cpus = new int[parts.length];
-        int online = Runtime.getRuntime().availableProcessors();
-        for (int i = 0; i < parts.length; i++) {
-            cpus[i] = Sizes.parseInt(flag, parts[i]);
-            if (cpus[i] < 0 || cpus[i] >= Math.max(online, 1024)) {
-                throw usage(flag + " " + parts[i] + " is not a CPU number");
-            }
-        }
-        return cpus;
-    }
-
-    private static long parseSeconds(String flag, String value) {
-        double s;
-        try {
-            s = Double.parseDouble(value.trim());
-        } catch (NumberFormatException e) {
-            throw usage(flag + " '" + value + "' is not a number of seconds");
-        }
-        if (!(s > 0) || s > TimeUnit.DAYS.toSeconds(365)) {
-            throw usage(flag + " must be more than 0 seconds and at most a year (got " + value + ")");
-        }
-        return (long) (s * 1e9);
     }
 
     /** Checks values and files; {@code defaultKernel} supplies the test guest when --kernel is absent. */
@@ -194,11 +152,14 @@ public final class RunOptions {
                     sb.append(' ').append(LinuxGuestImage.commandArgument(command));
                 }
                 fullCmdline = sb.toString();
-                if (!memorySet) {
+                if (memoryBytes == null) {
                     memoryBytes = LINUX_DEFAULT_MEMORY_BYTES;
                 }
             }
             default -> throw usage("--guest must be 'test' or 'linux' (got '" + guest + "')");
+        }
+        if (memoryBytes == null) {
+            memoryBytes = DEFAULT_MEMORY_BYTES;
         }
         if (cpus < 1 || cpus > MachineConfig.MAX_CPUS) {
             throw usage("--cpus must be between 1 and " + MachineConfig.MAX_CPUS + " (got " + cpus + ")");

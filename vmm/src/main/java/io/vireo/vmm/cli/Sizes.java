@@ -11,6 +11,15 @@ public final class Sizes {
     }
 
     public static long parseBytes(String flag, String text) {
+        try {
+            return bytes(text);
+        } catch (IllegalArgumentException e) {
+            throw usage(flag + " " + e.getMessage());
+        }
+    }
+
+    /** A size, as {@link #parseBytes}; the message of the exception names the value but not the flag. */
+    public static long bytes(String text) {
         String t = text.trim().toUpperCase(Locale.ROOT);
         if (t.endsWith("IB")) {
             t = t.substring(0, t.length() - 2);
@@ -36,19 +45,28 @@ public final class Sizes {
         try {
             n = Long.parseLong(t);
         } catch (NumberFormatException e) {
-            throw usage(flag + " '" + text + "' is not a size (examples: 512M, 4G)");
+            throw new IllegalArgumentException("'" + text + "' is not a size (examples: 512M, 4G)");
         }
         if (n < 0 || n > (Long.MAX_VALUE >> shift)) {
-            throw usage(flag + " '" + text + "' is out of range");
+            throw new IllegalArgumentException("'" + text + "' is out of range");
         }
         return n << shift;
     }
 
     public static int parseInt(String flag, String text) {
         try {
+            return wholeNumber(text);
+        } catch (IllegalArgumentException e) {
+            throw usage(flag + " " + e.getMessage());
+        }
+    }
+
+    /** An int; the message of the exception names the value but not the flag. */
+    public static int wholeNumber(String text) {
+        try {
             return Integer.parseInt(text.trim());
         } catch (NumberFormatException e) {
-            throw usage(flag + " '" + text + "' is not a whole number");
+            throw new IllegalArgumentException("'" + text + "' is not a whole number", e);
         }
     }
 

@@ -4,6 +4,7 @@ import io.vireo.vmm.ExitStatus;
 import io.vireo.sys.Libc;
 import io.vireo.sys.SysException;
 import io.vireo.vmm.devices.Uart16550;
+import io.vireo.vmm.log.Console;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -39,6 +40,7 @@ final class ConsoleInput implements Runnable {
             raw.copyFrom(savedTermios);
             Libc.cfmakeraw(raw);
             Libc.tcsetattr(STDIN, Libc.TCSANOW, raw);
+            Console.rawMode(true);
             return true;
         } catch (SysException e) {
             savedTermios = null;
@@ -50,6 +52,7 @@ final class ConsoleInput implements Runnable {
         if (savedTermios != null) {
             try {
                 Libc.tcsetattr(STDIN, Libc.TCSANOW, savedTermios);
+                Console.rawMode(false);
             } catch (SysException ignored) {
                 // The terminal went away: nothing left to restore.
             }

@@ -7,6 +7,7 @@ import io.vireo.dataplane.memory.GuestMemory;
 import io.vireo.dataplane.pci.MsixVectorListener;
 import io.vireo.dataplane.pci.PciFunction;
 import io.vireo.dataplane.stats.StatsSource;
+import io.vireo.dataplane.virtio.FaultLog;
 import io.vireo.dataplane.virtio.agent.AgentOwnedDevice;
 import io.vireo.dataplane.virtio.agent.PolledDevice;
 import io.vireo.dataplane.virtio.transport.pci.VirtioPciFunction;
@@ -48,15 +49,13 @@ final class VirtioDevices implements AutoCloseable {
             return owned.userspaceNotifies();
         }
 
-        /** Per queue: {@code q0 requests=N interrupts=M suppressed=K; q1 ...}. */
+        /** Per queue, its summary counters: {@code q0 requests=N batches=B interrupts=M ...; q1 ...}. */
         String queueSummary() {
             StringBuilder sb = new StringBuilder();
             for (int q = 0; q < device.queueCount(); q++) {
-                Map<String, Long> c = new HashMap<>();
-                device.polledQueue(q).report(c::put);
-                sb.append(q == 0 ? "" : "; ").append('q').append(q).append(" requests=").append(c.get("requests"))
-                    .append(" interrupts=").append(c.get("interrupts")).append(" interrupts_suppressed=")
-                    .append(c.get("interrupts_suppressed")).append(" batches=").append(c.get("batches"));
+                sb.append(q == 0 ? "" : "; ").append('q').append(q);
+                device.polledQueue(q).counters().reportSummary((name, value) -> sb.append(' ').append(name).append('=')
+                    .append(value));
             }
             return sb.toString();
         }
@@ -95,9 +94,10 @@ final class VirtioDevices implements AutoCloseable {
      * Places the device's queues on agents and its PCI function on the bus.
      *
      * @param kind            for reports, e.g. {@code virtio-blk}
+     * @param faultLog        the device's guest-fault log: named {@code NAME (PCI address)}, shared with the transport
      * @param closeAfterAgents closed in order once no agent touches a queue any more (the device, its back end)
      */
-    Attached add(String name, String kind, String description, PolledDevice device, long pollNs,
+    Attached add(String name, String kind, String description, PolledDevice device, FaultLog faultLog, long pollNs,
                  AutoCloseable... closeAfterAgents) {
         afterAgents.addAll(List.of(closeAfterAgents));
         PolledQueue[] polled = new PolledQueue[device.queueCount()];
@@ -128,7 +128,9 @@ final class VirtioDevices implements AutoCloseable {
                 routes.signal(firstGsi[0] + vector);
             }
         });
-        bus.addFunction(fn);
+        // Guest faults name the device as the user knows it: its --stats name and its PCI address.
+        faultLog.name(name + " (" + bus.addFunction(fn) + ")");
+        fn.faultLog(faultLog);
         byFunction.put(fn, device);
         Attached a = new Attached(name, kind, description, device, owned, fn);
         attached.add(a);
@@ -150,16 +152,16 @@ final class VirtioDevices implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         // Agents first (no queue is touched after this), then what the devices asked to close, in order.
         dataPlane.close();
-        Exception first = null;
+        RuntimeException first = null;
         for (AutoCloseable c : afterAgents) {
             try {
                 c.close();
             } catch (Exception e) {
                 if (first == null) {
-                    first = e;
+                    first = new IllegalStateException("closing a virtio device's resources failed", e);
                 } else {
                     first.addSuppressed(e);
                 }

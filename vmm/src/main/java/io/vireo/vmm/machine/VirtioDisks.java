@@ -20,8 +20,8 @@ final class VirtioDisks {
             BlockBackend backend = DiskBackends.open(disk, memory);
             int queues = disk.queues() > 0 ? disk.queues() : Math.min(cpus, DiskConfig.MAX_QUEUES);
             VirtioBlkDevice blk = new VirtioBlkDevice(backend, disk.serial(), queues);
-            devices.add(name, "virtio-blk", backend.describe() + ", " + queues + " queue(s)", blk, disk.pollNs(), blk,
-                backend);
+            devices.add(name, "virtio-blk", backend.describe() + ", " + queues + " queue(s)", blk, blk.faultLog(),
+                disk.pollNs(), blk, backend);
         }
     }
 }

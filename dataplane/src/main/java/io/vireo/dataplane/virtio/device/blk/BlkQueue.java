@@ -1,7 +1,7 @@
 package io.vireo.dataplane.virtio.device.blk;
 
 import io.vireo.dataplane.agent.PolledQueue;
-import io.vireo.dataplane.stats.StatsSink;
+import io.vireo.dataplane.stats.Counters;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockQueue;
 import io.vireo.dataplane.virtio.device.blk.backend.CompletionSink;
@@ -10,7 +10,6 @@ import io.vireo.dataplane.virtio.queue.QueueError;
 import io.vireo.dataplane.virtio.queue.SplitQueue;
 import io.vireo.sys.Libc;
 
-import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -27,7 +26,6 @@ import java.util.Arrays;
  * allocates nothing. All methods run on the owning agent's thread; {@link #activate}/{@link #reset} come as commands.
  */
 public final class BlkQueue implements PolledQueue, CompletionSink {
-    private static final System.Logger LOG = System.getLogger(BlkQueue.class.getName());
     private static final int IOVEC_BYTES = 16;
     private static final int INITIAL_IOVECS = 4;
 
@@ -68,25 +66,9 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     private int pushed;
     private boolean dropCompletions;
 
-    // Counters (owner thread).
-    private long requests;
-    private long reads;
-    private long writes;
-    private long flushes;
-    private long discards;
-    private long writeZeroes;
-    private long getIds;
-    private long bytesRead;
-    private long bytesWritten;
-    private long ioErrors;
-    private long unsupported;
-    private long malformedChains;
-    private long queueResets;
-    private long batches;
-    private long submits;
-    private long interruptsSent;
-    private long interruptsSuppressed;
-    private final long[] errorsByKind = new long[BlkRequestError.count()];
+    // Counters (owner thread writes, any thread reads).
+    private final Counters<BlkCounter> counters = new Counters<>(BlkCounter.class);
+    private final Counters<BlkRequestError> errorsByKind = new Counters<>(BlkRequestError.class);
 
     BlkQueue(VirtioBlkDevice device, int index, int depth, BlockQueue io) {
         this.device = device;
@@ -188,13 +170,13 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     private void publish() {
         if (pushed > 0) {
             pushed = 0;
-            batches++;
+            counters.increment(BlkCounter.BATCHES);
             // One release store of used idx per batch, and one interrupt decision (§2.7.7, §2.7.10).
             if (queue.publishUsed()) {
-                interruptsSent++;
+                counters.increment(BlkCounter.INTERRUPTS);
                 interrupt.signalUsed(index);
             } else {
-                interruptsSuppressed++;
+                counters.increment(BlkCounter.INTERRUPTS_SUPPRESSED);
             }
         }
     }
@@ -214,7 +196,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             flushAfterCount = 0;
             int n = io.submit();
             if (n > 0) {
-                submits++;
+                counters.increment(BlkCounter.SUBMITS);
             }
             int r = io.reap(this);
             work += r;
@@ -250,16 +232,16 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             QueueError rc = queue.popChain(chain);
             if (rc == QueueError.OK) {
                 popped++;
-                requests++;
+                counters.increment(BlkCounter.REQUESTS);
                 start();
             } else if (rc == QueueError.EMPTY) {
                 return popped;
             } else if (rc.isRequestError()) {
                 // The chain itself is malformed: no buffer can be trusted to hold a status (used len 0).
                 popped++;
-                requests++;
-                malformedChains++;
-                device.logQueueErrorOnce(rc, chain.headId(), chain.errorIndex(), chain.errorValue());
+                counters.increment(BlkCounter.REQUESTS);
+                counters.increment(BlkCounter.MALFORMED_CHAINS);
+                device.logChainError(index, rc, chain.headId(), chain.errorIndex(), chain.errorValue());
                 push(chain.headId(), 0);
             } else {
                 markBroken(rc);
@@ -409,23 +391,23 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             len = usedLen[tag];
             switch (kind[tag]) {
                 case BlkRequest.T_IN -> {
-                    reads++;
-                    bytesRead += bytes[tag];
+                    counters.increment(BlkCounter.READS);
+                    counters.add(BlkCounter.BYTES_READ, bytes[tag]);
                 }
                 case BlkRequest.T_OUT -> {
-                    writes++;
-                    bytesWritten += bytes[tag];
+                    counters.increment(BlkCounter.WRITES);
+                    counters.add(BlkCounter.BYTES_WRITTEN, bytes[tag]);
                 }
-                case BlkRequest.T_FLUSH -> flushes++;
-                case BlkRequest.T_DISCARD -> discards++;
-                case BlkRequest.T_WRITE_ZEROES -> writeZeroes++;
-                default -> getIds++;
+                case BlkRequest.T_FLUSH -> counters.increment(BlkCounter.FLUSHES);
+                case BlkRequest.T_DISCARD -> counters.increment(BlkCounter.DISCARDS);
+                case BlkRequest.T_WRITE_ZEROES -> counters.increment(BlkCounter.WRITE_ZEROES);
+                default -> counters.increment(BlkCounter.GET_IDS);
             }
         } else {
             status = BlkRequest.S_IOERR;
             len = 1;
-            ioErrors++;
-            errorsByKind[BlkRequestError.BACKEND_ERROR.ordinal()]++;
+            counters.increment(BlkCounter.IO_ERRORS);
+            errorsByKind.increment(BlkRequestError.BACKEND_ERROR);
             device.logBackendErrorOnce(index, kind[tag], result);
         }
         statusSegment[tag].set(ValueLayout.JAVA_BYTE, statusOffset[tag], status);
@@ -441,16 +423,16 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
 
     /** A refused request: the status byte if there is one, and the counters. Returns the used length. */
     private int fail(BlkRequestError code, int errno) {
-        errorsByKind[code.ordinal()]++;
-        device.logBlkErrorOnce(code, errno, chain.headId(), request);
+        errorsByKind.increment(code);
+        device.logBlkError(index, code, chain.headId(), request);
         int status = code.status();
         if (status < 0) {
             return 0;
         }
         if (status == BlkRequest.S_UNSUPP) {
-            unsupported++;
+            counters.increment(BlkCounter.UNSUPPORTED);
         } else {
-            ioErrors++;
+            counters.increment(BlkCounter.IO_ERRORS);
         }
         chain.putByte(request.statusIndex(), request.statusOffset(), (byte) status);
         return 1;
@@ -458,11 +440,9 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
 
     private void markBroken(QueueError rc) {
         broken = true;
-        queueResets++;
-        String why = "virtio-blk queue " + index + ": " + rc.describe() + " (value=0x"
-            + Long.toHexString(queue.brokenValue()) + ")";
-        LOG.log(Level.WARNING, why + "; device needs reset");
-        interrupt.needsReset(why);
+        counters.increment(BlkCounter.NEEDS_RESET);
+        device.logQueueBroken(index, rc, queue.brokenValue());
+        interrupt.needsReset(rc.name()); // logged above: the transport does not repeat it
     }
 
     boolean broken() {
@@ -472,27 +452,13 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     // ------------------------------------------------------------------ counters
 
     long errors(BlkRequestError kind) {
-        return errorsByKind[kind.ordinal()];
+        return errorsByKind.get(kind);
     }
 
+    /** This queue's counters. */
     @Override
-    public void report(StatsSink sink) {
-        sink.counter("requests", requests);
-        sink.counter("reads", reads);
-        sink.counter("writes", writes);
-        sink.counter("flushes", flushes);
-        sink.counter("discards", discards);
-        sink.counter("write_zeroes", writeZeroes);
-        sink.counter("get_ids", getIds);
-        sink.counter("bytes_read", bytesRead);
-        sink.counter("bytes_written", bytesWritten);
-        sink.counter("io_errors", ioErrors);
-        sink.counter("unsupported", unsupported);
-        sink.counter("malformed_chains", malformedChains);
-        sink.counter("needs_reset", queueResets);
-        sink.counter("batches", batches);
-        sink.counter("submits", submits);
-        sink.counter("interrupts", interruptsSent);
-        sink.counter("interrupts_suppressed", interruptsSuppressed);
+    public Counters<BlkCounter> counters() {
+        return counters;
     }
+
 }

@@ -1,5 +1,6 @@
 package io.vireo.dataplane.virtio.device.blk;
 
+import io.vireo.dataplane.stats.Counter;
 import io.vireo.dataplane.virtio.queue.GuestFault;
 
 /**
@@ -7,7 +8,7 @@ import io.vireo.dataplane.virtio.queue.GuestFault;
  * carrying the status byte the device writes, the rule of virtio 1.2 it enforces and why, in one place.
  * {@link #NO_STATUS} has no status byte and is completed with used length 0.
  */
-public enum BlkRequestError implements GuestFault {
+public enum BlkRequestError implements GuestFault, Counter {
     OK(BlkRequest.S_OK, "", "request parsed"),
     /** The request has no device-writable byte to hold the status; complete it with used length 0. */
     NO_STATUS(-1, "5.2.6", "no device-writable byte for the status"),

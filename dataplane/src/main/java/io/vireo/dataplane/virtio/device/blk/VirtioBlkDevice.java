@@ -1,11 +1,13 @@
 package io.vireo.dataplane.virtio.device.blk;
 
-import io.vireo.dataplane.virtio.agent.PolledDevice;
 import io.vireo.dataplane.agent.PolledQueue;
+import io.vireo.dataplane.stats.Counters;
 import io.vireo.dataplane.stats.StatsSink;
 import io.vireo.dataplane.stats.StatsSource;
+import io.vireo.dataplane.virtio.FaultLog;
 import io.vireo.dataplane.virtio.VirtioFeatures;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
+import io.vireo.dataplane.virtio.agent.PolledDevice;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
 import io.vireo.dataplane.virtio.queue.QueueError;
 import io.vireo.dataplane.virtio.queue.SplitQueue;
@@ -16,8 +18,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -70,9 +72,9 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
     /** The writeback field (CONFIG_WCE): written by the driver on a vCPU thread, read per write by the queues. */
     private volatile boolean writeback = true;
 
-    // Log each kind of fault once: a hostile guest must not flood the host log. Queues on several threads share it.
-    private final AtomicBoolean[] loggedBlkError = new AtomicBoolean[BlkRequestError.count()];
-    private final AtomicBoolean[] loggedQueueError = new AtomicBoolean[QueueError.values().length];
+    // Guest faults: the first few logged, the rest counted (a hostile guest must not flood the host log). Queues on
+    // several threads share it. A back end error is the host's: logged once.
+    private final FaultLog faultLog = new FaultLog("virtio-blk");
     private final AtomicBoolean loggedBackendError = new AtomicBoolean();
 
     /**
@@ -94,12 +96,6 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
                 + serial);
         }
         MemorySegment.copy(id, 0, this.serial, ValueLayout.JAVA_BYTE, 0, id.length);
-        for (int i = 0; i < loggedBlkError.length; i++) {
-            loggedBlkError[i] = new AtomicBoolean();
-        }
-        for (int i = 0; i < loggedQueueError.length; i++) {
-            loggedQueueError[i] = new AtomicBoolean();
-        }
         boolean discard = !readOnly && backend.supportsDiscard();
         this.deviceFeatures = VirtioFeatures.VERSION_1 | VirtioFeatures.RING_INDIRECT_DESC
             | VirtioFeatures.RING_EVENT_IDX | BlkFeatures.SIZE_MAX | BlkFeatures.SEG_MAX | BlkFeatures.BLK_SIZE
@@ -263,6 +259,7 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
         for (BlkQueue q : queues) {
             q.close();
         }
+        faultLog.summary(); // faults counted since the last line, if any
     }
 
     // ------------------------------------------------------------------ for the queues
@@ -283,107 +280,117 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
         return backend;
     }
 
-    void logBlkErrorOnce(BlkRequestError code, int errno, int head, BlkRequest request) {
-        if (loggedBlkError[code.ordinal()].getAndSet(true)) {
-            return;
-        }
-        LOG.log(Level.WARNING, "virtio-blk: " + code.describe() + " (head=" + head
-            + ", type=" + request.type() + ", sector=" + Long.toUnsignedString(request.sector()) + ", dataLen="
-            + request.dataLen() + ", capacity=" + capacitySectors + (errno != 0 ? ", errno=" + -errno : "")
-            + "); logged once, counted always");
+    /** The guest-fault log; the embedder names the device as its user knows it: {@code faultLog().name("disk0")}. */
+    public FaultLog faultLog() {
+        return faultLog;
     }
 
-    void logQueueErrorOnce(QueueError code, int head, int index, long value) {
-        if (loggedQueueError[code.ordinal()].getAndSet(true)) {
+    /** A request refused by parsing (§5.2.6): completed with the status {@code code} maps to. */
+    void logBlkError(int queue, BlkRequestError code, int head, BlkRequest request) {
+        if (!faultLog.admit()) {
             return;
         }
-        LOG.log(Level.WARNING, "virtio-blk: malformed chain, " + code.describe() + " (head=" + head
-            + ", index=" + index + ", value=0x" + Long.toHexString(value) + "); completed with used len 0; logged once,"
-            + " counted always");
+        int status = code.status();
+        faultLog.log(queue, code.describe(), "head " + head + ", type "
+            + request.type() + ", sector " + Long.toUnsignedString(request.sector()) + ", data " + request.dataLen()
+            + " bytes, capacity " + capacitySectors + " sectors", status < 0 ? "completed with used length 0"
+            : status == BlkRequest.S_UNSUPP ? "completed with UNSUPP" : "completed with IOERR");
+    }
+
+    /** A malformed chain (§2.7.5): completed with used length 0, the queue goes on. */
+    void logChainError(int queue, QueueError code, int head, int index, long value) {
+        if (faultLog.admit()) {
+            faultLog.log(queue, code.describe(), "head " + head + ", descriptor " + index
+                + ", value 0x" + Long.toHexString(value), "completed with used length 0");
+        }
+    }
+
+    /** A corrupt queue (§2.7.6): the queue stops until the driver resets the device. */
+    void logQueueBroken(int queue, QueueError code, long value) {
+        if (faultLog.admit()) {
+            faultLog.log(queue, code.describe(), "value 0x" + Long.toHexString(value),
+                "device needs reset");
+        }
     }
 
     void logBackendErrorOnce(int queue, int type, int result) {
         if (loggedBackendError.getAndSet(true)) {
             return;
         }
-        LOG.log(Level.WARNING, "virtio-blk: back end I/O error on queue " + queue + " (type=" + type + ", result="
+        LOG.log(Level.WARNING, faultLog.name() + " q" + queue + ": back end I/O error (type=" + type + ", result="
             + result + ", " + backend.describe() + "); completed with IOERR; logged once, counted always");
     }
 
     // ------------------------------------------------------------------ counters (sums over queues)
 
-    /** Counter {@code name} of {@link BlkQueue#report}, summed over the queues (monitoring, control path). */
-    private long sum(String name) {
-        long[] total = new long[1];
+    /** Counter {@code c} summed over the queues (monitoring, any thread). */
+    public long sum(BlkCounter c) {
+        long total = 0;
         for (BlkQueue q : queues) {
-            q.report((n, v) -> {
-                if (n.equals(name)) {
-                    total[0] += v;
-                }
-            });
+            total += q.counters().get(c);
         }
-        return total[0];
+        return total;
     }
 
     /** Chains completed, good or bad. */
     public long requests() {
-        return sum("requests");
+        return sum(BlkCounter.REQUESTS);
     }
 
     public long reads() {
-        return sum("reads");
+        return sum(BlkCounter.READS);
     }
 
     public long writes() {
-        return sum("writes");
+        return sum(BlkCounter.WRITES);
     }
 
     public long flushes() {
-        return sum("flushes");
+        return sum(BlkCounter.FLUSHES);
     }
 
     public long getIds() {
-        return sum("get_ids");
+        return sum(BlkCounter.GET_IDS);
     }
 
     public long bytesRead() {
-        return sum("bytes_read");
+        return sum(BlkCounter.BYTES_READ);
     }
 
     public long bytesWritten() {
-        return sum("bytes_written");
+        return sum(BlkCounter.BYTES_WRITTEN);
     }
 
     /** Requests completed with VIRTIO_BLK_S_IOERR. */
     public long ioErrors() {
-        return sum("io_errors");
+        return sum(BlkCounter.IO_ERRORS);
     }
 
     /** Requests completed with VIRTIO_BLK_S_UNSUPP. */
     public long unsupported() {
-        return sum("unsupported");
+        return sum(BlkCounter.UNSUPPORTED);
     }
 
     /** Chains the queue refused (loops, out of RAM, ...), completed with used length 0. */
     public long malformedChains() {
-        return sum("malformed_chains");
+        return sum(BlkCounter.MALFORMED_CHAINS);
     }
 
     /** Times a queue asked for DEVICE_NEEDS_RESET. */
     public long queueResets() {
-        return sum("needs_reset");
+        return sum(BlkCounter.NEEDS_RESET);
     }
 
     public long interruptsSignalled() {
-        return sum("interrupts");
+        return sum(BlkCounter.INTERRUPTS);
     }
 
     public long discards() {
-        return sum("discards");
+        return sum(BlkCounter.DISCARDS);
     }
 
     public long writeZeroes() {
-        return sum("write_zeroes");
+        return sum(BlkCounter.WRITE_ZEROES);
     }
 
     /** Requests refused or failed for {@code kind}. */
@@ -401,15 +408,15 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
     /** Every queue's counters summed, then per queue with a {@code qN.} prefix when there are several. */
     @Override
     public void report(StatsSink sink) {
-        Map<String, Long> total = new LinkedHashMap<>();
+        List<Counters<BlkCounter>> all = new ArrayList<>(queues.length);
         for (BlkQueue q : queues) {
-            q.report((name, value) -> total.merge(name, value, Long::sum));
+            all.add(q.counters());
         }
-        total.forEach(sink::counter);
+        Counters.reportSum(BlkCounter.class, sink, all);
         if (queues.length > 1) {
             for (BlkQueue q : queues) {
                 String prefix = "q" + q.index() + ".";
-                q.report((name, value) -> sink.counter(prefix + name, value));
+                q.counters().report((name, value) -> sink.counter(prefix + name, value));
             }
         }
     }

@@ -1,0 +1,79 @@
+package io.vireo.vmm.cli;
+
+import io.vireo.vmm.ExitStatus;
+import io.vireo.vmm.machine.Machine;
+import io.vireo.vmm.machine.MachineBuilder;
+import io.vireo.vmm.machine.MachineConfig;
+import io.vireo.vmm.machine.StatsPoint;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+
+/** {@code vireo run}: boots a guest and returns its exit status. */
+@Command(name = "run", sortOptions = false,
+    description = "Boot a guest: the built-in test guest, a Linux kernel, or --guest linux.",
+    footerHeading = "%nExit status:%n",
+    footer = {
+        "  0 guest power-off; odd N from the exit port 0xf4; N written to port 0xf8;",
+        "  2 bad usage or input file; 3 KVM unavailable; 4 guest reset; 6 triple fault;",
+        "  8 VMM/KVM error; 124 --timeout; 130/143 SIGINT/SIGTERM"})
+final class RunCommand implements Callable<Integer> {
+    @Mixin
+    RunOptions options;
+
+    @Mixin
+    HelpOption help;
+
+    @ParentCommand
+    VireoCommand parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        options.checkCommandAfterDoubleDash(spec.commandLine().getParseResult().originalArgs());
+        PrintStream err = parent.err();
+        MachineConfig config = options.toConfig(TestGuestImage::path);
+        try (Machine machine = MachineBuilder.build(config)) {
+            SignalStop.install(machine);
+            try {
+                int status = machine.awaitExit();
+                if (config.verbose()) {
+                    machine.printReport(err);
+                } else if (status == ExitStatus.INTERNAL_ERROR || status == ExitStatus.TRIPLE_FAULT
+                    || status == ExitStatus.TIMEOUT) {
+                    err.println("vireo: " + machine.stopReason());
+                }
+                return status;
+            } finally {
+                reportStats(machine, err);
+            }
+        }
+    }
+
+    /** --stats and --stats-json, whatever ended the run; a failed JSON write is one line, the status stays. */
+    private void reportStats(Machine machine, PrintStream err) {
+        if (!options.stats && options.statsJson == null) {
+            return;
+        }
+        StatsPoint total = machine.stats().capture();
+        if (options.stats) {
+            err.print(StatsReport.text(machine.stats(), total));
+        }
+        if (options.statsJson != null) {
+            try {
+                StatsJson.write(options.statsJson, StatsJson.json(machine.stats(), total));
+            } catch (IOException | RuntimeException e) {
+                err.println("vireo: --stats-json " + options.statsJson + ": cannot write (" + e + ")");
+            }
+        }
+    }
+}

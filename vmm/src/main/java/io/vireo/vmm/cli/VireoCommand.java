@@ -1,0 +1,82 @@
+package io.vireo.vmm.cli;
+
+import io.vireo.vmm.ExitStatus;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code vireo}: the top-level command and the one place subcommands are registered.
+ *
+ * <p>To add a subcommand ({@code vireo bench}, {@code vireo vhost-user-blk}, ...): write one class, annotated
+ * {@code @Command(name = "bench", description = ...)}, implementing {@code Callable<Integer>} (the exit status),
+ * with its flags as {@code @Option} fields (a value grammar as an {@code ITypeConverter} in {@link Converters})
+ * and {@code @Mixin HelpOption help}; take the output streams from a {@code @ParentCommand VireoCommand}
+ * field ({@link #out()}, {@link #err()}); then add the class to {@code subcommands} below. Help
+ * ({@code vireo help bench}, {@code vireo bench --help}), the one-line errors for bad flags and values
+ * (status 2) and the handling of {@link io.vireo.vmm.VireoException} come with it ({@link Main}).
+ */
+@Command(name = "vireo", mixinStandardHelpOptions = true, versionProvider = VireoCommand.Version.class,
+    description = "A virtio data plane and virtio-PCI VMM for the JVM (KVM, x86-64, Linux).",
+    subcommands = {
+        CommandLine.HelpCommand.class,
+        RunCommand.class,
+    },
+    footer = {"", "Run 'vireo help COMMAND' or 'vireo COMMAND --help' for a command's flags."})
+public final class VireoCommand implements Callable<Integer> {
+    private final PrintStream out;
+    private final PrintStream err;
+
+    @Spec
+    CommandSpec spec;
+
+    VireoCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    PrintStream out() {
+        return out;
+    }
+
+    PrintStream err() {
+        return err;
+    }
+
+    /** {@code vireo} alone: the usage, on stderr, status 2. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(err);
+        return ExitStatus.USAGE;
+    }
+
+    /** {@code vireo --version}: the project version (from the build) and the JVM and OS it runs on. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            Properties p = new Properties();
+            try (InputStream in = Version.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return new String[] {
+                "vireo " + p.getProperty("version", "unknown"),
+                "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + "), "
+                    + System.getProperty("os.name") + " " + System.getProperty("os.arch"),
+            };
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.vireo.vmm.log;
+
+import io.vireo.sys.Libc;
+
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * What Vireo prints on the terminal: UTF-8 whatever the locale says ({@code LANG=C} would turn {@code §} into
+ * {@code ?}), and lines that still start at the left margin while the guest's console holds the terminal in raw mode
+ * (no output processing, so a bare {@code \n} would only move down): stderr then ends its lines with {@code \r\n}.
+ * The guest's own bytes (the UART, on file descriptor 1) are not touched.
+ */
+public final class Console {
+    private static final int STDERR = 2;
+    private static volatile boolean raw;
+
+    private Console() {
+    }
+
+    /** Replaces {@link System#out} and {@link System#err}; once, at startup. */
+    public static void install() {
+        System.setOut(new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 8192),
+            true, StandardCharsets.UTF_8));
+        OutputStream err = new FileOutputStream(FileDescriptor.err);
+        // Only a terminal's raw mode matters: stderr redirected to a file or pipe keeps plain \n.
+        System.setErr(new PrintStream(Libc.isatty(STDERR) == 1 ? new CrlfWhileRaw(err) : err, true,
+            StandardCharsets.UTF_8));
+    }
+
+    /** The terminal went into raw mode (true) or back (false). */
+    public static void rawMode(boolean on) {
+        raw = on;
+    }
+
+    public static boolean rawMode() {
+        return raw;
+    }
+
+    /** {@code \n} becomes {@code \r\n} while {@link #rawMode()} (unless a {@code \r} is already before it). */
+    static final class CrlfWhileRaw extends FilterOutputStream {
+        private int last = -1;
+
+        CrlfWhileRaw(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (b == '\n' && last != '\r' && raw) {
+                out.write('\r');
+            }
+            out.write(b);
+            last = b & 0xff;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (!raw) {
+                out.write(b, off, len);
+                if (len > 0) {
+                    last = b[off + len - 1] & 0xff;
+                }
+                return;
+            }
+            int from = off;
+            for (int i = off; i < off + len; i++) {
+                if (b[i] == '\n' && (i > off ? b[i - 1] : last) != '\r') {
+                    out.write(b, from, i - from);
+                    out.write('\r');
+                    from = i;
+                }
+            }
+            out.write(b, from, off + len - from);
+            if (len > 0) {
+                last = b[off + len - 1] & 0xff;
+            }
+        }
+    }
+}
