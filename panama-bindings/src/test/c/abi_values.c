@@ -18,7 +18,9 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/uio.h>
 #include <termios.h>
 #include <unistd.h>
@@ -383,6 +385,7 @@ static void errno_constants(void)
     C("Errno", EBADFD);
     C("Errno", EOPNOTSUPP);
     C("Errno", EADDRINUSE);
+    C("Errno", ECONNABORTED);
     C("Errno", ECONNRESET);
     C("Errno", ENOBUFS);
     C("Errno", ENOTCONN);
@@ -851,6 +854,43 @@ static void io_uring(void)
     OFF(v, "IOV_LEN_OFFSET", struct iovec, iov_len);
 }
 
+static void sockets(void)
+{
+    const char *k = "Sockets";
+    C(k, AF_UNIX);
+    C(k, SOCK_STREAM);
+    C(k, SOCK_NONBLOCK);
+    C(k, SOCK_CLOEXEC);
+    C(k, SOL_SOCKET);
+    C(k, SCM_RIGHTS);
+    C(k, MSG_CTRUNC);
+    C(k, MSG_DONTWAIT);
+    C(k, MSG_NOSIGNAL);
+    C(k, MSG_CMSG_CLOEXEC);
+    C(k, SHUT_RDWR);
+
+    const char *m = "MsgHdrLayout";
+    SIZE(m, struct msghdr);
+    OFF(m, "MSG_NAME_OFFSET", struct msghdr, msg_name);
+    OFF(m, "MSG_NAMELEN_OFFSET", struct msghdr, msg_namelen);
+    OFF(m, "MSG_IOV_OFFSET", struct msghdr, msg_iov);
+    OFF(m, "MSG_IOVLEN_OFFSET", struct msghdr, msg_iovlen);
+    OFF(m, "MSG_CONTROL_OFFSET", struct msghdr, msg_control);
+    OFF(m, "MSG_CONTROLLEN_OFFSET", struct msghdr, msg_controllen);
+    OFF(m, "MSG_FLAGS_OFFSET", struct msghdr, msg_flags);
+
+    const char *c = "CmsgHdrLayout";
+    SIZE(c, struct cmsghdr);
+    OFF(c, "CMSG_LEN_OFFSET", struct cmsghdr, cmsg_len);
+    OFF(c, "CMSG_LEVEL_OFFSET", struct cmsghdr, cmsg_level);
+    OFF(c, "CMSG_TYPE_OFFSET", struct cmsghdr, cmsg_type);
+
+    const char *u = "SockaddrUnLayout";
+    SIZE(u, struct sockaddr_un);
+    OFF(u, "SUN_FAMILY_OFFSET", struct sockaddr_un, sun_family);
+    OFF(u, "SUN_PATH_OFFSET", struct sockaddr_un, sun_path);
+}
+
 int main(void)
 {
     kvm_constants();
@@ -861,5 +901,6 @@ int main(void)
     kvm_vm();
     libc_layouts();
     io_uring();
+    sockets();
     return 0;
 }

@@ -13,8 +13,14 @@ public interface AgentSleeper extends AutoCloseable {
         void signalled(int fd, long count);
     }
 
-    /** Adds an eventfd (a queue's kick or completion fd) to what {@link #await} waits for. Before the agent starts. */
+    /**
+     * Adds an eventfd (a queue's kick or completion fd) to what {@link #await} waits for. Any thread, also while the
+     * agent waits (a signal already pending ends the wait at once).
+     */
     void watch(int fd);
+
+    /** Removes a watched fd; false if it was not watched. On the agent's thread, so no read of it is under way. */
+    boolean unwatch(int fd);
 
     /**
      * Blocks until a watched fd is signalled, {@link #wake()} is called, or {@code timeoutMs} pass (-1: no limit);

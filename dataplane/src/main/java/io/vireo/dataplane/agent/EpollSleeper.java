@@ -3,6 +3,7 @@ package io.vireo.dataplane.agent;
 import io.vireo.sys.EpollEventLayout;
 import io.vireo.sys.Errno;
 import io.vireo.sys.Libc;
+import io.vireo.sys.SysException;
 
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
@@ -37,6 +38,16 @@ public final class EpollSleeper implements AgentSleeper {
     @Override
     public void watch(int fd) {
         Libc.epollCtl(epfd, Libc.EPOLL_CTL_ADD, fd, Libc.EPOLLIN, fd);
+    }
+
+    @Override
+    public boolean unwatch(int fd) {
+        try {
+            Libc.epollCtl(epfd, Libc.EPOLL_CTL_DEL, fd, 0, 0);
+            return true;
+        } catch (SysException e) {
+            return false;
+        }
     }
 
     @Override

@@ -27,14 +27,19 @@ public interface PolledQueue {
      */
     boolean armNotifications();
 
-    /** Requests handed to the back end and not yet completed: while any are, the agent bounds its sleep. */
-    int inFlight();
-
     /** The eventfd a guest kick of this queue signals (the KVM ioeventfd of its notify address). */
     int kickEventFd();
 
     /** An eventfd signalled when back-end completions are ready, or -1 when completions never wait. */
     int completionEventFd();
+
+    /**
+     * Requests handed to the back end and not completed yet (0 for a queue whose work never waits): while any are, the
+     * agent bounds its sleep.
+     */
+    default int inFlight() {
+        return 0;
+    }
 
     /** Counters of this queue (requests, batches, interrupts, ...): written on the owner's thread, read by any. */
     Counters<?> counters();

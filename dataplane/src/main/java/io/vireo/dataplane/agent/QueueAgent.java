@@ -98,6 +98,22 @@ public final class QueueAgent implements Agent, StatsSource {
         }
     }
 
+    /**
+     * Adds a kick eventfd the agent did not own at start (a vhost-user front end's) to the set it sleeps on. Any
+     * thread: epoll_ctl is safe while the agent waits, and a kick already pending wakes it at once.
+     */
+    public void watchKick(int fd) {
+        sleeper.watch(fd);
+    }
+
+    /**
+     * Removes a kick eventfd added by {@link #watchKick}. Call it on the agent's thread ({@link #submitAndWait}), so
+     * no read of the fd is under way; the caller may close the fd afterwards. Returns false if it was not watched.
+     */
+    public boolean unwatchKick(int fd) {
+        return sleeper.unwatch(fd);
+    }
+
     /** The bound of the adaptive poll budget. */
     public long pollBudgetNs() {
         return budget.maxNs();

@@ -4,6 +4,7 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * The guest-fault log of one virtio device (its device and its transport share it): one line per fault, naming the
@@ -32,6 +33,7 @@ public final class FaultLog {
 
     private static final Logger LOG = System.getLogger(LOGGER);
 
+    private final LongSupplier nanoClock;
     private volatile String name;
     private final AtomicLong faults = new AtomicLong();
     private final AtomicLong unlogged = new AtomicLong();
@@ -39,7 +41,13 @@ public final class FaultLog {
 
     /** @param name how the user knows the device, e.g. {@code disk0 (00:01.0)}; see {@link #name(String)} */
     public FaultLog(String name) {
+        this(name, System::nanoTime);
+    }
+
+    /** With the clock the summary interval is measured on (tests move it by hand). */
+    FaultLog(String name, LongSupplier nanoClock) {
         this.name = name;
+        this.nanoClock = nanoClock;
         // Initialise the logging machinery now, not on the agent thread at the first fault.
         LOG.isLoggable(Level.WARNING);
     }
@@ -68,7 +76,7 @@ public final class FaultLog {
             return true;
         }
         unlogged.incrementAndGet();
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         long next = nextSummaryNs.get();
         if (next == Long.MIN_VALUE) {
             // The first fault not logged: the summary comes one interval later, if faults go on.

@@ -109,6 +109,11 @@ class QueueAgentTest {
         }
 
         @Override
+        public boolean unwatch(int fd) {
+            return watched.remove(Integer.valueOf(fd));
+        }
+
+        @Override
         public void wake() {
             wakes++;
         }

@@ -80,4 +80,29 @@ class FaultLogTest {
         assertTrue(allocated < 1024, "allocated " + allocated + " bytes over 200000 counted faults");
         assertEquals(400_000, log.faults());
     }
+
+    @Test
+    void shouldSummariseUnloggedFaultsAtMostOncePerInterval() {
+        long[] now = {1_000};
+        FaultLog log = new FaultLog("disk0 (00:01.0)", () -> now[0]);
+        for (int i = 0; i < FaultLog.FIRST_LINES + 3; i++) {
+            fault(log); // 5 lines, then 3 counted; the interval starts at the first one counted
+        }
+        now[0] += FaultLog.SUMMARY_INTERVAL_NS - 1;
+        fault(log);
+        assertEquals(FaultLog.FIRST_LINES, capture.lines().size(), "not before the interval is over");
+        now[0] += 1;
+        fault(log);
+        assertEquals("disk0 (00:01.0): 5 more guest faults, not logged", capture.lines().get(FaultLog.FIRST_LINES));
+        for (int i = 0; i < 100; i++) {
+            fault(log);
+        }
+        assertEquals(FaultLog.FIRST_LINES + 1, capture.lines().size(), "one summary per interval");
+        now[0] += FaultLog.SUMMARY_INTERVAL_NS;
+        fault(log);
+        assertEquals("disk0 (00:01.0): 101 more guest faults, not logged",
+            capture.lines().get(FaultLog.FIRST_LINES + 1));
+        log.summary();
+        assertEquals(FaultLog.FIRST_LINES + 2, capture.lines().size(), "nothing left for the closing summary");
+    }
 }

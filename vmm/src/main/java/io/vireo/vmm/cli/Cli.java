@@ -12,6 +12,7 @@ final class Cli {
     static CommandLine configure(CommandLine cl) {
         return cl.setOverwrittenOptionsAllowed(true) // --cpus 1 --cpus 2: the last one counts, as before
             .setAbbreviatedOptionsAllowed(false)
+            .setAllowOptionsAsOptionParameters(true) // --cmdline --verbose: a value may look like a flag, as before
             .setUsageHelpWidth(HELP_WIDTH);
     }
 }

@@ -24,9 +24,24 @@ public final class Main {
     public static void main(String[] args) {
         List<String> list = Arrays.asList(args);
         Logging.install(verbose(list));
+        checkAotCache(System.err);
         int status = run(list, System.out, System.err);
         Logging.flush();
         System.exit(status);
+    }
+
+    /**
+     * The launcher passes {@code -Dvireo.aot.cache=PATH} with {@code -XX:AOTCache=PATH} and silences the JVM's own
+     * AOT log: a JVM that cannot map the cache (another build, incompatible options) runs without class sharing at
+     * all ({@code java.vm.info} then lacks "sharing"), which is said here in one line.
+     */
+    static void checkAotCache(PrintStream err) {
+        String cache = System.getProperty("vireo.aot.cache");
+        String info = System.getProperty("java.vm.info", "");
+        if (cache != null && !info.contains("sharing")) {
+            err.println("vireo: the AOT cache " + cache + " does not match this JVM (" + System.getProperty(
+                "java.vm.version") + "): ignored, start-up is slower; delete it to have it made again");
+        }
     }
 
     private static boolean verbose(List<String> args) {

@@ -1,5 +1,7 @@
 package io.vireo.vmm.cli;
 
+import io.vireo.dataplane.stats.Counters;
+import io.vireo.dataplane.virtio.device.blk.BlkCounter;
 import io.vireo.vmm.kvm.KvmStatsSnapshot;
 import io.vireo.vmm.machine.MachineStats;
 import io.vireo.vmm.machine.StatsPoint;
@@ -30,6 +32,8 @@ import static io.vireo.vmm.cli.Sizes.usage;
  * </pre>
  */
 final class StatsJson {
+    /** A device's requests, as its counters name them (exits per request divide by it). */
+    private static final String REQUESTS = Counters.label(BlkCounter.REQUESTS);
     private StatsJson() {
     }
 
@@ -66,7 +70,7 @@ final class StatsJson {
             long exits = d.vcpuTotal("exits");
             String sep = "";
             for (Map.Entry<String, Map<String, Long>> e : d.dataplane().entrySet()) {
-                Long requests = e.getValue().get("requests");
+                Long requests = e.getValue().get(REQUESTS);
                 if (requests != null) {
                     sb.append(sep);
                     string(sb, e.getKey());

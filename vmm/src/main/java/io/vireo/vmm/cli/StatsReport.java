@@ -1,5 +1,7 @@
 package io.vireo.vmm.cli;
 
+import io.vireo.dataplane.stats.Counters;
+import io.vireo.dataplane.virtio.device.blk.BlkCounter;
 import io.vireo.vmm.kvm.KvmStatsSnapshot;
 import io.vireo.vmm.machine.MachineStats;
 import io.vireo.vmm.machine.StatsPoint;
@@ -23,6 +25,8 @@ import java.util.Map;
  * </pre>
  */
 final class StatsReport {
+    /** A device's requests, as its counters name them (exits per request divide by it). */
+    private static final String REQUESTS = Counters.label(BlkCounter.REQUESTS);
     static final String PREFIX = "vireo: stats: ";
     /** vCPU stats printed even when zero, for a benchmark's eyes (io_exits stays 0 on kvm_pvm). */
     static final List<String> ALWAYS = List.of("exits", "mmio_exits", "io_exits", "irq_injections", "halt_exits",
@@ -48,7 +52,7 @@ final class StatsReport {
         body(sb, d);
         long exits = d.vcpuTotal("exits");
         d.dataplane().forEach((source, counters) -> {
-            Long requests = counters.get("requests");
+            Long requests = counters.get(REQUESTS);
             if (requests != null && exits >= 0) {
                 sb.append(PREFIX).append("  exits per ").append(source).append(".requests: ")
                     .append(requests == 0 ? "n/a" : String.format("%.5f", (double) exits / requests))

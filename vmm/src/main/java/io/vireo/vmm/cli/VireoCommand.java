@@ -31,6 +31,7 @@ import java.util.concurrent.Callable;
     subcommands = {
         CommandLine.HelpCommand.class,
         RunCommand.class,
+        VhostUserBlkCommand.class,
     },
     footer = {"", "Run 'vireo help COMMAND' or 'vireo COMMAND --help' for a command's flags."})
 public final class VireoCommand implements Callable<Integer> {

@@ -4,7 +4,6 @@ import io.vireo.dataplane.memory.GuestMemory;
 import io.vireo.dataplane.memory.GuestRegion;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
 import io.vireo.dataplane.virtio.device.blk.backend.FaultInjectingBackend;
-import io.vireo.dataplane.uring.IoUring;
 import io.vireo.dataplane.virtio.device.blk.backend.IoUringBackend;
 import io.vireo.dataplane.virtio.device.blk.backend.IoUringOptions;
 import io.vireo.dataplane.virtio.device.blk.backend.NullBackend;
@@ -19,14 +18,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Opens the back end a {@code --disk} asks for: io_uring (falling back to positional I/O), sync, or null. */
-final class DiskBackends {
+public final class DiskBackends {
     private static final System.Logger LOG = System.getLogger(DiskBackends.class.getName());
     private static Boolean ioUring;
 
     private DiskBackends() {
     }
 
-    static BlockBackend open(DiskConfig disk, GuestMemory memory) {
+    /** The back end of {@code disk}; {@code memory} is needed only for fixed buffers (else may be null). */
+    public static BlockBackend open(DiskConfig disk, GuestMemory memory) {
         BlockBackend backend = switch (disk.backend()) {
             case NULL -> new NullBackend(disk.path() == null ? disk.nullBytes() : sizeOf(disk), disk.readOnly());
             case SYNC -> SyncFileBackend.open(disk.path(), disk.readOnly());
@@ -65,7 +65,7 @@ final class DiskBackends {
     private static synchronized boolean ioUringAvailable() {
         if (ioUring == null) {
             try {
-                new IoUring(1, 0, 0).close();
+                IoUringBackend.probe();
                 ioUring = Boolean.TRUE;
             } catch (SysException e) {
                 if (!e.call().startsWith("io_uring_setup")) {

@@ -2,6 +2,7 @@ package io.vireo.vmm.machine;
 
 import io.vireo.vmm.ExitStatus;
 import io.vireo.dataplane.memory.MemfdGuestMemory;
+import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
 import io.vireo.sys.Kvm;
 import io.vireo.vmm.VireoException;
 import io.vireo.vmm.acpi.AcpiTables;
@@ -52,7 +53,9 @@ public final class MachineBuilder {
         byte[] kernelImage = readFile("--kernel", config.kernel());
         byte[] initrd = config.initrd().map(p -> readFile("--initrd", p)).orElse(null);
 
+        clock.step("read kernel");
         KvmSystem kvm = KvmSystem.open();
+        clock.step("open /dev/kvm");
         List<AutoCloseable> created = new ArrayList<>();
         created.add(kvm);
         try {
@@ -63,21 +66,31 @@ public final class MachineBuilder {
             }
             MemfdGuestMemory memory = MemfdGuestMemory.allocate(config.memoryBytes());
             created.add(memory);
+            clock.step("memfd RAM");
             Vm vm = Vm.create(kvm);
             created.add(vm);
             vm.mapMemory(memory);
+            clock.step("VM and memory slots");
 
             Platform platform = Platform.create(memory);
             List<AutoCloseable> deviceResources = new ArrayList<>();
             VirtioDevices virtio = VirtioDevices.create(memory, vm, platform.pci(), platform.mapper(), config.io(),
                 deviceResources);
-            VirtioDisks.attach(config.disks(), memory, config.cpus(), virtio);
+            List<BlockBackend> backends = VirtioDisks.attach(config.disks(), memory, config.cpus(), virtio);
             virtio.start();
+            // While the rest is set up and the guest boots, a short-lived thread compiles the data plane.
+            DiskWarmup warmup = DiskWarmup.start(backends);
+            if (warmup != null) {
+                deviceResources.add(warmup);
+            }
             created.addAll(deviceResources);
+            clock.step("platform and disks");
             long rsdp = PciAcpi.addTo(new AcpiTables(config.cpus()), platform.windows())
                 .writeTo(memory, BootLayout.ACPI_BASE);
             E820Map e820 = PciAcpi.e820(E820Map.of(memory));
+            clock.step("ACPI and e820");
             BspEntry entry = loadKernel(config, memory, kernelImage, initrd, rsdp, e820);
+            clock.step("load kernel");
 
             List<Vcpu> vcpus = new ArrayList<>();
             CpuidTable cpuid = kvm.supportedCpuid();
@@ -91,6 +104,7 @@ public final class MachineBuilder {
             }
             // The BSP starts at the kernel's entry; APs wait in KVM for the guest's INIT/SIPI.
             entry.apply(vcpus.get(0));
+            clock.step("vCPUs");
 
             KvmStats kvmStats = config.stats() ? openStats(kvm, vm, vcpus) : null;
             if (kvmStats != null) {
@@ -107,6 +121,9 @@ public final class MachineBuilder {
             if (!virtio.attached().isEmpty()) {
                 machine.addStatsSource("agents", virtio.agentStats());
             }
+            if (warmup != null) {
+                machine.addReport(warmup::summary);
+            }
             var pio = platform.pio();
             Uart16550 uart = new Uart16550(new ConsoleOutput(clock), level -> vm.setIrqLine(COM1_IRQ, level));
             pio.register(COM1_BASE, 8, uart);
@@ -120,6 +137,7 @@ public final class MachineBuilder {
             pio.register(ResetControl.PORT, 1, new ResetControl(machine));
 
             platform.finishPci();
+            clock.step("devices");
             machine.start(pio, platform.mmio());
             ConsoleInput input = new ConsoleInput(uart, machine);
             if (input.enterRawMode()) {

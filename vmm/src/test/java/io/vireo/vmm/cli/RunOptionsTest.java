@@ -77,6 +77,12 @@ class RunOptionsTest {
     }
 
     @Test
+    void shouldTakeAValueThatLooksLikeAFlag() throws IOException {
+        assertEquals("--verbose", config("--cmdline=--verbose").cmdline());
+        assertEquals("--stats", config("--cmdline", "--stats").cmdline());
+    }
+
+    @Test
     void shouldKeepGuestCommandAfterDoubleDash() {
         RunOptions o = RunOptions.parse(List.of("--cpus", "2", "--", "uname", "-r"));
         assertEquals(List.of("uname", "-r"), o.command);

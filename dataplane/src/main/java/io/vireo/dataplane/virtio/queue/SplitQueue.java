@@ -197,6 +197,22 @@ public final class SplitQueue {
         return region.segment().asSlice(gpa - region.gpa(), sizeBytes);
     }
 
+    /**
+     * After {@link #enable()}: continue a ring another device side served before (vhost-user SET_VRING_BASE). The next
+     * chain popped is avail entry {@code lastAvailIdx}; used entries continue from the used idx already in guest
+     * memory (the previous side drained before it stopped, so nothing is in flight).
+     */
+    public void resumeAt(int lastAvailIdx) {
+        if (!ready) {
+            throw new IllegalStateException("resumeAt before a successful enable()");
+        }
+        lastAvail = lastAvailIdx & 0xffff;
+        shadowAvail = lastAvail;
+        // ORDERING: control path, before the owning agent first polls (handed over through its command queue).
+        nextUsed = Short.toUnsignedInt(used.get(SplitRingLayout.U16, USED_IDX_OFFSET));
+        publishedUsed = nextUsed;
+    }
+
     /** Back to the state after construction: not ready, indices 0, default configuration (§2.4 device reset). */
     public void reset() {
         ready = false;

@@ -104,6 +104,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         return io.completionEventFd();
     }
 
+    /** Requests handed to the back end and not yet completed. */
     @Override
     public int inFlight() {
         return io.inFlight();

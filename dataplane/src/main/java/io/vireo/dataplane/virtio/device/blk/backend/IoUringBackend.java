@@ -1,5 +1,6 @@
 package io.vireo.dataplane.virtio.device.blk.backend;
 
+import io.vireo.dataplane.uring.IoUring;
 import io.vireo.sys.Errno;
 import io.vireo.sys.Libc;
 import io.vireo.sys.SysException;
@@ -69,6 +70,15 @@ public final class IoUringBackend implements BlockBackend {
             d.append(", read-only");
         }
         this.description = d.toString();
+    }
+
+    /**
+     * Sets up and closes one single-entry ring: throws the {@link SysException} of {@code io_uring_setup} when the
+     * kernel refuses io_uring (ENOSYS, or EPERM under {@code kernel.io_uring_disabled}). The queues' rings are made
+     * later, per queue, so a caller that wants a fallback asks here first.
+     */
+    public static void probe() {
+        new IoUring(1, 0, 0).close();
     }
 
     /**

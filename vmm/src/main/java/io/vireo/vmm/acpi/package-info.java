@@ -1,0 +1,4 @@
+/**
+ * ACPI tables (RSDP, XSDT, MADT, FADT, DSDT with AML) built for the guest.
+ */
+package io.vireo.vmm.acpi;
