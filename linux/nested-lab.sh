@@ -14,7 +14,9 @@
 # look stale); /tmp, /var/tmp, /run, /dev/shm are empty tmpfs; /tmp/vireo-lab is the host's
 # /tmp/vireo-lab, read-write (put disk images and results there); a working directory under /tmp,
 # /var/tmp or /run is shared read-only at its own path. stdin is /dev/null.
-# Exit status: the command's; 124 if --timeout expired; 125 if the lab itself failed (message on stderr).
+# Exit status: the command's; 124 if --timeout expired while L1 was still answering (the command hung);
+# 125 if the lab itself failed, or L1 stopped answering: no heartbeat from L1's user space (written to
+# /tmp/vireo-lab every 2 s while the command runs) in the last 30 s before the timeout (message on stderr).
 set -euo pipefail
 LOG_TAG=nested-lab DIE_STATUS=125
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
@@ -62,10 +64,11 @@ case $PWD/ in
         printf '%s\n' "$PWD" > "$ctl/workdir"
         work=(-virtfs "local,path=$PWD,mount_tag=work,security_model=none,readonly=on,multidevs=remap") ;;
 esac
+heartbeat=/tmp/vireo-lab/.heartbeat-${ctl##*.}
 qemu_pid= readers=()
 cleanup() {
     [ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null || true
-    rm -rf "$ctl"
+    rm -rf "$ctl" "$heartbeat"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -80,6 +83,8 @@ trap 'exit 143' TERM
         [[ $name =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
         printf 'export %s=%q\n' "$name" "${!name}"
     done
+    # L1's heartbeat: after a --timeout it tells an L1 that stopped answering from a command that hung.
+    printf '( while :; do date +%%s > %q; sleep 2; done ) </dev/null >/dev/null 2>&1 &\n' "$heartbeat"
     printf 'cd -- %q 2>/dev/null || { echo "nested-lab: the working directory $PWD does not exist in the lab" >&2; exit 125; }\n' "$PWD"
     printf 'exec'
     printf ' %q' "$@"
@@ -146,7 +151,14 @@ if [ -s "$ctl/status" ]; then
     exit "$(cat "$ctl/status")"
 fi
 if [ -n "$timeout_s" ] && [ "$qemu_rc" -eq 124 ]; then
-    echo "nested-lab: timed out after $timeout_s s" >&2
+    if [ ! -e "$heartbeat" ]; then
+        lab_fail "L1 stopped answering: it never started the command within the $timeout_s s timeout"
+    fi
+    age=$(( $(date +%s) - $(stat -c %Y "$heartbeat") ))
+    if [ "$age" -gt 30 ]; then
+        lab_fail "L1 stopped answering: its last heartbeat came $age s before the $timeout_s s timeout"
+    fi
+    echo "nested-lab: timed out after $timeout_s s (L1 still answering: last heartbeat $age s before)" >&2
     exit 124
 fi
 case $qemu_rc in

@@ -13,7 +13,7 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>This class is a facade: the method handles live in small package-private classes by topic
  * ({@code FileCalls}, {@code IoctlCalls}, {@code MemoryCalls}, {@code EpollCalls}, {@code ProcessCalls},
- * {@code TermiosCalls}, {@code IoUringCalls}).
+ * {@code TermiosCalls}, {@code IoUringCalls}, {@code PageCacheCalls}).
  */
 public final class Libc {
 
@@ -442,5 +442,19 @@ public final class Libc {
     /** Edits a {@link TermiosLayout} segment into raw mode (no echo, no line editing, no signals from keys). */
     public static void cfmakeraw(final MemorySegment termios) {
         TermiosCalls.cfmakeraw(termios);
+    }
+
+    // ---- page cache ---------------------------------------------------------------------------------------------
+
+    /** What cachestat(2) reports for a range of a file, in pages. */
+    public record Cachestat(long cache, long dirty, long writeback, long evicted, long recentlyEvicted) {
+    }
+
+    /**
+     * The page cache state of {@code length} bytes of file {@code fd} from {@code offset} (0: to the end); allocates.
+     * Throws with ENOSYS before Linux 6.5.
+     */
+    public static Cachestat cachestat(final int fd, final long offset, final long length) {
+        return PageCacheCalls.cachestat(fd, offset, length);
     }
 }

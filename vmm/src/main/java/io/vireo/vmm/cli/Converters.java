@@ -61,9 +61,14 @@ final class Converters {
     }
 
     /** A comma-separated list of host CPU numbers: {@code 1} or {@code 0,1}. */
-    static final class CpuList implements ITypeConverter<int[]> {
+    /** A list of host CPUs as one option value (an array field would make picocli convert element by element). */
+    record Cpus(int[] list) {
+        static final Cpus NONE = new Cpus(new int[0]);
+    }
+
+    static final class CpuList implements ITypeConverter<Cpus> {
         @Override
-        public int[] convert(String value) {
+        public Cpus convert(String value) {
             String[] parts = value.split(",", -1);
             int[] cpus = new int[parts.length];
             int limit = Math.max(Runtime.getRuntime().availableProcessors(), 1024);
@@ -74,7 +79,7 @@ final class Converters {
                     throw new TypeConversionException(parts[i] + " is not a CPU number");
                 }
             }
-            return cpus;
+            return new Cpus(cpus);
         }
     }
 

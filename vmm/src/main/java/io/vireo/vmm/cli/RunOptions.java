@@ -76,7 +76,7 @@ public final class RunOptions {
 
     @Option(names = "--io-cpus", paramLabel = "LIST", converter = Converters.CpuList.class,
         description = "pin the queue agents to these host CPUs, round-robin (e.g. 1 or 0,1)")
-    int[] ioCpus = new int[0];
+    Converters.Cpus ioCpus = Converters.Cpus.NONE;
 
     @Option(names = {"-v", "--verbose"}, description = "boot time and user-space exits by kind on stderr; "
         + "stack traces with errors")
@@ -181,7 +181,7 @@ public final class RunOptions {
             checkReadableFile("--initrd", rd);
         }
         return new MachineConfig(k, Optional.ofNullable(rd), List.copyOf(disks), fullCmdline, cpus, memoryBytes,
-            timeoutNanos, verbose, unpack, new MachineConfig.Io(ioThreads, ioCpus), stats || statsJson != null);
+            timeoutNanos, verbose, unpack, new MachineConfig.Io(ioThreads, ioCpus.list()), stats || statsJson != null);
     }
 
     /** Each disk a regular file of at least one sector; no file twice unless every use is read-only. */

@@ -26,6 +26,7 @@ import java.util.function.Supplier;
  */
 final class DiskWarmup implements AutoCloseable {
     static final long DEFAULT_REQUESTS = 40_000;
+    private static final System.Logger LOG = System.getLogger(DiskWarmup.class.getName());
     private static final long DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(3);
     private static final int TWIN_BYTES = 1 << 20;
 
@@ -64,6 +65,8 @@ final class DiskWarmup implements AutoCloseable {
         try {
             return Long.parseLong(v.trim());
         } catch (NumberFormatException e) {
+            LOG.log(System.Logger.Level.WARNING, "VIREO_WARMUP=" + v + " is not a number of requests: using "
+                + DEFAULT_REQUESTS);
             return DEFAULT_REQUESTS;
         }
     }

@@ -77,7 +77,9 @@ public final class Machine implements PlatformControl, AutoCloseable {
         }
         clock.vcpusStarting();
         stats.started();
-        threads.forEach(Thread::start);
+        if (TestFault.beforeVcpusStart()) {
+            threads.forEach(Thread::start);
+        }
     }
 
     /** Blocks until the machine stops or the timeout passes; returns the exit status. */

@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The polling data plane end to end, driven by the test guest's workloads (blk=bench|verify|durable): data
  * integrity at QD 1, QD 32 and on two queues from two vCPUs, VM exits per I/O from KVM's own counters, interrupts per
- * batch, fault injection, and durability across SIGKILL after a flush.
+ * batch, fault injection, and completed writes surviving a SIGKILL of the VMM. (That a FLUSH really syncs before it
+ * completes is BlockBackendContractTest's job: SIGKILL does not drop the host page cache, so no test here can see it.)
  */
 class DataPlaneTestGuestTest {
     @TempDir
@@ -146,9 +147,36 @@ class DataPlaneTestGuestTest {
         assertEquals(0, num(disk, "userspace_notifies"), "kicks all caught by ioeventfds");
         // The one user-space exit in the window is the guest's closing mark (POST code 0xB1) itself.
         assertTrue(num(obj(window, "userspace_exits"), "total") <= 1, window::toString);
-        assertTrue(num(disk, "interrupts") > 0, "the guest asked for interrupts: " + disk);
-        assertTrue(num(disk, "interrupts") <= num(disk, "batches"), "at most one interrupt per batch: " + disk);
-        assertTrue(num(result(r), "interrupts") > 0);
+        // Counted where they land: the guest's own handler count against its own avail idx stores. On the null back
+        // end every request completes in the agent's poll that pops it, and one store makes all its requests visible
+        // at once, so the device has at most one batch, hence one interrupt, per store.
+        assertInterruptsBounded(r, disk, 0);
+    }
+
+    /**
+     * At most one interrupt per batch, seen by the guest, where completions trickle in: io_uring with a kernel SQ
+     * polling thread completes a batch's reads over several of the agent's polls, so an interrupt per request (or
+     * per poll, regardless of used_event) reaches the guest as extra interrupts instead of merging in the LAPIC, as
+     * a burst of them does. The guest (irq=1) re-arms used_event only after it has reaped, and refills what it reaped
+     * in one avail idx store, so a device that interrupts at most once per batch, only when asked, gives it at most
+     * one interrupt per store, plus at most one per request in the final drain (qd) when nothing is refilled.
+     */
+    @Test
+    void shouldNotInterruptTheGuestMoreOftenThanItPublishesWhenCompletionsTrickleIn() throws IOException {
+        Path disk = emptyDisk("irq.img", 64 << 20);
+        Path json = dir.resolve("trickle-stats.json");
+        VireoProcess.Result r = VireoProcess.run("run", "--disk", disk + ",direct=off,sqpoll=on", "--stats-json",
+            json.toString(), "--cmdline", "blk=bench rw=randread bs=4096 qd=32 span=131072 ios=40000 irq=1");
+        assertEquals(0, r.status(), () -> r.stdout() + r.stderr());
+        assertInterruptsBounded(r, obj(obj(obj(stats(json), "window"), "dataplane"), "disk0"), 32);
+    }
+
+    private static void assertInterruptsBounded(VireoProcess.Result r, Map<String, Object> disk, long drainSlack) {
+        Map<String, Object> res = result(r);
+        long received = num(res, "interrupts");
+        assertTrue(received > 0, "the guest asked for interrupts: " + res);
+        assertTrue(received <= num(res, "publishes") + drainSlack, "the guest took more interrupts than it published"
+            + " batches (+" + drainSlack + "): " + res + "\ndevice: " + disk);
     }
 
     @Test
@@ -166,8 +194,13 @@ class DataPlaneTestGuestTest {
         assertTrue(r.stdout().contains("exit: 0"), "the guest went on to power off: " + r.stdout());
     }
 
+    /**
+     * Every write the guest saw complete is in the host file after the VMM dies by SIGKILL (no shutdown hook, no
+     * close): data goes to the file (page cache included) before its completion reaches the guest. It cannot show that
+     * FLUSH synced anything: the guest waits for every write before it flushes, and the page cache outlives the VMM.
+     */
     @Test
-    void shouldKeepEverythingWrittenBeforeAFlushWhenTheVmmIsKilled() throws Exception {
+    void shouldFindEveryCompletedWriteInTheHostFileAfterTheVmmIsKilled() throws Exception {
         Path disk = emptyDisk("durable.img", 8 << 20);
         long seed = 4242;
         int sectors = 4096;

@@ -10,6 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class NullBackendTest {
 
+    /**
+     * Null stores nothing, so a FLUSH has nothing to make stable: it completes at once with success, like every other
+     * request (the flush-ordering contract in BlockBackendContractTest applies to the file back ends only).
+     */
     @Test
     void shouldCompleteEverythingAtOnceAndLeaveReadBuffersAlone() {
         try (Rig rig = new Rig(); NullBackend b = new NullBackend(1 << 30); BlockQueue q = b.openQueue(4)) {

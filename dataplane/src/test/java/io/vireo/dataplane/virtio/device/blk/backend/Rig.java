@@ -27,6 +27,8 @@ final class Rig implements AutoCloseable, CompletionSink {
     final List<Integer> order = new ArrayList<>();
     int completions;
     boolean record = true;
+    /** Called with each tag as its completion arrives, before it is recorded: what the tests see at that moment. */
+    java.util.function.IntConsumer atCompletion = tag -> { };
 
     Rig() {
         Arrays.fill(results, Integer.MIN_VALUE);
@@ -34,6 +36,7 @@ final class Rig implements AutoCloseable, CompletionSink {
 
     @Override
     public void complete(int tag, int result) {
+        atCompletion.accept(tag);
         results[tag] = result;
         completions++;
         if (record) {

@@ -1,0 +1,96 @@
+package io.vireo.vmm.it;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Which failed nested-lab runs may be tried again: only those with evidence that the environment failed, not Vireo.
+ * Anything else (a Vireo crash, a hang while L1 still answers, an error status) counts at once.
+ *
+ * <ul>
+ *   <li>L1 stopped answering: nested-lab.sh exits 125 and says so when L1's heartbeat stopped before its timeout.
+ *   <li>The JVM inside L1, under QEMU's multi-threaded TCG, has been seen to die of SIGILL or SIGSEGV inside freshly
+ *       compiled JDK code, a few bytes past the method's entry (where HotSpot patches its nmethod entry barrier while
+ *       other threads may run it): about 2 in 15 lab runs on a loaded host, never on the host itself. Retried only
+ *       when the crash report's problematic frame is code compiled by C1 or C2 from a JDK class other than the raw
+ *       memory accessors, and no libvireo-native frame is on the crashing thread's native stack. A crash in Vireo's
+ *       own (compiled or interpreted) frames, in libjvm or libc, or in Unsafe / ScopedMemoryAccess / the FFM
+ *       classes is Vireo's: an FFM access with a bad address faults in {@code J c1
+ *       jdk.internal.misc.Unsafe.putLongUnaligned} once that is compiled, or in libjvm's {@code Unsafe_PutLong}
+ *       before (both seen with NestedLabFaultTest's injected crash).
+ * </ul>
+ */
+final class LabRetry {
+    static final String L1_STALLED = "nested-lab: L1 stopped answering";
+    private static final String FATAL = "A fatal error has been detected by the Java Runtime Environment";
+    private static final Pattern SIGNAL = Pattern.compile("(?m)^#\\s+(SIG[A-Z]+) \\(0x[0-9a-f]+\\)");
+    private static final Pattern FRAME = Pattern.compile("(?m)^# Problematic frame:\\R# (.+)$");
+    private static final Pattern REPORT = Pattern.compile(
+        "(?m)^# An error report file with more information is saved as:\\R# (\\S+)$");
+    /** {@code J <id>[%] c1|c2 <class>.<method>...}: compiled code, and the class's package. */
+    private static final Pattern COMPILED_JDK = Pattern.compile(
+        "^J \\d+%? c[12] (java|javax|jdk|sun|com\\.sun)\\.\\S+");
+    /** JDK code that touches the memory at an address it is given: a fault there is the caller's bad address. */
+    private static final Pattern MEMORY_ACCESS = Pattern.compile("c[12] (jdk\\.internal\\.misc\\.(Unsafe|"
+        + "ScopedMemoryAccess)|jdk\\.internal\\.foreign\\.|java\\.lang\\.foreign\\."
+        + "|java\\.lang\\.invoke\\.VarHandleSegment)");
+    /** The first lines of the crashing thread's native stack. */
+    private static final Pattern NATIVE_FRAMES = Pattern.compile("(?m)^Native frames:.*\\R((?:.+\\R){0,12})");
+
+    private LabRetry() {
+    }
+
+    /** Why {@code r} failed for the environment's sake, or null when it did not (or did not fail). */
+    static String environmentFailure(VireoProcess.Result r) {
+        if (r.status() == 125) {
+            return r.stderr().lines().filter(l -> l.startsWith(L1_STALLED)).findFirst().orElse(null);
+        }
+        if (r.status() == 134 && r.stdout().contains(FATAL)) {
+            return jitCrashUnderTcg(crashReport(r.stdout()));
+        }
+        return null;
+    }
+
+    /** The hs_err file the banner names, if the host can read it (NestedLab keeps it in /tmp/vireo-lab), or the
+     * banner itself. */
+    static String crashReport(String stdout) {
+        Matcher m = REPORT.matcher(stdout);
+        if (m.find()) {
+            Path p = Path.of(m.group(1));
+            try {
+                if (Files.isReadable(p)) {
+                    return Files.readString(p);
+                }
+            } catch (IOException e) {
+                // The banner on stdout has the same header: fall back to it.
+            }
+        }
+        return stdout;
+    }
+
+    /** Non-null (the reason) when a crash report shows the TCG JIT crash: SIGILL/SIGSEGV in compiled JDK code. */
+    static String jitCrashUnderTcg(String report) {
+        Matcher sig = SIGNAL.matcher(report);
+        Matcher frame = FRAME.matcher(report);
+        if (!sig.find() || !frame.find()) {
+            return null;
+        }
+        String signal = sig.group(1);
+        String where = frame.group(1).trim();
+        if (!signal.equals("SIGILL") && !signal.equals("SIGSEGV")) {
+            return null;
+        }
+        if (where.contains("io.vireo") || where.contains("libvireo") || !COMPILED_JDK.matcher(where).find()
+            || MEMORY_ACCESS.matcher(where).find()) {
+            return null;
+        }
+        Matcher stack = NATIVE_FRAMES.matcher(report);
+        if (stack.find() && stack.group(1).contains("libvireo")) {
+            return null;
+        }
+        return "L1's JVM died of " + signal + " in compiled JDK code (" + where + ")";
+    }
+}

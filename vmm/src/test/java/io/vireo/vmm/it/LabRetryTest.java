@@ -1,0 +1,89 @@
+package io.vireo.vmm.it;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** The retry rules of the nested-lab tests, on crash banners and lab statuses of the kinds seen (no lab needed). */
+class LabRetryTest {
+
+    private static String banner(String signal, String frame) {
+        return """
+            starting
+            #
+            # A fatal error has been detected by the Java Runtime Environment:
+            #
+            #  %s (0x4) at pc=0x00007f3c2d1e2a44, pid=312, tid=340
+            #
+            # JRE version: OpenJDK Runtime Environment Temurin-25.0.3+9 (25.0.3+9) (build 25.0.3+9-LTS)
+            # Problematic frame:
+            # %s
+            #
+            # An error report file with more information is saved as:
+            # /nonexistent/hs_err_pid312.log
+            """.formatted(signal, frame);
+    }
+
+    private static VireoProcess.Result crash(String signal, String frame) {
+        return new VireoProcess.Result(134, banner(signal, frame), "");
+    }
+
+    @Test
+    void shouldRetryASigillOrSigsegvInCompiledJdkCode() {
+        assertNotNull(LabRetry.environmentFailure(crash("SIGILL",
+            "J 1734 c1 java.util.concurrent.ConcurrentHashMap.putVal(Ljava/lang/Object;Ljava/lang/Object;Z)"
+                + "Ljava/lang/Object; java.base@25.0.3 (432 bytes) @ 0x00007f3c2d1e2a44 [0x00007f3c2d1e2a40+0x4]")));
+        assertNotNull(LabRetry.environmentFailure(crash("SIGSEGV",
+            "J 88% c2 jdk.internal.loader.BuiltinClassLoader.loadClassOrNull(Ljava/lang/String;Z)Ljava/lang/Class;"
+                + " java.base@25.0.3 (143 bytes) @ 0x00007f3c2d1e2a44 [0x00007f3c2d1e2a40+0x4]")));
+    }
+
+    @Test
+    void shouldNotRetryACrashInVireosOwnFramesOrNativeCode() {
+        assertNull(LabRetry.environmentFailure(crash("SIGSEGV",
+            "J 812 c2 io.vireo.dataplane.agent.QueueAgent.doWork()I (96 bytes) @ 0x00007f3c2d1e2a44")));
+        assertNull(LabRetry.environmentFailure(crash("SIGSEGV", "C  [libvireo-native.so+0x1234]  vireo_kick+0x14")));
+        assertNull(LabRetry.environmentFailure(crash("SIGSEGV", "V  [libjvm.so+0x123632d]  Unsafe_PutLong+0xad")));
+        // NestedLabFaultTest's injected store to address 16, once Unsafe.putLongUnaligned is compiled.
+        assertNull(LabRetry.environmentFailure(crash("SIGSEGV", "J 1001 c1 jdk.internal.misc.Unsafe.putLongUnaligned("
+            + "Ljava/lang/Object;JJ)V java.base@25.0.3 (157 bytes) @ 0x00007f5b34515e57 [0x00007f5b34515a00+0x457]")));
+        assertNull(LabRetry.environmentFailure(crash("SIGSEGV", "J 2210 c2 jdk.internal.misc.ScopedMemoryAccess"
+            + ".copyMemory(Ljdk/internal/foreign/MemorySessionImpl;)V java.base@25.0.3")));
+        assertNull(LabRetry.environmentFailure(crash("SIGSEGV", "C  [libc.so.6+0x16f0bd]")));
+        assertNull(LabRetry.environmentFailure(crash("SIGSEGV",
+            "j  java.lang.String.hashCode()I+0 java.base@25.0.3")));
+        assertNull(LabRetry.environmentFailure(crash("SIGBUS",
+            "J 1734 c1 java.util.HashMap.putVal(ILjava/lang/Object;Ljava/lang/Object;ZZ)Ljava/lang/Object;")));
+    }
+
+    @Test
+    void shouldNotRetryACrashWithLibvireoNativeOnTheCrashingStack() {
+        String report = banner("SIGSEGV", "J 1734 c1 java.lang.Thread.start()V java.base@25.0.3") + """
+            Native frames: (J=compiled Java code, j=interpreted, Vv=VM code, C=native code)
+            J 1734 c1 java.lang.Thread.start()V java.base@25.0.3
+            C  [libvireo-native.so+0x11a9]  vireo_vcpu_kick+0x29
+            """;
+        assertNull(LabRetry.jitCrashUnderTcg(report));
+        assertNotNull(LabRetry.jitCrashUnderTcg(report.replace("libvireo-native.so", "libc.so.6")));
+    }
+
+    @Test
+    void shouldRetryOnlyWhenTheLabSaysL1StoppedAnswering() {
+        assertNotNull(LabRetry.environmentFailure(new VireoProcess.Result(125, "", "nested-lab: L1 stopped answering:"
+            + " its last heartbeat came 140 s before the 300 s timeout\n")));
+        assertNull(LabRetry.environmentFailure(new VireoProcess.Result(125, "", "nested-lab: QEMU failed\n")));
+        assertNull(LabRetry.environmentFailure(new VireoProcess.Result(124, "", "nested-lab: timed out after 300 s"
+            + " (L1 still answering: last heartbeat 1 s before)\n")));
+        // What pty_shell.py used to return for any failure before the prompt, Vireo's own errors included.
+        assertNull(LabRetry.environmentFailure(new VireoProcess.Result(90, "", "")));
+        assertNull(LabRetry.environmentFailure(new VireoProcess.Result(8, "", "vireo: internal error\n")));
+    }
+
+    @Test
+    void shouldNameTheFrameItRetriedFor() {
+        assertEquals("L1's JVM died of SIGILL in compiled JDK code (J 5 c1 java.lang.Object.<init>()V)",
+            LabRetry.environmentFailure(crash("SIGILL", "J 5 c1 java.lang.Object.<init>()V")));
+    }
+}

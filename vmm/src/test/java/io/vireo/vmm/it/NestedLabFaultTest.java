@@ -1,0 +1,51 @@
+package io.vireo.vmm.it;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A Vireo-side crash and a Vireo-side hang, injected into a nested-lab run of {@code vireo run --guest linux} through
+ * {@code -Dvireo.test.fault} (read by the VMM only when set, see TestFault): the lab run fails and is not tried again,
+ * since neither is evidence that the environment failed ({@link LabRetry}). Two lab runs, about 30 s and 90 s.
+ */
+class NestedLabFaultTest {
+    private static final List<String> BOOT = List.of("./vireo", "run", "--guest", "linux", "--", "true");
+
+    @BeforeAll
+    static void needLab() {
+        NestedLab.needLab();
+    }
+
+    private static Map<String, String> fault(String kind) {
+        return Map.of("JAVA_TOOL_OPTIONS", "-Dvireo.test.fault=" + kind);
+    }
+
+    @Test
+    void shouldFailWithoutARetryWhenVireoCrashesInItsOwnCode(TestReporter reporter) {
+        NestedLab.Run run = NestedLab.run(reporter, BOOT, NestedLab.TIMEOUT_S, fault("crash"));
+        VireoProcess.Result r = run.result();
+        assertEquals(134, r.status(), () -> "the JVM's abort after SIGSEGV\n" + NestedLab.show(r));
+        assertTrue(r.stdout().contains("SIGSEGV"), () -> NestedLab.show(r));
+        assertEquals(List.of(), run.retries(), () -> NestedLab.show(r));
+        String report = LabRetry.crashReport(r.stdout());
+        assertTrue(report.contains("io.vireo.vmm.machine.TestFault.beforeVcpusStart"),
+            () -> "the crash report, kept on the host, shows Vireo's frame:\n" + report);
+    }
+
+    @Test
+    void shouldFailWithoutARetryWhenVireoHangsWhileL1KeepsAnswering(TestReporter reporter) {
+        NestedLab.Run run = NestedLab.run(reporter, BOOT, 90, fault("hang"));
+        VireoProcess.Result r = run.result();
+        assertEquals(124, r.status(), () -> NestedLab.show(r));
+        assertTrue(r.stderr().contains("L1 still answering"), () -> NestedLab.show(r));
+        assertTrue(r.stderr().contains("vireo.test.fault=hang: the vCPUs will not start"), () -> NestedLab.show(r));
+        assertEquals(List.of(), run.retries(), () -> NestedLab.show(r));
+    }
+}
