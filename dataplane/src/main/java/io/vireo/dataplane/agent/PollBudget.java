@@ -8,8 +8,9 @@ package io.vireo.dataplane.agent;
  * cycle that found the new work, sleep included) and whether it slept in between:
  * <ul>
  * <li><b>caught</b> (no sleep): polling paid, whatever the gap (a long one means the agent's own thread was
- *     preempted, not that the guest was slow); the budget stays. (It costs CPU only at the end of a burst, once per
- *     idle stretch, so there is nothing to win by trimming it to the gaps.)</li>
+ *     preempted, not that the guest was slow); the budget doubles, up to {@code maxNs}. This is what brings a budget
+ *     back from the floor: a gap measured across a sleep includes the wake-up latency, which on a loaded host alone
+ *     exceeds the bound, so misses cannot tell that the guest's own gaps are short; catches can.</li>
  * <li><b>missed, reachable</b> (slept, gap at most {@code maxNs}): polling a little longer would have caught it and
  *     saved the kick, the wake-up and the eventfd read: grow to the gap plus a quarter (at least double), capped at
  *     {@code maxNs};</li>
@@ -20,10 +21,10 @@ package io.vireo.dataplane.agent;
  *     interrupt round trip on this PVM host) loses it after a few requests.</li>
  * </ul>
  * The floor is not 0, unlike QEMU's iothread ({@code poll-max-ns}, {@code poll-grow} 2, {@code poll-shrink} 0: reset
- * to 0 on a long gap, then double from 4 µs per reachable miss): a gap measured across a sleep includes the wake-up
- * latency, which on a loaded host alone exceeds the bound, so a budget of 0 would never see a reachable gap again and
- * a guest that polls its used ring would kick on every request for good. At 4 µs the agent still catches such a
- * guest's sub-microsecond gaps. Growth jumps to the gap at once, where QEMU needs several misses to reach it.
+ * to 0 on a long gap, then double from 4 µs per reachable miss): at 0 nothing is ever caught, and on a loaded host no
+ * miss looks reachable, so a guest that polls its used ring would kick on every request for good. At 4 µs the agent
+ * still catches such a guest's sub-microsecond gaps and the budget climbs back. Growth on a reachable miss jumps to
+ * the gap at once, where QEMU needs several misses to reach it.
  * {@code maxNs} = 0 is event mode: never poll.
  *
  * <p>Owned by the agent's thread; plain fields.
@@ -65,6 +66,7 @@ public final class PollBudget {
     public AgentCounter onWork(long gapNs, boolean slept) {
         if (!slept) {
             missesInARow = 0;
+            budgetNs = Math.min(budgetNs << 1, maxNs);
             return AgentCounter.POLL_CAUGHT;
         }
         if (maxNs == 0) {

@@ -63,6 +63,19 @@ class PollBudgetTest {
     }
 
     @Test
+    void shouldClimbBackFromTheFloorWhenPollingCatchesTheWork() {
+        PollBudget b = new PollBudget(64_000);
+        missOutOfReach(b, 10);
+        assertEquals(PollBudget.START_NS, b.ns());
+        assertEquals(AgentCounter.POLL_CAUGHT, b.onWork(300, false));
+        assertEquals(2 * PollBudget.START_NS, b.ns(), "a catch doubles the budget");
+        for (int i = 0; i < 5; i++) {
+            b.onWork(300, false);
+        }
+        assertEquals(64_000, b.ns(), "up to the bound");
+    }
+
+    @Test
     void shouldGrowFromTheFloorByAtLeastDoubling() {
         PollBudget b = new PollBudget(64_000);
         missOutOfReach(b, 10);
