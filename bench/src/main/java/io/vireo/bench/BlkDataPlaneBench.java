@@ -2,6 +2,7 @@ package io.vireo.bench;
 
 import io.vireo.dataplane.agent.PolledQueue;
 import io.vireo.dataplane.memory.GuestMemory;
+import io.vireo.dataplane.stats.RequestTrace;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
 import io.vireo.dataplane.virtio.device.blk.BlkRequest;
 import io.vireo.dataplane.virtio.device.blk.VirtioBlkDevice;
@@ -26,10 +27,14 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,6 +43,8 @@ import java.util.concurrent.TimeUnit;
  * once), writes the status, pushes the used entry, publishes the used ring once per batch and decides on an
  * interrupt. The guest side (filling the avail ring, publishing avail idx) is inside the measurement too, as a fixed
  * cost; {@code baseline} measures it alone in the same run.
+ *
+ * <p>{@code trace=on} adds the request trace's record per request (the cost of {@code --trace}).
  *
  * <p>Score: ns per request (operations per invocation = batch). Run with {@code -prof gc} for B/op.
  */
@@ -61,7 +68,13 @@ public class BlkDataPlaneBench {
     @Param({"1", "32"})
     public int batch;
 
+    /** The request trace ({@code --trace}): "on" records every request in a memory-mapped journal (wraps). */
+    @Param({"off", "on"})
+    public String trace;
+
     private Arena arena;
+    private RequestTrace journal;
+    private Path journalFile;
     private MockGuestDriver driver;
     private SplitQueue queue;
     private VirtioBlkDevice device;
@@ -80,6 +93,15 @@ public class BlkDataPlaneBench {
         }
         backend = new NullBackend(1L << 30);
         device = new VirtioBlkDevice(backend, "bench", 1);
+        if (trace.equals("on")) {
+            try {
+                journalFile = Files.createTempFile("vireo-bench", ".trace");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            journal = RequestTrace.create(journalFile, 1 << 20, true);
+            device.trace(journal, 0);
+        }
         device.activate(device.deviceFeatures(), new SplitQueue[] {queue}, NO_INTERRUPT);
         polled = device.polledQueue(0);
         // Fixed chains, as a guest that reuses its request slots: header, 4 KiB read buffer, status.
@@ -103,6 +125,14 @@ public class BlkDataPlaneBench {
         device.close();
         backend.close();
         arena.close();
+        if (journal != null) {
+            journal.close();
+            try {
+                Files.deleteIfExists(journalFile);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     /** Guest side + the agent's poll of one batch: pop, parse, iovec, null I/O, status, used, publish. */

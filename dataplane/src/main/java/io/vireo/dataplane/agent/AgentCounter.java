@@ -27,5 +27,7 @@ public enum AgentCounter implements Counter {
     /** Work that came after a sleep, beyond the bound, and the budget stayed (fewer misses in a row, or the floor). */
     POLL_MISSES,
     /** Control commands run. */
-    COMMANDS
+    COMMANDS,
+    /** Wall time of duty cycles that found no work and did not sleep: the price of polling, on a busy CPU. */
+    IDLE_POLL_NS
 }

@@ -1,6 +1,7 @@
 package io.vireo.dataplane.agent;
 
 import io.vireo.dataplane.stats.Counters;
+import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.StatsSink;
 
 import org.agrona.BufferUtil;
@@ -63,10 +64,18 @@ public final class DataPlane implements AutoCloseable {
     private final List<AtomicCounter> errorCounters = new ArrayList<>();
     private final UnsafeBuffer errorLogBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(ERROR_LOG_BYTES, 64));
     private final DistinctErrorLog errorLog = new DistinctErrorLog(errorLogBuffer, SystemEpochClock.INSTANCE);
+    private final CountersFile counters;
     private boolean started;
+    private boolean closed;
 
     /** @param cpus CPUs to pin agents to, round-robin; empty for no pinning */
     public DataPlane(Threads threads, int[] cpus) {
+        this(threads, cpus, null);
+    }
+
+    /** @param counters where the agents' counters live; null for counters of their own */
+    public DataPlane(Threads threads, int[] cpus, CountersFile counters) {
+        this.counters = counters;
         this.threads = threads;
         this.cpus = cpus.clone();
     }
@@ -93,7 +102,7 @@ public final class DataPlane implements AutoCloseable {
                 case SHARED -> "io";
             };
             QueueAgent agent = agents.computeIfAbsent(key, k -> new QueueAgent(k, pollBudgetNs,
-                cpus.length == 0 ? -1 : cpus[agents.size() % cpus.length]));
+                cpus.length == 0 ? -1 : cpus[agents.size() % cpus.length], counters));
             agent.add(queues[q]);
             owners[q] = agent;
         }
@@ -108,12 +117,12 @@ public final class DataPlane implements AutoCloseable {
     public void start() {
         started = true;
         int n = Math.max(agents.size(), 1);
-        CountersManager counters = new CountersManager(
+        CountersManager errorCounterSet = new CountersManager(
             new UnsafeBuffer(BufferUtil.allocateDirectAligned(n * CountersManager.METADATA_LENGTH, 64)),
             new UnsafeBuffer(BufferUtil.allocateDirectAligned(n * CountersManager.COUNTER_LENGTH, 64)));
         ErrorHandler onError = this::onError;
         for (QueueAgent agent : agents.values()) {
-            AtomicCounter errorCounter = counters.newCounter("queue agent errors: " + agent.roleName());
+            AtomicCounter errorCounter = errorCounterSet.newCounter("queue agent errors: " + agent.roleName());
             errorCounters.add(errorCounter);
             AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), onError, errorCounter, agent);
             AgentRunner.startOnThread(runner, r -> Thread.ofPlatform().name("vireo-io-" + agent.roleName())
@@ -161,8 +170,13 @@ public final class DataPlane implements AutoCloseable {
         sink.counter("agent_distinct_errors", distinctErrors());
     }
 
+    /** Stops every agent and joins its thread; the queues are no longer served. Idempotent. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (QueueAgent agent : agents.values()) {
             agent.requestStop();
         }

@@ -66,14 +66,14 @@ public final class PollBudget {
     public AgentCounter onWork(long gapNs, boolean slept) {
         if (!slept) {
             missesInARow = 0;
-            budgetNs = Math.min(budgetNs << 1, maxNs);
+            budgetNs = doubled(budgetNs);
             return AgentCounter.POLL_CAUGHT;
         }
         if (maxNs == 0) {
             return AgentCounter.POLL_MISSES;
         }
         if (gapNs <= maxNs) {
-            budgetNs = Math.min(Math.max(budgetNs << 1, gapNs + (gapNs >> 2)), maxNs);
+            budgetNs = Math.min(Math.max(doubled(budgetNs), gapNs + (gapNs >> 2)), maxNs);
             missesInARow = 0;
             return AgentCounter.POLL_GROWS;
         }
@@ -82,5 +82,10 @@ public final class PollBudget {
             return AgentCounter.POLL_SHRINKS;
         }
         return AgentCounter.POLL_MISSES;
+    }
+
+    /** Twice {@code ns}, capped at the bound (no overflow with a bound near Long.MAX_VALUE). */
+    private long doubled(long ns) {
+        return ns > maxNs >> 1 ? maxNs : ns << 1;
     }
 }

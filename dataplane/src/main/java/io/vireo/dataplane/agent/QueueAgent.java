@@ -1,6 +1,7 @@
 package io.vireo.dataplane.agent;
 
 import io.vireo.dataplane.stats.Counters;
+import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.StatsSink;
 import io.vireo.dataplane.stats.StatsSource;
 import io.vireo.sys.Libc;
@@ -60,9 +61,12 @@ public final class QueueAgent implements Agent, StatsSource {
     /** Since the last work: an idle cycle passed (a gap to report), the agent slept. */
     private boolean idle;
     private boolean slept;
+    /** Start of the previous duty cycle, and whether it only spun (its time counts as IDLE_POLL_NS). */
+    private long cycleNs;
+    private boolean spun;
 
     // Counters (agent thread; monitoring reads from elsewhere are racy by design).
-    private final Counters<AgentCounter> counters = new Counters<>(AgentCounter.class);
+    private final Counters<AgentCounter> counters;
 
     /**
      * An agent on the system clock that sleeps in epoll.
@@ -72,11 +76,23 @@ public final class QueueAgent implements Agent, StatsSource {
      * @param cpu       CPU to pin the agent's thread to, or -1 for none
      */
     public QueueAgent(String name, long maxPollNs, int cpu) {
-        this(name, new PollBudget(maxPollNs), cpu, SystemNanoClock.INSTANCE, new EpollSleeper(name));
+        this(name, maxPollNs, cpu, null);
+    }
+
+    /** @param file where the agent's counters live; null for counters of its own */
+    public QueueAgent(String name, long maxPollNs, int cpu, CountersFile file) {
+        this(name, new PollBudget(maxPollNs), cpu, SystemNanoClock.INSTANCE, new EpollSleeper(name), file);
     }
 
     /** With the clock and the sleep given (tests: a hand-moved clock and a scripted sleeper). */
     public QueueAgent(String name, PollBudget budget, int cpu, NanoClock clock, AgentSleeper sleeper) {
+        this(name, budget, cpu, clock, sleeper, null);
+    }
+
+    private QueueAgent(String name, PollBudget budget, int cpu, NanoClock clock, AgentSleeper sleeper,
+        CountersFile file) {
+        this.counters = file == null ? new Counters<>(AgentCounter.class)
+            : file.counters(AgentCounter.class, "agent." + name, CountersFile.TYPE_AGENT);
         this.name = name;
         this.budget = budget;
         this.cpu = cpu;
@@ -133,6 +149,16 @@ public final class QueueAgent implements Agent, StatsSource {
         return name;
     }
 
+    /** The agent's thread once started, else null (for its CPU time). */
+    public Thread thread() {
+        return thread;
+    }
+
+    /** Counter {@code c} now (any thread). */
+    public long counter(AgentCounter c) {
+        return counters.get(c);
+    }
+
     @Override
     public void onStart() {
         thread = Thread.currentThread();
@@ -147,11 +173,17 @@ public final class QueueAgent implements Agent, StatsSource {
             }
         }
         lastWorkNs = clock.nanoTime();
+        cycleNs = lastWorkNs;
     }
 
     @Override
     public int doWork() {
         long now = clock.nanoTime();
+        if (spun) {
+            counters.add(AgentCounter.IDLE_POLL_NS, now - cycleNs);
+        }
+        cycleNs = now;
+        spun = false;
         counters.increment(AgentCounter.DUTY_CYCLES);
         int work = drainCommands();
         if (stopRequested) {
@@ -173,6 +205,7 @@ public final class QueueAgent implements Agent, StatsSource {
         }
         idle = true;
         if (now - lastWorkNs < budget.ns()) {
+            spun = true;
             return 0;
         }
         return sleep(qs);

@@ -2,6 +2,7 @@ package io.vireo.vmm.cli;
 
 import io.vireo.dataplane.agent.DataPlane;
 import io.vireo.vmm.machine.DiskConfig;
+import io.vireo.vmm.machine.MachineConfig;
 
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -100,6 +101,14 @@ final class Converters {
         @Override
         public DiskConfig convert(String value) {
             return DiskSpec.parse(value);
+        }
+    }
+
+    /** {@code FILE[,records=N][,full=wrap|stop]} of {@code --trace}. */
+    static final class Trace implements ITypeConverter<MachineConfig.Trace> {
+        @Override
+        public MachineConfig.Trace convert(String value) {
+            return RunOptions.parseTrace(value);
         }
     }
 }

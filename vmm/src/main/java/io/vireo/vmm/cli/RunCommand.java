@@ -1,6 +1,7 @@
 package io.vireo.vmm.cli;
 
 import io.vireo.vmm.ExitStatus;
+import io.vireo.vmm.machine.LiveStats;
 import io.vireo.vmm.machine.Machine;
 import io.vireo.vmm.machine.MachineBuilder;
 import io.vireo.vmm.machine.MachineConfig;
@@ -54,7 +55,9 @@ final class RunCommand implements Callable<Integer> {
                 }
                 return status;
             } finally {
+                machine.quiesce(); // no counter moves after this: the report, the counters file and the trace agree
                 reportStats(machine, err);
+                machine.trace().ifPresent(t -> err.println("vireo: " + t.describe()));
             }
         }
     }
@@ -64,13 +67,17 @@ final class RunCommand implements Callable<Integer> {
         if (!options.stats && options.statsJson == null) {
             return;
         }
+        LiveStats live = machine.live();
+        if (live != null) {
+            live.sample();
+        }
         StatsPoint total = machine.stats().capture();
         if (options.stats) {
-            err.print(StatsReport.text(machine.stats(), total));
+            err.print(StatsReport.text(machine.stats(), total, live));
         }
         if (options.statsJson != null) {
             try {
-                StatsJson.write(options.statsJson, StatsJson.json(machine.stats(), total));
+                StatsJson.write(options.statsJson, StatsJson.json(machine.stats(), total, live));
             } catch (IOException | RuntimeException e) {
                 err.println("vireo: --stats-json " + options.statsJson + ": cannot write (" + e + ")");
             }

@@ -91,6 +91,19 @@ public final class RunOptions {
         description = "the same as one JSON object in FILE (written at exit, atomically)")
     Path statsJson;
 
+    @Option(names = "--run-dir", paramLabel = "DIR", description = "where the VM's run directory DIR/<pid>/ with its "
+        + "live counters goes (read by vireo stat); default $XDG_RUNTIME_DIR/vireo, /run/vireo as root")
+    Path runRoot;
+
+    @Option(names = "--trace", paramLabel = "FILE[,records=N][,full=wrap|stop]", converter = Converters.Trace.class,
+        description = "record every request (time, disk, queue, op, sector, length, status, service ns) in FILE, a "
+            + "memory-mapped journal of N records (default 1048576); a full journal wraps (keeps the latest, "
+            + "default) or stops; read it with vireo trace")
+    MachineConfig.Trace trace;
+
+    static final long DEFAULT_TRACE_RECORDS = 1L << 20;
+    static final long MAX_TRACE_RECORDS = 1L << 30;
+
     @Parameters(paramLabel = "-- COMMAND", description = "the command the Linux guest runs (its exit status is "
         + "Vireo's)")
     final List<String> command = new ArrayList<>();
@@ -176,12 +189,44 @@ public final class RunOptions {
         if (statsJson != null) {
             StatsJson.checkWritable(statsJson);
         }
+        if (trace != null) {
+            StatsJson.checkWritable("--trace", trace.file());
+        }
+        if (runRoot != null && Files.exists(runRoot) && !Files.isDirectory(runRoot)) {
+            throw usage("--run-dir " + runRoot + ": not a directory");
+        }
         Path rd = initrd != null ? initrd : defaultInitrd;
         if (rd != null) {
             checkReadableFile("--initrd", rd);
         }
         return new MachineConfig(k, Optional.ofNullable(rd), List.copyOf(disks), fullCmdline, cpus, memoryBytes,
-            timeoutNanos, verbose, unpack, new MachineConfig.Io(ioThreads, ioCpus.list()), stats || statsJson != null);
+            timeoutNanos, verbose, unpack, new MachineConfig.Io(ioThreads, ioCpus.list()), stats || statsJson != null,
+            runRoot, trace);
+    }
+
+    /** {@code FILE[,records=N][,full=wrap|stop]}. */
+    static MachineConfig.Trace parseTrace(String value) {
+        String[] parts = value.split(",", -1);
+        if (parts[0].isEmpty()) {
+            throw usage("--trace needs a file name: --trace FILE[,records=N][,full=wrap|stop]");
+        }
+        long records = DEFAULT_TRACE_RECORDS;
+        boolean wrap = true;
+        for (int i = 1; i < parts.length; i++) {
+            String p = parts[i];
+            if (p.startsWith("records=")) {
+                records = Sizes.parseInt("--trace records", p.substring(8));
+                if (records < 1 || records > MAX_TRACE_RECORDS) {
+                    throw usage("--trace records must be between 1 and " + MAX_TRACE_RECORDS + " (got " + records
+                        + ")");
+                }
+            } else if (p.equals("full=wrap") || p.equals("full=stop")) {
+                wrap = p.equals("full=wrap");
+            } else {
+                throw usage("--trace: unknown option '" + p + "' (records=N, full=wrap|stop)");
+            }
+        }
+        return new MachineConfig.Trace(Path.of(parts[0]), records, wrap);
     }
 
     /** Each disk a regular file of at least one sector; no file twice unless every use is read-only. */

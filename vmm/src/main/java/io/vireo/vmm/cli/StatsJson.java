@@ -3,6 +3,7 @@ package io.vireo.vmm.cli;
 import io.vireo.dataplane.stats.Counters;
 import io.vireo.dataplane.virtio.device.blk.BlkCounter;
 import io.vireo.vmm.kvm.KvmStatsSnapshot;
+import io.vireo.vmm.machine.LiveStats;
 import io.vireo.vmm.machine.MachineStats;
 import io.vireo.vmm.machine.StatsPoint;
 
@@ -26,6 +27,7 @@ import static io.vireo.vmm.cli.Sizes.usage;
  *  "vcpus": [{"exits": N, ...}, ...],              every KVM statistic of each vCPU, by index
  *  "userspace_exits": {"io": N, ..., "total": N},  exits to Vireo by kind, summed over vCPUs
  *  "dataplane": {"disk0": {"requests": N, ...}},   each registered source's counters
+ *  "latency": {...}, "cpu": {...},                 see {@link LiveSections}
  *  "marks": {"begin": N, "end": N},                POST codes 0xb0 / 0xb1 seen
  *  "window": null | {"wall_ns": N, "vm": {..}, "vcpus": [..], "userspace_exits": {..}, "dataplane": {..},
  *                    "exits_per_request": {"disk0": X or null}}}   end minus begin of the latest pair
@@ -39,23 +41,36 @@ final class StatsJson {
 
     /** At startup: FILE is not a directory and its directory exists and takes a new file. */
     static void checkWritable(Path file) {
+        checkWritable("--stats-json", file);
+    }
+
+    /** At startup: {@code flag}'s FILE is not a directory and its directory exists and takes a new file. */
+    static void checkWritable(String flag, Path file) {
         if (Files.isDirectory(file)) {
-            throw usage("--stats-json " + file + ": is a directory");
+            throw usage(flag + " " + file + ": is a directory");
         }
         Path dir = file.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) {
-            throw usage("--stats-json " + file + ": directory " + dir + " does not exist");
+            throw usage(flag + " " + file + ": directory " + dir + " does not exist");
         }
         try {
             Files.delete(Files.createTempFile(dir, ".vireo-stats-check", ".tmp"));
         } catch (IOException e) {
-            throw usage("--stats-json " + file + ": cannot create a file in " + dir + " (" + e + ")");
+            throw usage(flag + " " + file + ": cannot create a file in " + dir + " (" + e + ")");
         }
     }
 
     static String json(MachineStats stats, StatsPoint total) {
+        return json(stats, total, null);
+    }
+
+    /** With {@code live}: "latency" (per queue) and "cpu" after the totals. */
+    static String json(MachineStats stats, StatsPoint total, LiveStats live) {
         StringBuilder sb = new StringBuilder("{\"wall_ns\":").append(stats.wallNanos());
         body(sb, total);
+        if (live != null) {
+            LiveSections.json(sb, live);
+        }
         sb.append(",\n\"marks\":{\"begin\":").append(stats.beginMarks()).append(",\"end\":").append(stats.endMarks())
             .append('}');
         sb.append(",\n\"window\":");

@@ -3,6 +3,7 @@ package io.vireo.vmm.cli;
 import io.vireo.dataplane.stats.Counters;
 import io.vireo.dataplane.virtio.device.blk.BlkCounter;
 import io.vireo.vmm.kvm.KvmStatsSnapshot;
+import io.vireo.vmm.machine.LiveStats;
 import io.vireo.vmm.machine.MachineStats;
 import io.vireo.vmm.machine.StatsPoint;
 
@@ -36,9 +37,17 @@ final class StatsReport {
     }
 
     static String text(MachineStats stats, StatsPoint total) {
+        return text(stats, total, null);
+    }
+
+    /** With {@code live}: each queue's latency percentiles and the CPU per I/O after the totals. */
+    static String text(MachineStats stats, StatsPoint total, LiveStats live) {
         StringBuilder sb = new StringBuilder();
         sb.append(PREFIX).append("total over ").append(millis(stats.wallNanos())).append(" (vCPU start to stop)\n");
         body(sb, total);
+        if (live != null) {
+            LiveSections.text(sb, live);
+        }
         var window = stats.window();
         if (window.isEmpty()) {
             sb.append(PREFIX).append("window: none (no POST code 0xb0 followed by 0xb1 on port 0x80; marks: ")

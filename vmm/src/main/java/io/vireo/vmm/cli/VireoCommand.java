@@ -31,6 +31,8 @@ import java.util.concurrent.Callable;
     subcommands = {
         CommandLine.HelpCommand.class,
         RunCommand.class,
+        StatCommand.class,
+        TraceCommand.class,
         VhostUserBlkCommand.class,
     },
     footer = {"", "Run 'vireo help COMMAND' or 'vireo COMMAND --help' for a command's flags."})

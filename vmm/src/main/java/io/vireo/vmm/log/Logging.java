@@ -17,6 +17,8 @@ public final class Logging {
     private static final int QUEUE_CAPACITY = 1024;
     private static volatile AsyncHandler handler;
 
+    private static Logger chronicle;
+
     private Logging() {
     }
 
@@ -42,6 +44,10 @@ public final class Logging {
         Logger uncaught = Logger.getLogger("io.vireo");
         Thread.setDefaultUncaughtExceptionHandler((thread, e) ->
             uncaught.log(Level.SEVERE, "thread " + thread.getName() + " died", e));
+        // chronicle-bytes (the request trace) reports its own start-up and each mapping at INFO: only its warnings
+        // are for the user. Held in a field: JUL keeps loggers weakly, and a collected one forgets its level.
+        chronicle = Logger.getLogger("net.openhft");
+        chronicle.setLevel(Level.WARNING);
         handler = h;
     }
 

@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -32,14 +33,18 @@ final class DiskWarmup implements AutoCloseable {
 
     private final BlkWarmup warmup = new BlkWarmup();
     private final Thread thread;
-    private volatile String summary = "warm-up: not run";
+    private volatile String summary = "warm-up: still running";
 
-    private DiskWarmup(List<Supplier<BlockBackend>> twins, long requests) {
-        this.thread = Thread.ofPlatform().name("vireo-warmup").daemon(true).unstarted(() -> run(twins, requests));
+    private DiskWarmup(List<Supplier<BlockBackend>> twins, long requests, BooleanSupplier guestBusy) {
+        this.thread = Thread.ofPlatform().name("vireo-warmup").daemon(true)
+            .unstarted(() -> run(twins, requests, guestBusy));
     }
 
-    /** Starts the warm-up for the kinds of {@code backends}; null when there is nothing to warm. */
-    static DiskWarmup start(List<BlockBackend> backends) {
+    /**
+     * Starts the warm-up for the kinds of {@code backends}; null when there is nothing to warm. It ends early once
+     * {@code guestBusy} (the guest has sent its first request) holds: it must not take CPU from the guest's I/O.
+     */
+    static DiskWarmup start(List<BlockBackend> backends, BooleanSupplier guestBusy) {
         long requests = requestsFromEnv();
         Set<Class<?>> kinds = new LinkedHashSet<>();
         List<Supplier<BlockBackend>> twins = new ArrayList<>();
@@ -52,7 +57,7 @@ final class DiskWarmup implements AutoCloseable {
         if (twins.isEmpty() || requests <= 0) {
             return null;
         }
-        DiskWarmup w = new DiskWarmup(twins, requests);
+        DiskWarmup w = new DiskWarmup(twins, requests, guestBusy);
         w.thread.start();
         return w;
     }
@@ -97,7 +102,7 @@ final class DiskWarmup implements AutoCloseable {
         }
     }
 
-    private void run(List<Supplier<BlockBackend>> twins, long requests) {
+    private void run(List<Supplier<BlockBackend>> twins, long requests, BooleanSupplier guestBusy) {
         long start = System.nanoTime();
         long deadline = start + DEADLINE_NANOS;
         long done = 0;
@@ -105,7 +110,7 @@ final class DiskWarmup implements AutoCloseable {
         try {
             for (Supplier<BlockBackend> twin : twins) {
                 try (BlockBackend backend = twin.get()) {
-                    done += warmup.run(backend, requests, deadline);
+                    done += warmup.run(backend, requests, deadline, guestBusy);
                     kinds.append(kinds.isEmpty() ? "" : ", ").append(backend.describe());
                 }
             }

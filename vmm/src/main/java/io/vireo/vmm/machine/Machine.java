@@ -1,8 +1,11 @@
 package io.vireo.vmm.machine;
 
-import io.vireo.vmm.ExitStatus;
+import io.vireo.dataplane.agent.QueueAgent;
 import io.vireo.dataplane.memory.MemfdGuestMemory;
+import io.vireo.dataplane.stats.CountersFile;
+import io.vireo.dataplane.stats.RequestTrace;
 import io.vireo.dataplane.stats.StatsSource;
+import io.vireo.vmm.ExitStatus;
 import io.vireo.vmm.devices.PlatformControl;
 import io.vireo.vmm.devices.PortIoBus;
 import io.vireo.vmm.kvm.KvmStats;
@@ -12,11 +15,14 @@ import io.vireo.vmm.kvm.Vm;
 import io.vireo.vmm.pci.MmioBus;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * A running KVM machine: vCPU threads, memory, platform devices. Whatever ends the run first
@@ -67,6 +73,58 @@ public final class Machine implements PlatformControl, AutoCloseable {
         return vm;
     }
 
+    private RunDirectory runDir;
+    private CountersFile counters;
+    private RequestTrace trace;
+    private List<LiveStats.Queue> liveQueues = List.of();
+    private List<QueueAgent> liveAgents = List.of();
+    private LongSupplier requests = () -> 0;
+    private LiveStats live;
+
+    /** The run directory and its counters file, the trace, and what the sampler reads. Before {@link #start}. */
+    void live(RunDirectory dir, CountersFile file, RequestTrace journal, List<LiveStats.Queue> queues,
+              List<QueueAgent> agents, LongSupplier requestCount) {
+        this.runDir = dir;
+        this.counters = file;
+        this.trace = journal;
+        this.liveQueues = queues;
+        this.liveAgents = agents;
+        this.requests = requestCount;
+    }
+
+    private final List<Runnable> quiesce = new ArrayList<>();
+
+    /** Something that stops the devices' own threads (queue agents), run by {@link #quiesce}. */
+    void onQuiesce(Runnable r) {
+        quiesce.add(r);
+    }
+
+    /**
+     * After {@link #awaitExit}: stops the devices' threads so that no counter moves any more (the final --stats and
+     * the counters file then agree). {@link #close} does it too.
+     */
+    public void quiesce() {
+        for (Runnable r : quiesce) {
+            r.run();
+        }
+        quiesce.clear();
+    }
+
+    /** The VM's run directory (ROOT/pid/), where its live counters are. */
+    public Path runDirectory() {
+        return runDir.path();
+    }
+
+    /** The request trace, when --trace asked for one. */
+    public Optional<RequestTrace> trace() {
+        return Optional.ofNullable(trace);
+    }
+
+    /** Sampled counters (vCPUs, CPU time, latency percentiles); sample once more before reading at exit. */
+    public LiveStats live() {
+        return live;
+    }
+
     /** Starts one platform thread per vCPU. */
     void start(PortIoBus pio, MmioBus mmio) {
         for (Vcpu vcpu : vcpus) {
@@ -74,6 +132,14 @@ public final class Machine implements PlatformControl, AutoCloseable {
             loops.add(loop);
             Thread t = Thread.ofPlatform().name("vcpu" + vcpu.index()).daemon(true).unstarted(loop);
             threads.add(t);
+        }
+        List<LongSupplier> vcpuCpu = new ArrayList<>();
+        for (VcpuLoop loop : loops) {
+            vcpuCpu.add(loop::cpuNs);
+        }
+        if (counters != null) {
+            live = new LiveStats(counters, liveQueues, liveAgents, vcpuCpu, kvmStats, this::exitCounts, requests);
+            live.start();
         }
         clock.vcpusStarting();
         stats.started();
@@ -227,6 +293,9 @@ public final class Machine implements PlatformControl, AutoCloseable {
 
     @Override
     public void close() {
+        if (live != null) {
+            live.close();
+        }
         for (AutoCloseable r : resources) {
             try {
                 r.close();
@@ -243,5 +312,11 @@ public final class Machine implements PlatformControl, AutoCloseable {
         vm.close();
         memory.close();
         kvm.close();
+        if (counters != null) {
+            counters.close();
+        }
+        if (runDir != null) {
+            runDir.close();
+        }
     }
 }

@@ -1,9 +1,13 @@
 package io.vireo.vmm.machine;
 
-import io.vireo.vmm.ExitStatus;
+import io.vireo.dataplane.agent.AgentCounter;
 import io.vireo.dataplane.memory.MemfdGuestMemory;
+import io.vireo.dataplane.stats.CountersFile;
+import io.vireo.dataplane.stats.RequestTrace;
+import io.vireo.dataplane.virtio.device.blk.BlkCounter;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
 import io.vireo.sys.Kvm;
+import io.vireo.vmm.ExitStatus;
 import io.vireo.vmm.VireoException;
 import io.vireo.vmm.acpi.AcpiTables;
 import io.vireo.vmm.boot.BootException;
@@ -73,13 +77,24 @@ public final class MachineBuilder {
             clock.step("VM and memory slots");
 
             Platform platform = Platform.create(memory);
+            RunDirectory runDir = RunDirectory.create(config.runRoot() != null ? config.runRoot()
+                : RunDirectory.defaultRoot());
+            created.add(runDir);
+            CountersFile counters = CountersFile.create(runDir.counters(), counterCapacity(config));
+            created.add(counters);
+            RequestTrace trace = config.trace() == null ? null : RequestTrace.create(config.trace().file(),
+                config.trace().records(), config.trace().wrap());
             List<AutoCloseable> deviceResources = new ArrayList<>();
             VirtioDevices virtio = VirtioDevices.create(memory, vm, platform.pci(), platform.mapper(), config.io(),
-                deviceResources);
-            List<BlockBackend> backends = VirtioDisks.attach(config.disks(), memory, config.cpus(), virtio);
+                counters, deviceResources);
+            VirtioDisks disks = VirtioDisks.attach(config.disks(), memory, config.cpus(), virtio, counters, trace);
+            if (trace != null) {
+                deviceResources.add(trace); // after the devices: their agents write it until they stop
+            }
+            List<BlockBackend> backends = disks.backends();
             virtio.start();
             // While the rest is set up and the guest boots, a short-lived thread compiles the data plane.
-            DiskWarmup warmup = DiskWarmup.start(backends);
+            DiskWarmup warmup = DiskWarmup.start(backends, () -> guestRequests(virtio) > 0);
             if (warmup != null) {
                 deviceResources.add(warmup);
             }
@@ -106,12 +121,15 @@ public final class MachineBuilder {
             entry.apply(vcpus.get(0));
             clock.step("vCPUs");
 
-            KvmStats kvmStats = config.stats() ? openStats(kvm, vm, vcpus) : null;
+            KvmStats kvmStats = config.stats() ? openStats(kvm, vm, vcpus)
+                : kvm.checkExtension(Kvm.KVM_CAP_BINARY_STATS_FD) > 0 ? KvmStats.open(vm, vcpus) : null;
             if (kvmStats != null) {
                 created.add(kvmStats);
             }
             Machine machine = new Machine(config, kvm, vm, memory, vcpus, clock, kvmStats);
             deviceResources.forEach(machine::closeAlso);
+            machine.live(runDir, counters, trace, disks.queues(), virtio.agents(), disks::requests);
+            machine.onQuiesce(virtio::stopAgents);
             for (VirtioDevices.Attached d : virtio.attached()) {
                 machine.addReport(() -> d.kind() + " " + d.name() + " (" + d.description()
                     + "): notifies that exited to user space=" + d.userspaceNotifies() + "\nvireo: " + d.kind() + " "
@@ -155,6 +173,30 @@ public final class MachineBuilder {
             }
             throw e;
         }
+    }
+
+    /** Room in the counters file for every counter of this configuration, with some to spare. */
+    private static int counterCapacity(MachineConfig config) {
+        int queues = 0;
+        for (var d : config.disks()) {
+            queues += VirtioDisks.queueCount(d, config.cpus());
+        }
+        int agents = queues + 1;
+        return 64 + queues * BlkCounter.values().length + agents * (AgentCounter.values().length + 1)
+            + LiveStats.counterCount(queues, agents, config.cpus());
+    }
+
+    /** Requests the guest has sent to any virtio device so far (racy monitoring reads of the counters). */
+    private static long guestRequests(VirtioDevices virtio) {
+        long[] sum = new long[1];
+        for (VirtioDevices.Attached d : virtio.attached()) {
+            d.stats().report((name, value) -> {
+                if (name.equals("requests")) {
+                    sum[0] += value;
+                }
+            });
+        }
+        return sum[0];
     }
 
     /** KVM's stats fds, opened before the vCPUs run (KVM_GET_STATS_FD waits for a running vCPU's lock). */

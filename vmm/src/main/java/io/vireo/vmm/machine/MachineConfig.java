@@ -20,10 +20,17 @@ import java.util.Optional;
  * @param unpackKernel   for a bzImage: decompress on the host, enter vmlinux's startup_64
  * @param io             how the disks' queue agents are threaded and pinned
  * @param stats          collect KVM's stats (binary stats fds) and the POST-code window marks
+ * @param runRoot        where the VM's run directory (live counters) goes: ROOT/pid/; null for the default
+ * @param trace          the request trace, or null for none
  */
 public record MachineConfig(Path kernel, Optional<Path> initrd, List<DiskConfig> disks, String cmdline, int cpus,
                             long memoryBytes,
-                            long timeoutNanos, boolean verbose, boolean unpackKernel, Io io, boolean stats) {
+                            long timeoutNanos, boolean verbose, boolean unpackKernel, Io io, boolean stats,
+                            Path runRoot, Trace trace) {
+
+    /** {@code --trace FILE[,records=N][,full=wrap|stop]}. */
+    public record Trace(Path file, long records, boolean wrap) {
+    }
 
     /** Queue agent threading ({@code --io-threads}) and pinning ({@code --io-cpus}, empty = none). */
     public record Io(DataPlane.Threads threads, int[] cpus) {

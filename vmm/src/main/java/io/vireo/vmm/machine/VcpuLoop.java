@@ -10,6 +10,7 @@ import io.vireo.vmm.pci.MmioBus;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
 
 /**
  * The body of one vCPU thread: KVM_RUN, dispatch the exit, repeat until the machine stops.
@@ -28,6 +29,9 @@ final class VcpuLoop implements Runnable {
     final ExitCounters counters = new ExitCounters();
     /** pthread handle for the kick; 0 until the thread has blocked the kick signal. */
     volatile long threadHandle;
+    /** This thread's CPU time when its loop ended (the kernel forgets a dead thread's); 0 while it runs. */
+    private volatile long finalCpuNs;
+    private volatile Thread thread;
 
     VcpuLoop(Machine machine, Vcpu vcpu, PortIoBus pio, MmioBus mmio) {
         this.machine = machine;
@@ -45,8 +49,28 @@ final class VcpuLoop implements Runnable {
         }
     }
 
+    /** The vCPU thread's CPU time, in ns (the kernel's per-thread clock). Any thread. */
+    long cpuNs() {
+        long done = finalCpuNs;
+        Thread t = thread;
+        if (done != 0 || t == null) {
+            return done;
+        }
+        long ns = ManagementFactory.getThreadMXBean().getThreadCpuTime(t.threadId());
+        return ns < 0 ? finalCpuNs : ns;
+    }
+
     @Override
     public void run() {
+        thread = Thread.currentThread();
+        try {
+            runLoop();
+        } finally {
+            finalCpuNs = Math.max(1, ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime());
+        }
+    }
+
+    private void runLoop() {
         try {
             threadHandle = VcpuKick.prepareCurrentThread(vcpu.fd());
             // ORDERING: threadHandle (volatile) is published before we read stopping(); the stopper

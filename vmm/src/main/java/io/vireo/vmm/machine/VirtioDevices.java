@@ -6,6 +6,7 @@ import io.vireo.dataplane.agent.QueueAgent;
 import io.vireo.dataplane.memory.GuestMemory;
 import io.vireo.dataplane.pci.MsixVectorListener;
 import io.vireo.dataplane.pci.PciFunction;
+import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.StatsSource;
 import io.vireo.dataplane.virtio.FaultLog;
 import io.vireo.dataplane.virtio.agent.AgentOwnedDevice;
@@ -80,8 +81,8 @@ final class VirtioDevices implements AutoCloseable {
 
     /** Before any device is added; close the result before guest memory goes away. */
     static VirtioDevices create(GuestMemory memory, Vm vm, PciBus bus, PciBarMapper mapper, MachineConfig.Io io,
-                                List<AutoCloseable> closeables) {
-        DataPlane dataPlane = new DataPlane(io.threads(), io.cpus());
+                                CountersFile counters, List<AutoCloseable> closeables) {
+        DataPlane dataPlane = new DataPlane(io.threads(), io.cpus(), counters);
         MsiRoutes routes = new MsiRoutes(vm);
         VirtioDevices all = new VirtioDevices(dataPlane, memory, bus, routes);
         closeables.add(all);
@@ -144,6 +145,15 @@ final class VirtioDevices implements AutoCloseable {
 
     List<Attached> attached() {
         return List.copyOf(attached);
+    }
+
+    List<QueueAgent> agents() {
+        return dataPlane.agents();
+    }
+
+    /** Stops the queue agents (their counters stop moving); {@link #close} follows. */
+    void stopAgents() {
+        dataPlane.close();
     }
 
     /** The queue agents' counters. */

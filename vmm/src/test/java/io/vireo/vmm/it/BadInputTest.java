@@ -54,6 +54,24 @@ class BadInputTest {
     }
 
     @Test
+    void shouldSayInOneLineThatNoVmRunsWhenStatFindsNone(@TempDir Path dir) {
+        assertOneLineError(VireoProcess.run("stat", "--run-dir", dir.toString()), 1, "no running VM under", dir
+            .toString());
+        assertOneLineError(VireoProcess.run("stat", "999999999", "--run-dir", dir.toString()), 1,
+            "no running VM 999999999");
+        assertOneLineError(VireoProcess.run("stat", "--interval", "0"), 2, "--interval");
+    }
+
+    @Test
+    void shouldNameTheProblemWhenTraceGetsSomethingElse(@TempDir Path dir) throws IOException {
+        Path junk = dir.resolve("junk.trace");
+        Files.write(junk, new byte[256]);
+        assertOneLineError(VireoProcess.run("trace", junk.toString()), 2, junk.toString(), "not a Vireo trace");
+        assertOneLineError(VireoProcess.run("run", "--trace", dir.resolve("t") + ",full=never"), 2, "--trace",
+            "full=never");
+    }
+
+    @Test
     void shouldNameUnknownFlag() {
         assertOneLineError(VireoProcess.run("run", "--frobnicate"), 2, "unknown option --frobnicate");
     }

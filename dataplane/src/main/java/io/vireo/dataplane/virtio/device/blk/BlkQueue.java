@@ -2,6 +2,9 @@ package io.vireo.dataplane.virtio.device.blk;
 
 import io.vireo.dataplane.agent.PolledQueue;
 import io.vireo.dataplane.stats.Counters;
+import io.vireo.dataplane.stats.RequestTrace;
+import io.vireo.dataplane.stats.ServiceTimes;
+import io.vireo.dataplane.stats.TraceLayout;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockQueue;
 import io.vireo.dataplane.virtio.device.blk.backend.CompletionSink;
@@ -66,12 +69,27 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     private int pushed;
     private boolean dropCompletions;
 
-    // Counters (owner thread writes, any thread reads).
-    private final Counters<BlkCounter> counters = new Counters<>(BlkCounter.class);
+    // Counters (owner thread writes; any thread, or another process through the counters file, reads).
+    private final Counters<BlkCounter> counters;
     private final Counters<BlkRequestError> errorsByKind = new Counters<>(BlkRequestError.class);
 
-    BlkQueue(VirtioBlkDevice device, int index, int depth, BlockQueue io) {
+    // Service times and the trace: per tag the pop time; per pushed entry of the batch what the trace records.
+    private final ServiceTimes times = new ServiceTimes();
+    private final long[] popNs;
+    private final long[] sector;
+    private final int[] batchTag;
+    private final byte[] batchStatus;
+    private long nowNs;
+    private RequestTrace trace;
+    private int traceDevice;
+
+    BlkQueue(VirtioBlkDevice device, int index, int depth, BlockQueue io, Counters<BlkCounter> counters) {
         this.device = device;
+        this.counters = counters;
+        this.popNs = new long[depth];
+        this.sector = new long[depth];
+        this.batchTag = new int[depth];
+        this.batchStatus = new byte[depth];
         this.index = index;
         this.depth = depth;
         this.io = io;
@@ -156,6 +174,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         if (!active) {
             return 0;
         }
+        nowNs = 0;
         int work = io.reap(this);
         // Completions that were already there go to the guest before we pop and submit more: their interrupt does not
         // wait for this cycle's io_uring_enter.
@@ -170,10 +189,13 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
 
     private void publish() {
         if (pushed > 0) {
+            int n = pushed;
             pushed = 0;
             counters.increment(BlkCounter.BATCHES);
             // One release store of used idx per batch, and one interrupt decision (§2.7.7, §2.7.10).
-            if (queue.publishUsed()) {
+            boolean notify = queue.publishUsed();
+            recordBatch(n, System.nanoTime());
+            if (notify) {
                 counters.increment(BlkCounter.INTERRUPTS);
                 interrupt.signalUsed(index);
             } else {
@@ -198,6 +220,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             int n = io.submit();
             if (n > 0) {
                 counters.increment(BlkCounter.SUBMITS);
+                nowNs = 0; // completions from here on take a fresh time stamp
             }
             int r = io.reap(this);
             work += r;
@@ -234,16 +257,22 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             if (rc == QueueError.OK) {
                 popped++;
                 counters.increment(BlkCounter.REQUESTS);
+                popNs[chain.headId()] = stamp();
                 start();
             } else if (rc == QueueError.EMPTY) {
                 return popped;
             } else if (rc.isRequestError()) {
                 // The chain itself is malformed: no buffer can be trusted to hold a status (used len 0).
                 popped++;
+                int head = chain.headId();
                 counters.increment(BlkCounter.REQUESTS);
                 counters.increment(BlkCounter.MALFORMED_CHAINS);
-                device.logChainError(index, rc, chain.headId(), chain.errorIndex(), chain.errorValue());
-                push(chain.headId(), 0);
+                device.logChainError(index, rc, head, chain.errorIndex(), chain.errorValue());
+                popNs[head] = stamp();
+                kind[head] = (byte) TraceLayout.OP_MALFORMED;
+                bytes[head] = 0;
+                sector[head] = 0;
+                push(head, 0, TraceLayout.STATUS_NONE);
             } else {
                 markBroken(rc);
                 return popped;
@@ -257,7 +286,11 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         BlkRequestError code = request.parse(chain, device.capacitySectors(), device.readOnly(), negotiated,
             VirtioBlkDevice.MAX_RANGE_SECTORS);
         if (code != BlkRequestError.OK) {
-            push(tag, fail(code, 0));
+            kind[tag] = (byte) request.type();
+            bytes[tag] = 0;
+            sector[tag] = 0;
+            int status = code.status();
+            push(tag, fail(code, 0), status < 0 ? TraceLayout.STATUS_NONE : status);
             return;
         }
         int si = request.statusIndex();
@@ -266,6 +299,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         int type = request.type();
         kind[tag] = (byte) type;
         bytes[tag] = request.dataLen();
+        sector[tag] = request.diskOffset() >>> BlkRequest.SECTOR_SHIFT;
         stage[tag] = IO;
         int rc;
         switch (type) {
@@ -375,6 +409,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             stage[tag] = FREE;
             return;
         }
+        times.recordBackend(stamp() - popNs[tag]);
         if (stage[tag] == WRITE_THEN_FLUSH && result == 0) {
             // Write-through: the write is acknowledged only once its data is stable.
             flushAfter[flushAfterCount++] = tag;
@@ -414,12 +449,41 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         statusSegment[tag].set(ValueLayout.JAVA_BYTE, statusOffset[tag], status);
         stage[tag] = FREE;
         statusSegment[tag] = null;
-        push(tag, len);
+        push(tag, len, status);
     }
 
-    private void push(int head, int len) {
+    private void push(int head, int len, int status) {
         queue.pushUsed(head, len);
+        if (pushed < batchTag.length) {
+            batchTag[pushed] = head;
+            batchStatus[pushed] = (byte) status;
+        }
         pushed++;
+    }
+
+    /** The clock of this poll, read at most once until reset (per poll, and after each submission). */
+    private long stamp() {
+        long t = nowNs;
+        if (t == 0) {
+            t = System.nanoTime();
+            nowNs = t;
+        }
+        return t;
+    }
+
+    /** Service times of the batch just published at {@code publishedNs}, and its trace records. */
+    private void recordBatch(int n, long publishedNs) {
+        int count = Math.min(n, batchTag.length);
+        RequestTrace t = trace;
+        for (int i = 0; i < count; i++) {
+            int tag = batchTag[i];
+            long svc = publishedNs - popNs[tag];
+            times.recordService(svc);
+            if (t != null) {
+                t.record(publishedNs, traceDevice, index, kind[tag] & 0xff, sector[tag], (int) bytes[tag],
+                    batchStatus[i] & 0xff, svc);
+            }
+        }
     }
 
     /** A refused request: the status byte if there is one, and the counters. Returns the used length. */
@@ -456,10 +520,20 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         return errorsByKind.get(kind);
     }
 
+    /** This queue's service-time histograms. */
+    public ServiceTimes serviceTimes() {
+        return times;
+    }
+
+    /** Records every completed request in {@code journal} as device {@code deviceIndex}; before activation. */
+    void trace(RequestTrace journal, int deviceIndex) {
+        this.trace = journal;
+        this.traceDevice = deviceIndex;
+    }
+
     /** This queue's counters. */
     @Override
     public Counters<BlkCounter> counters() {
         return counters;
     }
-
 }

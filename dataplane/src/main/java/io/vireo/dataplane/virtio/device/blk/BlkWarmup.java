@@ -16,6 +16,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Warms the JIT on the virtio-blk data plane before a guest needs it: a private {@link QueueAgent} serves two private
@@ -27,7 +28,8 @@ import java.util.List;
  * private storage), closed by the caller.
  *
  * <p>Run it on its own short-lived thread while the guest boots: it returns after {@code maxRequests} requests, or
- * at {@code deadlineNanos}, or once {@link #stop()} is called, whichever comes first.
+ * at {@code deadlineNanos}, or once {@link #stop()} is called, or once the guest has started its own I/O,
+ * whichever comes first.
  */
 public final class BlkWarmup {
     private static final int QUEUE_SIZE = 64;
@@ -41,6 +43,7 @@ public final class BlkWarmup {
     private static final int DATA_BYTES = 4096;
     private static final long MEMORY_BYTES = SLOT_GPA + 2 * SLOTS * SLOT_STRIDE;
     private static final int SPIN_LIMIT = 1 << 20;
+    private static final int BUSY_CHECK_ROUNDS = 16;
     private static final ValueLayout.OfShort LE_SHORT =
         ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -61,6 +64,14 @@ public final class BlkWarmup {
      * @throws IllegalStateException when a request does not complete with S_OK (a warm-up that fails says so)
      */
     public long run(BlockBackend backend, long maxRequests, long deadlineNanos) {
+        return run(backend, maxRequests, deadlineNanos, () -> false);
+    }
+
+    /**
+     * As {@link #run(BlockBackend, long, long)}, and also ends once {@code guestBusy} says the guest has started
+     * (asked every {@value #BUSY_CHECK_ROUNDS} rounds): from then on the warm-up would only take CPU from it.
+     */
+    public long run(BlockBackend backend, long maxRequests, long deadlineNanos, BooleanSupplier guestBusy) {
         try (Arena arena = Arena.ofConfined()) {
             GuestMemory memory = new GuestMemory(List.of(new GuestRegion(0, arena.allocate(MEMORY_BYTES, 4096), 0)));
             VirtioBlkDevice plain = new VirtioBlkDevice(backend, "warmup", 1);
@@ -74,6 +85,9 @@ public final class BlkWarmup {
                 long done = 0;
                 for (long round = 0; done < maxRequests && !stopRequested && System.nanoTime() < deadlineNanos;
                      round++) {
+                    if (round % BUSY_CHECK_ROUNDS == 0 && guestBusy.getAsBoolean()) {
+                        break;
+                    }
                     Driver d = drivers[(int) (round & 1)];
                     int batch = (round & 3) == 3 ? SLOTS : 1;
                     done += d.round(agent, batch, round);

@@ -2,6 +2,9 @@ package io.vireo.dataplane.virtio.device.blk;
 
 import io.vireo.dataplane.agent.PolledQueue;
 import io.vireo.dataplane.stats.Counters;
+import io.vireo.dataplane.stats.CountersFile;
+import io.vireo.dataplane.stats.RequestTrace;
+import io.vireo.dataplane.stats.ServiceTimes;
 import io.vireo.dataplane.stats.StatsSink;
 import io.vireo.dataplane.stats.StatsSource;
 import io.vireo.dataplane.virtio.FaultLog;
@@ -84,6 +87,14 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
      * @param numQueues request queues offered (num_queues), 1 to {@value #MAX_QUEUES}
      */
     public VirtioBlkDevice(BlockBackend backend, String serial, int numQueues) {
+        this(backend, serial, numQueues, null, "blk");
+    }
+
+    /**
+     * @param counters where the queues' counters live ({@code name.qN.requests}, ...); null for counters of their own
+     * @param name     the device's name in the counters file and the reports, e.g. {@code disk0}
+     */
+    public VirtioBlkDevice(BlockBackend backend, String serial, int numQueues, CountersFile counters, String name) {
         if (numQueues < 1 || numQueues > MAX_QUEUES) {
             throw new IllegalArgumentException("queues must be 1.." + MAX_QUEUES + ": " + numQueues);
         }
@@ -121,8 +132,23 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
         }
         this.queues = new BlkQueue[numQueues];
         for (int q = 0; q < numQueues; q++) {
-            queues[q] = new BlkQueue(this, q, QUEUE_MAX_SIZE, backend.openQueue(QUEUE_MAX_SIZE));
+            String group = name + ".q" + q;
+            Counters<BlkCounter> set = counters == null ? new Counters<>(BlkCounter.class)
+                : counters.counters(BlkCounter.class, group, CountersFile.TYPE_BLK_QUEUE);
+            queues[q] = new BlkQueue(this, q, QUEUE_MAX_SIZE, backend.openQueue(QUEUE_MAX_SIZE), set);
         }
+    }
+
+    /** Records every request of every queue in {@code trace} as device {@code deviceIndex}. Before activation. */
+    public void trace(RequestTrace trace, int deviceIndex) {
+        for (BlkQueue q : queues) {
+            q.trace(trace, deviceIndex);
+        }
+    }
+
+    /** The service-time histograms of queue {@code queue}. */
+    public ServiceTimes serviceTimes(int queue) {
+        return queues[queue].serviceTimes();
     }
 
     /** One request queue. */

@@ -27,6 +27,17 @@ class BlkWarmupTest {
     }
 
     @Test
+    void shouldEndOnceTheGuestIsBusy() {
+        HeapBackend disk = new HeapBackend(new byte[1 << 20]);
+        int[] asked = new int[1];
+        // Busy from the third question on: the warm-up ends at that check, long before its budget.
+        long done = new BlkWarmup().run(disk, 1_000_000, LATER, () -> ++asked[0] >= 3);
+        assertEquals(3, asked[0]);
+        assertTrue(done > 0 && done < 1000, "requests: " + done);
+        assertEquals(0, new BlkWarmup().run(disk, 1000, LATER, () -> true));
+    }
+
+    @Test
     void shouldDoNothingWhenStoppedOrPastItsDeadline() {
         HeapBackend disk = new HeapBackend(new byte[1 << 20]);
         assertEquals(0, new BlkWarmup().run(disk, 1000, System.nanoTime() - 1));
