@@ -29,7 +29,7 @@ enum { S_OK = 0, S_IOERR = 1, S_UNSUPP = 2, S_NONE = 0xff };
 enum { W_BENCH, W_VERIFY, W_DURABLE };
 enum { O_RAND, O_SEQ, O_PERM };         /* block order */
 
-#define MAX_BS      65536
+#define MAX_BS      131072
 #define MAX_QD      256
 #define MAX_SEGS    (MAX_BS / 512)
 #define HSUB        32                  /* sub-buckets per power of two */

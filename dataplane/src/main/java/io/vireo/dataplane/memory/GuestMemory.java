@@ -16,6 +16,10 @@ import java.util.List;
  */
 public class GuestMemory {
     private final GuestRegion[] regions;
+    // The table again as flat arrays: the per-descriptor check reads two longs, no record or segment call.
+    private final long[] starts;
+    private final long[] sizes;
+    private final long[] hostAddresses;
     private final long ramSizeBytes;
 
     public GuestMemory(List<GuestRegion> regionList) {
@@ -35,6 +39,14 @@ public class GuestMemory {
             total += r.sizeBytes();
         }
         this.regions = sorted.toArray(new GuestRegion[0]);
+        this.starts = new long[regions.length];
+        this.sizes = new long[regions.length];
+        this.hostAddresses = new long[regions.length];
+        for (int i = 0; i < regions.length; i++) {
+            starts[i] = regions[i].gpa();
+            sizes[i] = regions[i].sizeBytes();
+            hostAddresses[i] = regions[i].segment().address();
+        }
         this.ramSizeBytes = total;
     }
 
@@ -62,12 +74,29 @@ public class GuestMemory {
 
     /** Index of the region holding [gpa, gpa+len), or -1. */
     public int regionIndex(long gpa, long len) {
-        for (int i = 0; i < regions.length; i++) {
-            if (regions[i].contains(gpa, len)) {
+        if (len < 0) {
+            return -1;
+        }
+        long[] st = starts;
+        long[] sz = sizes;
+        for (int i = 0; i < st.length; i++) {
+            // As GuestRegion.contains, and no sum can overflow: gpa - start is used only once gpa >= start.
+            long off = gpa - st[i];
+            if (gpa >= st[i] && off <= sz[i] && len <= sz[i] - off) {
                 return i;
             }
         }
         return -1;
+    }
+
+    /** The host virtual address where region {@code i} is mapped (its segment's address; native segments). */
+    public long regionHostAddress(int i) {
+        return hostAddresses[i];
+    }
+
+    /** The first guest-physical address of region {@code i}. */
+    public long regionGpa(int i) {
+        return starts[i];
     }
 
     /** A view of [gpa, gpa+len) in host memory; throws if any byte is outside RAM. */

@@ -33,6 +33,8 @@ import java.util.concurrent.Callable;
         RunCommand.class,
         StatCommand.class,
         TraceCommand.class,
+        BenchCommand.class,
+        JmhCommand.class,
         VhostUserBlkCommand.class,
     },
     footer = {"", "Run 'vireo help COMMAND' or 'vireo COMMAND --help' for a command's flags."})

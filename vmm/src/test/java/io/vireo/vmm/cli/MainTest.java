@@ -71,7 +71,8 @@ class MainTest {
     void shouldNameUnknownCommandInOneLine() {
         Run r = run("frobnicate");
         assertEquals(2, r.status());
-        assertEquals("vireo: unknown command 'frobnicate' (commands: help, run, stat, trace, vhost-user-blk)\n",
+        assertEquals("vireo: unknown command 'frobnicate' "
+            + "(commands: help, run, stat, trace, bench, jmh, vhost-user-blk)\n",
             r.err());
     }
 

@@ -34,11 +34,16 @@ import static io.vireo.dataplane.virtio.queue.SplitRingLayout.VIRTQ_DESC_F_WRITE
  * (address, length or index) for the log line; {@link #count()} holds only the descriptors validated before it.
  */
 public final class DescriptorChain {
+    // The second 8 bytes of a descriptor read as one little-endian u64: len (u32), flags (u16), next (u16).
+    private static final int FLAGS_SHIFT = (DESC_FLAGS_OFFSET - DESC_LEN_OFFSET) * 8;
+    private static final int NEXT_SHIFT = (DESC_NEXT_OFFSET - DESC_LEN_OFFSET) * 8;
     private final int capacity;
     private final long[] addr;
     private final long[] len;
-    private final MemorySegment[] regionSegment;
+    /** Index of each buffer's region in {@link #memory}: an int store per descriptor, not a reference store. */
+    private final int[] region;
     private final long[] regionOffset;
+    private GuestMemory memory;
 
     private int headId = -1;
     private int count;
@@ -61,7 +66,7 @@ public final class DescriptorChain {
         this.capacity = capacity;
         this.addr = new long[capacity];
         this.len = new long[capacity];
-        this.regionSegment = new MemorySegment[capacity];
+        this.region = new int[capacity];
         this.regionOffset = new long[capacity];
     }
 
@@ -127,7 +132,22 @@ public final class DescriptorChain {
     /** The whole guest RAM region holding descriptor {@code i}; use with {@link #regionOffset}. */
     public MemorySegment regionSegment(int i) {
         Objects.checkIndex(i, count);
-        return regionSegment[i];
+        return seg(i);
+    }
+
+    /** Index of the guest RAM region holding descriptor {@code i} ({@link GuestMemory#region}). */
+    public int regionIndex(int i) {
+        Objects.checkIndex(i, count);
+        return region[i];
+    }
+
+    /** The guest memory the last chain was resolved in. */
+    public GuestMemory memory() {
+        return memory;
+    }
+
+    private MemorySegment seg(int i) {
+        return memory.region(region[i]).segment();
     }
 
     /** Offset of descriptor {@code i}'s buffer in {@link #regionSegment}. */
@@ -139,7 +159,7 @@ public final class DescriptorChain {
     /** Host virtual address of descriptor {@code i}'s buffer, for zero-copy I/O (iovecs); native regions only. */
     public long hostAddress(int i) {
         Objects.checkIndex(i, count);
-        return regionSegment[i].address() + regionOffset[i];
+        return memory.regionHostAddress(region[i]) + regionOffset[i];
     }
 
     /**
@@ -148,49 +168,49 @@ public final class DescriptorChain {
      */
     public MemorySegment segment(int i) {
         Objects.checkIndex(i, count);
-        return regionSegment[i].asSlice(regionOffset[i], len[i]);
+        return seg(i).asSlice(regionOffset[i], len[i]);
     }
 
     public byte getByte(int i, long off) {
-        return regionSegment[i].get(ValueLayout.JAVA_BYTE, at(i, off, 1));
+        return seg(i).get(ValueLayout.JAVA_BYTE, at(i, off, 1));
     }
 
     public short getShortLE(int i, long off) {
-        return regionSegment[i].get(U16, at(i, off, 2));
+        return seg(i).get(U16, at(i, off, 2));
     }
 
     public int getIntLE(int i, long off) {
-        return regionSegment[i].get(U32, at(i, off, 4));
+        return seg(i).get(U32, at(i, off, 4));
     }
 
     public long getLongLE(int i, long off) {
-        return regionSegment[i].get(U64, at(i, off, 8));
+        return seg(i).get(U64, at(i, off, 8));
     }
 
     public void putByte(int i, long off, byte v) {
-        regionSegment[i].set(ValueLayout.JAVA_BYTE, atWritable(i, off, 1), v);
+        seg(i).set(ValueLayout.JAVA_BYTE, atWritable(i, off, 1), v);
     }
 
     public void putIntLE(int i, long off, int v) {
-        regionSegment[i].set(U32, atWritable(i, off, 4), v);
+        seg(i).set(U32, atWritable(i, off, 4), v);
     }
 
     public void readBytes(int i, long off, byte[] dst, int dstOff, int n) {
-        MemorySegment.copy(regionSegment[i], ValueLayout.JAVA_BYTE, at(i, off, n), dst, dstOff, n);
+        MemorySegment.copy(seg(i), ValueLayout.JAVA_BYTE, at(i, off, n), dst, dstOff, n);
     }
 
     public void writeBytes(int i, long off, byte[] src, int srcOff, int n) {
-        MemorySegment.copy(src, srcOff, regionSegment[i], ValueLayout.JAVA_BYTE, atWritable(i, off, n), n);
+        MemorySegment.copy(src, srcOff, seg(i), ValueLayout.JAVA_BYTE, atWritable(i, off, n), n);
     }
 
     /** Copies {@code n} bytes from offset {@code off} of descriptor {@code i} to {@code dst} at {@code dstOff}. */
     public void copyTo(int i, long off, MemorySegment dst, long dstOff, long n) {
-        MemorySegment.copy(regionSegment[i], at(i, off, n), dst, dstOff, n);
+        MemorySegment.copy(seg(i), at(i, off, n), dst, dstOff, n);
     }
 
     /** Copies {@code n} bytes from {@code src} at {@code srcOff} into device-writable descriptor {@code i}. */
     public void copyFrom(int i, long off, MemorySegment src, long srcOff, long n) {
-        MemorySegment.copy(src, srcOff, regionSegment[i], atWritable(i, off, n), n);
+        MemorySegment.copy(src, srcOff, seg(i), atWritable(i, off, n), n);
     }
 
     /**
@@ -221,9 +241,9 @@ public final class DescriptorChain {
             }
             long chunk = Math.min(l - skip, n - done);
             if (toGuest) {
-                MemorySegment.copy(other, otherOff + done, regionSegment[i], regionOffset[i] + skip, chunk);
+                MemorySegment.copy(other, otherOff + done, seg(i), regionOffset[i] + skip, chunk);
             } else {
-                MemorySegment.copy(regionSegment[i], regionOffset[i] + skip, other, otherOff + done, chunk);
+                MemorySegment.copy(seg(i), regionOffset[i] + skip, other, otherOff + done, chunk);
             }
             done += chunk;
             skip = 0;
@@ -263,6 +283,7 @@ public final class DescriptorChain {
      */
     QueueError resolve(GuestMemory mem, MemorySegment descTable, int queueSize, boolean indirectAllowed, int head) {
         clear();
+        memory = mem;
         headId = head;
         int limit = Math.min(capacity, queueSize);
         MemorySegment table = descTable;
@@ -280,10 +301,12 @@ public final class DescriptorChain {
             }
             long d = tableBase + idx * DESC_SIZE;
             // Each field is read once; the validated copy is what the device uses (the guest may rewrite the table).
+            // Two loads: addr, then len | flags << 32 | next << 48 (the three little-endian fields after it).
             long a = table.get(U64, d + DESC_ADDR_OFFSET);
-            long l = Integer.toUnsignedLong(table.get(U32, d + DESC_LEN_OFFSET));
-            int flags = table.get(U16, d + DESC_FLAGS_OFFSET) & 0xffff;
-            int next = table.get(U16, d + DESC_NEXT_OFFSET) & 0xffff;
+            long w = table.get(U64, d + DESC_LEN_OFFSET);
+            long l = w & 0xffff_ffffL;
+            int flags = (int) (w >>> FLAGS_SHIFT) & 0xffff;
+            int next = (int) (w >>> NEXT_SHIFT);
 
             if ((flags & VIRTQ_DESC_F_INDIRECT) != 0) {
                 if (!indirectAllowed) {
@@ -331,11 +354,10 @@ public final class DescriptorChain {
             if (total > 0xffff_ffffL) {
                 return fail(QueueError.TOTAL_LEN_OVERFLOW, total);
             }
-            GuestRegion region = mem.region(r);
             addr[count] = a;
             len[count] = l;
-            regionSegment[count] = region.segment();
-            regionOffset[count] = a - region.gpa();
+            region[count] = r;
+            regionOffset[count] = a - mem.regionGpa(r);
             count++;
             if (writable) {
                 totalWritable += l;

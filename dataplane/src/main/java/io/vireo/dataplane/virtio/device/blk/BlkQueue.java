@@ -53,7 +53,8 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     private final byte[] kind;
     private final int[] usedLen;
     private final long[] bytes;
-    private final MemorySegment[] statusSegment;
+    /** The status byte's region in guest memory (an index: no reference store per request) and its offset there. */
+    private final int[] statusRegion;
     private final long[] statusOffset;
     private final MemorySegment[] iov;
     /** Tags whose write completed and that now need their write-through flush (prepared after reap returns). */
@@ -67,6 +68,12 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     private boolean broken;
     private int negotiated;
     private int pushed;
+    // Per-request counts of the current poll (see flushBatchCounters).
+    private long batchRequests;
+    private long batchReads;
+    private long batchBytesRead;
+    private long batchWrites;
+    private long batchBytesWritten;
     private boolean dropCompletions;
 
     // Counters (owner thread writes; any thread, or another process through the counters file, reads).
@@ -99,7 +106,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         this.kind = new byte[depth];
         this.usedLen = new int[depth];
         this.bytes = new long[depth];
-        this.statusSegment = new MemorySegment[depth];
+        this.statusRegion = new int[depth];
         this.statusOffset = new long[depth];
         this.iov = new MemorySegment[depth];
         this.flushAfter = new int[depth];
@@ -158,6 +165,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         broken = false;
         queue = null;
         interrupt = null;
+        flushBatchCounters();
         pushed = 0;
     }
 
@@ -183,6 +191,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             work += popAll();
         }
         work += submitAndReap();
+        flushBatchCounters();
         publish();
         return work;
     }
@@ -201,6 +210,29 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             } else {
                 counters.increment(BlkCounter.INTERRUPTS_SUPPRESSED);
             }
+        }
+    }
+
+    /**
+     * The per-request counters of this poll, added to the shared counters once per poll rather than once per request
+     * (each add is an opaque store other threads may read); readers see them at most one poll late.
+     */
+    private void flushBatchCounters() {
+        if (batchRequests != 0) {
+            counters.add(BlkCounter.REQUESTS, batchRequests);
+            batchRequests = 0;
+        }
+        if (batchReads != 0) {
+            counters.add(BlkCounter.READS, batchReads);
+            counters.add(BlkCounter.BYTES_READ, batchBytesRead);
+            batchReads = 0;
+            batchBytesRead = 0;
+        }
+        if (batchWrites != 0) {
+            counters.add(BlkCounter.WRITES, batchWrites);
+            counters.add(BlkCounter.BYTES_WRITTEN, batchBytesWritten);
+            batchWrites = 0;
+            batchBytesWritten = 0;
         }
     }
 
@@ -256,7 +288,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             QueueError rc = queue.popChain(chain);
             if (rc == QueueError.OK) {
                 popped++;
-                counters.increment(BlkCounter.REQUESTS);
+                batchRequests++;
                 popNs[chain.headId()] = stamp();
                 start();
             } else if (rc == QueueError.EMPTY) {
@@ -294,7 +326,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             return;
         }
         int si = request.statusIndex();
-        statusSegment[tag] = chain.regionSegment(si);
+        statusRegion[tag] = chain.regionIndex(si);
         statusOffset[tag] = chain.regionOffset(si) + request.statusOffset();
         int type = request.type();
         kind[tag] = (byte) type;
@@ -366,25 +398,28 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         int first = request.dataIndex();
         long firstOff = request.dataOffset();
         long total = request.dataLen();
-        int count = 0;
+        MemorySegment v = iov[tag];
+        // At most one entry per descriptor from the first data one on: when that fits, one pass fills the array.
+        if ((long) (chain.count() - first) * IOVEC_BYTES > v.byteSize()) {
+            int count = 0;
+            long left = total;
+            long off = firstOff;
+            for (int i = first; left > 0; i++) {
+                long n = Math.min(chain.len(i) - off, left);
+                if (n > 0) {
+                    count++;
+                    left -= n;
+                }
+                off = 0;
+            }
+            if ((long) count * IOVEC_BYTES > v.byteSize()) {
+                // ALLOCATION: only when a tag meets a longer chain than before; bounded by depth * chain capacity.
+                v = arena.allocate((long) Math.max(count, chain.capacity()) * IOVEC_BYTES, 8);
+                iov[tag] = v;
+            }
+        }
         long left = total;
         long off = firstOff;
-        for (int i = first; left > 0; i++) {
-            long n = Math.min(chain.len(i) - off, left);
-            if (n > 0) {
-                count++;
-                left -= n;
-            }
-            off = 0;
-        }
-        MemorySegment v = iov[tag];
-        if ((long) count * IOVEC_BYTES > v.byteSize()) {
-            // ALLOCATION: only when a tag meets a longer chain than before; bounded by depth * chain capacity.
-            v = arena.allocate((long) Math.max(count, chain.capacity()) * IOVEC_BYTES, 8);
-            iov[tag] = v;
-        }
-        left = total;
-        off = firstOff;
         int k = 0;
         for (int i = first; left > 0; i++) {
             long n = Math.min(chain.len(i) - off, left);
@@ -396,7 +431,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             }
             off = 0;
         }
-        return count;
+        return k;
     }
 
     /** A back-end completion (CompletionSink): on the owner's thread, from {@link BlockQueue#reap}. */
@@ -427,12 +462,12 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             len = usedLen[tag];
             switch (kind[tag]) {
                 case BlkRequest.T_IN -> {
-                    counters.increment(BlkCounter.READS);
-                    counters.add(BlkCounter.BYTES_READ, bytes[tag]);
+                    batchReads++;
+                    batchBytesRead += bytes[tag];
                 }
                 case BlkRequest.T_OUT -> {
-                    counters.increment(BlkCounter.WRITES);
-                    counters.add(BlkCounter.BYTES_WRITTEN, bytes[tag]);
+                    batchWrites++;
+                    batchBytesWritten += bytes[tag];
                 }
                 case BlkRequest.T_FLUSH -> counters.increment(BlkCounter.FLUSHES);
                 case BlkRequest.T_DISCARD -> counters.increment(BlkCounter.DISCARDS);
@@ -446,9 +481,8 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             errorsByKind.increment(BlkRequestError.BACKEND_ERROR);
             device.logBackendErrorOnce(index, kind[tag], result);
         }
-        statusSegment[tag].set(ValueLayout.JAVA_BYTE, statusOffset[tag], status);
+        chain.memory().region(statusRegion[tag]).segment().set(ValueLayout.JAVA_BYTE, statusOffset[tag], status);
         stage[tag] = FREE;
-        statusSegment[tag] = null;
         push(tag, len, status);
     }
 

@@ -109,9 +109,15 @@ public final class BlkRequest {
         if (chain.totalReadable() < HEADER_SIZE) {
             return BlkRequestError.HEADER_TOO_SHORT;
         }
-        chain.gatherReadable(0, header, 0, HEADER_SIZE);
-        type = header.get(LE_INT, 0);
-        sector = header.get(LE_LONG, 8);
+        if (chain.len(0) >= HEADER_SIZE) {
+            // The usual layout: the whole header in the first descriptor; read it in place, no copy.
+            type = chain.getIntLE(0, 0);
+            sector = chain.getLongLE(0, 8);
+        } else {
+            chain.gatherReadable(0, header, 0, HEADER_SIZE);
+            type = header.get(LE_INT, 0);
+            sector = header.get(LE_LONG, 8);
+        }
         long readableData = chain.totalReadable() - HEADER_SIZE;
         long writableData = chain.totalWritable() - 1;
 

@@ -7,12 +7,18 @@ package io.vireo.dataplane.virtio.device.blk.backend;
 final class CompletionRing {
     private final int[] tags;
     private final int[] results;
+    private final int mask;
+    private final int capacity;
     private int head;
     private int tail;
 
     CompletionRing(int capacity) {
-        tags = new int[capacity];
-        results = new int[capacity];
+        // A power of two, so a slot is an AND, not a division; size() still bounds what is added.
+        int slots = Integer.highestOneBit(Math.max(1, capacity - 1)) << 1;
+        tags = new int[slots];
+        results = new int[slots];
+        mask = slots - 1;
+        this.capacity = capacity;
     }
 
     int size() {
@@ -20,11 +26,11 @@ final class CompletionRing {
     }
 
     boolean full() {
-        return tail - head == tags.length;
+        return tail - head == capacity;
     }
 
     void add(int tag, int result) {
-        int i = Math.floorMod(tail, tags.length);
+        int i = tail & mask;
         tags[i] = tag;
         results[i] = result;
         tail++;
@@ -36,7 +42,7 @@ final class CompletionRing {
         // One bound read up front: completions the sink adds (a re-prepared tag) wait for the next reap.
         int end = tail;
         while (head != end) {
-            int i = Math.floorMod(head, tags.length);
+            int i = head & mask;
             head++;
             n++;
             busy[tags[i]] = false;
