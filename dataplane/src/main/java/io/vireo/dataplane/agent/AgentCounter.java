@@ -16,6 +16,16 @@ public enum AgentCounter implements Counter {
     KICKS,
     /** Wake-ups by a back end's completion eventfd. */
     COMPLETION_WAKES,
+    /** Sleeps ended by their time limit (only while I/O is in flight: a completion signal lost to a race). */
+    TIMED_WAKES,
+    /** Work after an idle stretch that polling caught (no sleep): {@link PollBudget}. */
+    POLL_CAUGHT,
+    /** Work that came after a sleep, within the poll bound: the budget grew. */
+    POLL_GROWS,
+    /** Work that came after a sleep, beyond the bound, and the budget halved. */
+    POLL_SHRINKS,
+    /** Work that came after a sleep, beyond the bound, and the budget stayed (fewer misses in a row, or the floor). */
+    POLL_MISSES,
     /** Control commands run. */
     COMMANDS,
     /** Wall time of duty cycles that found no work and did not sleep: the price of polling, on a busy CPU. */

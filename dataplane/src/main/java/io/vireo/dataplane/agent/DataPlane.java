@@ -1,29 +1,41 @@
 package io.vireo.dataplane.agent;
 
-import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.Counters;
+import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.StatsSink;
 
+import org.agrona.BufferUtil;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.errors.DistinctErrorLog;
+import org.agrona.concurrent.errors.ErrorLogReader;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
 
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The set of {@link QueueAgent}s serving every polled queue of a machine, and the threads that run them. Threading is
  * configuration ({@link Threads}): an agent per queue, per device, or one for everything; agents may be pinned to
  * CPUs (round-robin over the given list). Each agent runs on its own platform thread under an agrona
  * {@link AgentRunner} with a busy-spin idle strategy: the agent itself decides when to stop spinning and sleep.
+ *
+ * <p>An exception out of a duty cycle is a bug, not guest input (guest faults are statuses and NEEDS_RESET): the
+ * runner counts it in the agent's error counter (an agrona {@link AtomicCounter}), it is recorded in a
+ * {@link DistinctErrorLog} (each distinct stack trace once, with its count and first and last time), logged the first
+ * time it is seen, and the agent goes on serving.
  */
 public final class DataPlane implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DataPlane.class.getName());
+    private static final int ERROR_LOG_BYTES = 64 * 1024;
 
     /** How queues map to agents (threads). */
     public enum Threads {
@@ -49,7 +61,9 @@ public final class DataPlane implements AutoCloseable {
     private final int[] cpus;
     private final Map<String, QueueAgent> agents = new LinkedHashMap<>();
     private final List<AgentRunner> runners = new ArrayList<>();
-    private final AtomicInteger errors = new AtomicInteger();
+    private final List<AtomicCounter> errorCounters = new ArrayList<>();
+    private final UnsafeBuffer errorLogBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(ERROR_LOG_BYTES, 64));
+    private final DistinctErrorLog errorLog = new DistinctErrorLog(errorLogBuffer, SystemEpochClock.INSTANCE);
     private final CountersFile counters;
     private boolean started;
     private boolean closed;
@@ -102,21 +116,46 @@ public final class DataPlane implements AutoCloseable {
     /** Starts one thread per agent. */
     public void start() {
         started = true;
-        ErrorHandler onError = t -> {
-            if (t instanceof AgentTerminationException) {
-                return;
-            }
-            // A bug, not guest input (guest faults are statuses and NEEDS_RESET): log the first few, keep serving.
-            if (errors.incrementAndGet() <= 10) {
-                LOG.log(Level.ERROR, "queue agent error", t);
-            }
-        };
+        int n = Math.max(agents.size(), 1);
+        CountersManager errorCounterSet = new CountersManager(
+            new UnsafeBuffer(BufferUtil.allocateDirectAligned(n * CountersManager.METADATA_LENGTH, 64)),
+            new UnsafeBuffer(BufferUtil.allocateDirectAligned(n * CountersManager.COUNTER_LENGTH, 64)));
+        ErrorHandler onError = this::onError;
         for (QueueAgent agent : agents.values()) {
-            AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), onError, null, agent);
+            AtomicCounter errorCounter = errorCounterSet.newCounter("queue agent errors: " + agent.roleName());
+            errorCounters.add(errorCounter);
+            AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), onError, errorCounter, agent);
             AgentRunner.startOnThread(runner, r -> Thread.ofPlatform().name("vireo-io-" + agent.roleName())
                 .daemon(true).unstarted(r));
             runners.add(runner);
         }
+    }
+
+    /** The runner's error handler (on the agent's thread, after it counted the error). */
+    private void onError(Throwable t) {
+        if (t instanceof AgentTerminationException) {
+            return;
+        }
+        int before = distinctErrors();
+        if (!errorLog.record(t)) {
+            LOG.log(Level.ERROR, "queue agent error (the distinct error log is full)", t);
+        } else if (distinctErrors() > before) {
+            LOG.log(Level.ERROR, "queue agent error (logged once; repeats are counted in agent_errors)", t);
+        }
+    }
+
+    /** Distinct errors recorded so far (any thread). */
+    public int distinctErrors() {
+        return ErrorLogReader.read(errorLogBuffer, (count, first, last, text) -> { });
+    }
+
+    /** Errors thrown out of duty cycles so far, summed over agents (any thread). */
+    public long errors() {
+        long sum = 0;
+        for (AtomicCounter c : errorCounters) {
+            sum += c.get();
+        }
+        return sum;
     }
 
     /** Agent counters, summed over agents. */
@@ -127,7 +166,8 @@ public final class DataPlane implements AutoCloseable {
         }
         Counters.reportSum(AgentCounter.class, sink, all);
         sink.counter("agents", agents.size());
-        sink.counter("agent_errors", errors.get());
+        sink.counter("agent_errors", errors());
+        sink.counter("agent_distinct_errors", distinctErrors());
     }
 
     /** Stops every agent and joins its thread; the queues are no longer served. Idempotent. */

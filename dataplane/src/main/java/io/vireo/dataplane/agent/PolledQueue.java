@@ -14,12 +14,16 @@ public interface PolledQueue {
      */
     int poll();
 
-    /** The agent polls: ask the guest not to kick (VRING_USED_F_NO_NOTIFY, or stop moving avail_event). */
+    /**
+     * The agent polls: ask the guest not to kick (VRING_USED_F_NO_NOTIFY, or stop moving avail_event), and the back end
+     * not to signal its completion eventfd.
+     */
     void suppressNotifications();
 
     /**
-     * The agent is about to sleep: ask the guest to kick again, then re-check (with the fence that closes the race).
-     * Returns true when work arrived meanwhile (new chains, or completions ready): the agent must not sleep.
+     * The agent is about to sleep: ask the guest to kick and the back end to signal again, then re-check both (with the
+     * fences that close the races). Returns true when work arrived meanwhile (new chains, or completions ready): the
+     * agent must not sleep.
      */
     boolean armNotifications();
 
@@ -29,7 +33,10 @@ public interface PolledQueue {
     /** An eventfd signalled when back-end completions are ready, or -1 when completions never wait. */
     int completionEventFd();
 
-    /** Requests handed to the back end and not completed yet (0 for a queue whose work never waits). */
+    /**
+     * Requests handed to the back end and not completed yet (0 for a queue whose work never waits): while any are, the
+     * agent bounds its sleep.
+     */
     default int inFlight() {
         return 0;
     }

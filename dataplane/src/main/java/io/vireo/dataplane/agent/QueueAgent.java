@@ -4,19 +4,14 @@ import io.vireo.dataplane.stats.Counters;
 import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.StatsSink;
 import io.vireo.dataplane.stats.StatsSource;
-import io.vireo.sys.EpollEventLayout;
-import io.vireo.sys.Errno;
 import io.vireo.sys.Libc;
-import io.vireo.sys.SysException;
 
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentTerminationException;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 
-import java.lang.System.Logger.Level;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -25,74 +20,84 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A busy-polling virtqueue worker: an agrona {@link Agent} whose duty cycle drains a bounded batch of control
- * commands, polls every owned queue ({@link PolledQueue#poll}: reap, pop, submit, publish, interrupt), and returns the
- * work done. While idle it spins ({@code Thread.onSpinWait()} through the runner's idle strategy) for at most the
- * poll budget after the last work; then it re-arms the guest's notifications on every queue, re-checks the rings (the
- * fence that closes the race is in {@link PolledQueue#armNotifications}), and sleeps in epoll on the queues' kick
- * eventfds (the KVM ioeventfds), their back ends' completion eventfds and its own command eventfd. While it polls,
- * the guest is asked not to kick, so a busy queue costs no VM exit at all.
+ * A busy-polling virtqueue worker: an agrona {@link Agent} whose duty cycle reads the clock once, drains a bounded
+ * batch of control commands, polls every owned queue ({@link PolledQueue#poll}: reap, pop, submit, publish, interrupt),
+ * and returns the work done. While idle it spins ({@code Thread.onSpinWait()} through the runner's idle strategy) for
+ * at most the {@link PollBudget} after the last work, a budget that adapts to the gaps between requests; then it
+ * re-arms the guest's notifications (and the back ends' completion eventfds) on every queue, re-checks the rings (the
+ * fence that closes the race is in {@link PolledQueue#armNotifications}), and sleeps ({@link AgentSleeper}: epoll on
+ * the queues' kick eventfds, the KVM ioeventfds, their completion eventfds and a wake eventfd). While it polls, the
+ * guest is asked not to kick and the back ends not to signal, so a busy queue costs no VM exit and no wake-up at all.
  *
  * <p>Single writer: the queues are touched only by this agent's thread. Other threads (vCPUs writing transport
- * registers, the VMM) reach them through {@link #submitAndWait} (a JCTools MPSC queue plus an eventfd write to wake
- * a sleeping agent); the duty cycle takes no lock and allocates nothing.
+ * registers, the VMM) reach them through {@link #submitAndWait} (a JCTools MPSC queue plus a wake-up of a sleeping
+ * agent); the duty cycle takes no lock and allocates nothing. The clock and the sleep are injected, so tests drive
+ * {@link #doWork()} by hand.
  */
 public final class QueueAgent implements Agent, StatsSource {
-    private static final System.Logger LOG = System.getLogger(QueueAgent.class.getName());
-    private static final int MAX_EVENTS = 64;
-    private static final int COMMAND_BATCH = 16;
+    /** Commands run per duty cycle at most: control traffic cannot starve the queues. */
+    public static final int COMMAND_BATCH = 16;
     private static final long COMMAND_TIMEOUT_SECONDS = 30;
-    /** The first step of a poll budget that grows again from 0. */
-    private static final long MIN_POLL_NS = 4_000;
+    /**
+     * The longest sleep while requests are in flight. Their completion eventfd wakes the agent; the bound only covers
+     * a signal lost to the race between re-enabling it and a completion being posted (io_uring's CQ flags).
+     */
+    static final int IN_FLIGHT_SLEEP_MS = 1;
 
     private final String name;
-    private final long pollBudgetNs;
+    private final PollBudget budget;
     private final int cpu;
+    private final NanoClock clock;
+    private final AgentSleeper sleeper;
+    private final AgentSleeper.Signals onSignal = this::signalled;
     private final List<PolledQueue> added = new ArrayList<>();
     private PolledQueue[] queues = new PolledQueue[0];
     private final MpscVarHandleArrayQueue<Runnable> commands = new MpscVarHandleArrayQueue<>(256);
-    private final int epfd;
-    private final int commandFd;
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment events = arena.allocate((long) EpollEventLayout.SIZE * MAX_EVENTS, 8);
-    private final MemorySegment counter = arena.allocate(8, 8);
-    private final MemorySegment one = arena.allocate(8, 8);
 
     private volatile Thread thread;
     private volatile boolean stopRequested;
     private volatile boolean terminated;
     private long lastWorkNs;
-    /** The poll budget in use: adapted after each sleep between 0 and {@link #pollBudgetNs} ({@link #adapt}). */
-    private long budgetNs;
-
+    /** Since the last work: an idle cycle passed (a gap to report), the agent slept. */
+    private boolean idle;
+    private boolean slept;
+    /** Start of the previous duty cycle, and whether it only spun (its time counts as IDLE_POLL_NS). */
     private long cycleNs;
-    // Counters (agent thread writes; any thread, or another process through the counters file, reads).
+    private boolean spun;
+
+    // Counters (agent thread; monitoring reads from elsewhere are racy by design).
     private final Counters<AgentCounter> counters;
 
     /**
-     * @param pollBudgetNs the most the agent keeps polling after the last work before it sleeps (the budget in use
-     *                     adapts below it, see {@link #adapt}); 0 = sleep at once (event mode)
-     * @param cpu          CPU to pin the agent's thread to, or -1 for none
+     * An agent on the system clock that sleeps in epoll.
+     *
+     * @param maxPollNs the most it polls after the last work before sleeping (the adaptive budget's bound); 0 = sleep
+     *                  at once (event mode)
+     * @param cpu       CPU to pin the agent's thread to, or -1 for none
      */
-    public QueueAgent(String name, long pollBudgetNs, int cpu) {
-        this(name, pollBudgetNs, cpu, null);
+    public QueueAgent(String name, long maxPollNs, int cpu) {
+        this(name, maxPollNs, cpu, null);
     }
 
-    /** @param file where the counters live ({@code agent.NAME.kicks}, ...); null for counters of its own */
-    public QueueAgent(String name, long pollBudgetNs, int cpu, CountersFile file) {
+    /** @param file where the agent's counters live; null for counters of its own */
+    public QueueAgent(String name, long maxPollNs, int cpu, CountersFile file) {
+        this(name, new PollBudget(maxPollNs), cpu, SystemNanoClock.INSTANCE, new EpollSleeper(name), file);
+    }
+
+    /** With the clock and the sleep given (tests: a hand-moved clock and a scripted sleeper). */
+    public QueueAgent(String name, PollBudget budget, int cpu, NanoClock clock, AgentSleeper sleeper) {
+        this(name, budget, cpu, clock, sleeper, null);
+    }
+
+    private QueueAgent(String name, PollBudget budget, int cpu, NanoClock clock, AgentSleeper sleeper,
+        CountersFile file) {
         this.counters = file == null ? new Counters<>(AgentCounter.class)
             : file.counters(AgentCounter.class, "agent." + name, CountersFile.TYPE_AGENT);
-        if (pollBudgetNs < 0) {
-            throw new IllegalArgumentException("poll budget must be >= 0: " + pollBudgetNs);
-        }
         this.name = name;
-        this.pollBudgetNs = pollBudgetNs;
-        this.budgetNs = pollBudgetNs;
+        this.budget = budget;
         this.cpu = cpu;
-        this.epfd = Libc.epollCreate1(Libc.EPOLL_CLOEXEC);
-        this.commandFd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
-        one.set(ValueLayout.JAVA_LONG, 0, 1L);
-        Libc.epollCtl(epfd, Libc.EPOLL_CTL_ADD, commandFd, Libc.EPOLLIN, commandFd);
+        this.clock = clock;
+        this.sleeper = sleeper;
     }
 
     /** Gives {@code queue} to this agent. Before the agent starts only. */
@@ -102,10 +107,10 @@ public final class QueueAgent implements Agent, StatsSource {
         }
         added.add(queue);
         queues = added.toArray(new PolledQueue[0]);
-        Libc.epollCtl(epfd, Libc.EPOLL_CTL_ADD, queue.kickEventFd(), Libc.EPOLLIN, queue.kickEventFd());
+        sleeper.watch(queue.kickEventFd());
         int cfd = queue.completionEventFd();
         if (cfd >= 0) {
-            Libc.epollCtl(epfd, Libc.EPOLL_CTL_ADD, cfd, Libc.EPOLLIN, cfd);
+            sleeper.watch(cfd);
         }
     }
 
@@ -114,7 +119,7 @@ public final class QueueAgent implements Agent, StatsSource {
      * thread: epoll_ctl is safe while the agent waits, and a kick already pending wakes it at once.
      */
     public void watchKick(int fd) {
-        Libc.epollCtl(epfd, Libc.EPOLL_CTL_ADD, fd, Libc.EPOLLIN, fd);
+        sleeper.watch(fd);
     }
 
     /**
@@ -122,16 +127,17 @@ public final class QueueAgent implements Agent, StatsSource {
      * no read of the fd is under way; the caller may close the fd afterwards. Returns false if it was not watched.
      */
     public boolean unwatchKick(int fd) {
-        try {
-            Libc.epollCtl(epfd, Libc.EPOLL_CTL_DEL, fd, 0, 0);
-            return true;
-        } catch (SysException e) {
-            return false;
-        }
+        return sleeper.unwatch(fd);
     }
 
+    /** The bound of the adaptive poll budget. */
     public long pollBudgetNs() {
-        return pollBudgetNs;
+        return budget.maxNs();
+    }
+
+    /** The adaptive poll budget (owned by the agent's thread; read racily elsewhere). */
+    public PollBudget pollBudget() {
+        return budget;
     }
 
     public int queueCount() {
@@ -141,22 +147,6 @@ public final class QueueAgent implements Agent, StatsSource {
     @Override
     public String roleName() {
         return name;
-    }
-
-    @Override
-    public void onStart() {
-        thread = Thread.currentThread();
-        if (cpu >= 0) {
-            long[] mask = new long[cpu / 64 + 1];
-            mask[cpu / 64] = 1L << (cpu % 64);
-            try {
-                Libc.schedSetaffinity(0, mask);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "agent " + name + ": cannot pin to CPU " + cpu + ": " + e.getMessage());
-            }
-        }
-        lastWorkNs = System.nanoTime();
-        cycleNs = lastWorkNs;
     }
 
     /** The agent's thread once started, else null (for its CPU time). */
@@ -170,7 +160,30 @@ public final class QueueAgent implements Agent, StatsSource {
     }
 
     @Override
+    public void onStart() {
+        thread = Thread.currentThread();
+        if (cpu >= 0) {
+            long[] mask = new long[cpu / 64 + 1];
+            mask[cpu / 64] = 1L << (cpu % 64);
+            try {
+                Libc.schedSetaffinity(0, mask);
+            } catch (RuntimeException e) {
+                System.getLogger(QueueAgent.class.getName()).log(System.Logger.Level.WARNING,
+                    "agent " + name + ": cannot pin to CPU " + cpu + ": " + e.getMessage());
+            }
+        }
+        lastWorkNs = clock.nanoTime();
+        cycleNs = lastWorkNs;
+    }
+
+    @Override
     public int doWork() {
+        long now = clock.nanoTime();
+        if (spun) {
+            counters.add(AgentCounter.IDLE_POLL_NS, now - cycleNs);
+        }
+        cycleNs = now;
+        spun = false;
         counters.increment(AgentCounter.DUTY_CYCLES);
         int work = drainCommands();
         if (stopRequested) {
@@ -180,79 +193,55 @@ public final class QueueAgent implements Agent, StatsSource {
         for (PolledQueue q : qs) {
             work += q.poll();
         }
-        long now = System.nanoTime();
-        long spent = now - cycleNs;
-        cycleNs = now;
         if (work > 0) {
             counters.increment(AgentCounter.POLLS_WITH_WORK);
+            if (idle) {
+                counters.increment(budget.onWork(now - lastWorkNs, slept));
+                idle = false;
+                slept = false;
+            }
             lastWorkNs = now;
             return work;
         }
-        counters.add(AgentCounter.IDLE_POLL_NS, spent);
-        if (now - lastWorkNs < budgetNs) {
+        idle = true;
+        if (now - lastWorkNs < budget.ns()) {
+            spun = true;
             return 0;
         }
         return sleep(qs);
     }
 
-    /** Re-arms notifications, re-checks, and waits in epoll; returns 1 (the wake-up counts as work). */
+    /** Re-arms notifications, re-checks, and sleeps; returns 1 (the wake-up counts as work for the idle strategy). */
     private int sleep(PolledQueue[] qs) {
         boolean pending = false;
+        int inFlight = 0;
         for (PolledQueue q : qs) {
             pending |= q.armNotifications();
+            inFlight += q.inFlight();
         }
-        if (pending || !commands.isEmpty()) {
+        if (pending || !commands.isEmpty() || stopRequested) {
             counters.increment(AgentCounter.EARLY_WAKES);
         } else {
             counters.increment(AgentCounter.IDLE_SLEEPS);
-            long sleptAt = System.nanoTime();
-            int n = Libc.epollWait(epfd, events, MAX_EVENTS, -1);
-            adapt(System.nanoTime() - sleptAt);
-            for (int i = 0; i < n; i++) {
-                int fd = (int) events.get(ValueLayout.JAVA_LONG_UNALIGNED,
-                    (long) i * EpollEventLayout.SIZE + EpollEventLayout.DATA_OFFSET);
-                // Reading clears the eventfd before we look at the rings: a kick after this read re-arms epoll.
-                long r = Libc.readRaw(fd, counter, 8);
-                if (r == 8 && fd != commandFd) {
-                    if (isCompletionFd(qs, fd)) {
-                        counters.increment(AgentCounter.COMPLETION_WAKES);
-                    } else {
-                        counters.add(AgentCounter.KICKS, counter.get(ValueLayout.JAVA_LONG, 0));
-                    }
-                } else if (r < 0 && r != -Errno.EAGAIN) {
-                    LOG.log(Level.WARNING, "agent " + name + ": eventfd read failed: " + Errno.name((int) -r));
-                }
+            slept = true;
+            if (sleeper.await(onSignal, inFlight > 0 ? IN_FLIGHT_SLEEP_MS : -1) == 0) {
+                counters.increment(AgentCounter.TIMED_WAKES);
             }
         }
         for (PolledQueue q : qs) {
             q.suppressNotifications();
         }
-        lastWorkNs = System.nanoTime();
-        cycleNs = lastWorkNs;
         return 1;
     }
 
-    /**
-     * Adapts the poll budget to what polling would have caught, as QEMU's event loop does with poll-max-ns: work that
-     * came within the maximum budget after we slept means polling longer pays (double the budget, from 4 µs); work
-     * that came later means it does not, and the spinning only takes a CPU from the vCPU that produces the next
-     * request (on a host with few cores this halves throughput or worse): stop polling until it pays again.
-     */
-    private void adapt(long blockedNs) {
-        if (blockedNs > pollBudgetNs) {
-            budgetNs = 0;
-        } else {
-            budgetNs = Math.min(pollBudgetNs, Math.max(MIN_POLL_NS, budgetNs * 2));
-        }
-    }
-
-    private static boolean isCompletionFd(PolledQueue[] qs, int fd) {
-        for (PolledQueue q : qs) {
+    private void signalled(int fd, long count) {
+        for (PolledQueue q : queues) {
             if (q.completionEventFd() == fd) {
-                return true;
+                counters.increment(AgentCounter.COMPLETION_WAKES);
+                return;
             }
         }
-        return false;
+        counters.add(AgentCounter.KICKS, count);
     }
 
     private int drainCommands() {
@@ -273,6 +262,18 @@ public final class QueueAgent implements Agent, StatsSource {
     }
 
     /**
+     * Queues {@code command} to run on the agent's thread between duty cycles, without waiting, and wakes the agent.
+     * Returns false when the command queue is full.
+     */
+    public boolean offer(Runnable command) {
+        if (!commands.offer(command)) {
+            return false;
+        }
+        wake();
+        return true;
+    }
+
+    /**
      * Runs {@code command} on the agent's thread between duty cycles and waits for it (control path: activate,
      * reset). Runs it inline when called on the agent's thread, or before the agent has started.
      *
@@ -288,7 +289,7 @@ public final class QueueAgent implements Agent, StatsSource {
             throw new IllegalStateException("queue agent " + name + " has stopped");
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        while (!commands.offer(() -> {
+        while (!offer(() -> {
             try {
                 command.run();
                 done.complete(null);
@@ -298,7 +299,6 @@ public final class QueueAgent implements Agent, StatsSource {
         })) {
             Thread.onSpinWait();
         }
-        wake();
         try {
             done.get(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -313,7 +313,7 @@ public final class QueueAgent implements Agent, StatsSource {
 
     /** Wakes the agent if it sleeps (any thread; one eventfd write). */
     public void wake() {
-        Libc.writeRaw(commandFd, one, 8);
+        sleeper.wake();
     }
 
     /** Asks the duty cycle to end (it throws AgentTerminationException at its next command check). */
@@ -325,9 +325,7 @@ public final class QueueAgent implements Agent, StatsSource {
     @Override
     public void onClose() {
         terminated = true;
-        Libc.closeQuietly(commandFd);
-        Libc.closeQuietly(epfd);
-        // The arena stays open: a late wake() from another thread may still write from 'one'.
+        sleeper.close();
     }
 
     public boolean terminated() {

@@ -54,6 +54,8 @@ public final class IoUring implements AutoCloseable {
     private final long sqFlagsOffset;
     private final long cqHeadOffset;
     private final long cqTailOffset;
+    /** cq_off.flags, or -1 on kernels without it (before 5.8): completion signals cannot be switched off there. */
+    private final long cqFlagsOffset;
     private final long cqesOffset;
     private final Arena arena = Arena.ofShared();
 
@@ -61,6 +63,8 @@ public final class IoUring implements AutoCloseable {
     private int sqeTail;
     /** Our copy of the CQ head: only we write it. */
     private int cqHead;
+    /** IORING_CQ_EVENTFD_DISABLED is set (we are the only writer of cq_flags). */
+    private boolean signalsQuiet;
     private boolean closed;
 
     /**
@@ -86,6 +90,8 @@ public final class IoUring implements AutoCloseable {
             long sqArrayOffset = params.get(JAVA_INT, sq + IoSqringOffsetsLayout.ARRAY_OFFSET);
             cqHeadOffset = params.get(JAVA_INT, cq + IoCqringOffsetsLayout.HEAD_OFFSET);
             cqTailOffset = params.get(JAVA_INT, cq + IoCqringOffsetsLayout.TAIL_OFFSET);
+            int cqFlags = params.get(JAVA_INT, cq + IoCqringOffsetsLayout.FLAGS_OFFSET);
+            cqFlagsOffset = cqFlags != 0 ? cqFlags : -1;
             cqesOffset = params.get(JAVA_INT, cq + IoCqringOffsetsLayout.CQES_OFFSET);
             int features = params.get(JAVA_INT, IoUringParamsLayout.FEATURES_OFFSET);
 
@@ -278,6 +284,39 @@ public final class IoUring implements AutoCloseable {
     public int cqeRes(int index) {
         return cqRing.get(JAVA_INT, cqesOffset + (long) (index & cqMask) * IoUringCqeLayout.SIZE
             + IoUringCqeLayout.RES_OFFSET);
+    }
+
+    // ---- completion signals (the registered eventfd) --------------------------------------------------------------
+
+    /**
+     * While the owner polls the CQ anyway: the kernel stops signalling the registered eventfd
+     * (IORING_CQ_EVENTFD_DISABLED), so completions reaped while awake leave no stale signal that would end the owner's
+     * next sleep at once.
+     */
+    public void quietCompletionSignals() {
+        if (!signalsQuiet && cqFlagsOffset >= 0) {
+            signalsQuiet = true;
+            // Plain store: a hint; a signal that still comes is harmless (one spurious wake-up).
+            int flags = (int) INT.get(cqRing, cqFlagsOffset);
+            INT.set(cqRing, cqFlagsOffset, flags | IoUringAbi.IORING_CQ_EVENTFD_DISABLED);
+        }
+    }
+
+    /**
+     * Before the owner sleeps: signal the eventfd again, then re-check. Returns true when completions already wait (the
+     * owner must reap rather than sleep: their signal may have been skipped).
+     */
+    public boolean armCompletionSignals() {
+        if (signalsQuiet) {
+            signalsQuiet = false;
+            int flags = (int) INT.get(cqRing, cqFlagsOffset);
+            INT.set(cqRing, cqFlagsOffset, flags & ~IoUringAbi.IORING_CQ_EVENTFD_DISABLED);
+            // ORDERING: StoreLoad. The kernel posts a CQE (release of the tail), then reads cq_flags to decide on the
+            // signal: our flag store must be visible before we re-read the tail, or a completion in between is
+            // signalled by neither side. (The owner also bounds its sleep while I/O is in flight: belt and braces.)
+            VarHandle.fullFence();
+        }
+        return cqTailAcquire() != cqHead;
     }
 
     /** Hands CQ slots before {@code head} back to the kernel. */

@@ -71,8 +71,9 @@ class MainTest {
     void shouldNameUnknownCommandInOneLine() {
         Run r = run("frobnicate");
         assertEquals(2, r.status());
-        assertEquals("vireo: unknown command 'frobnicate' (commands: help, run, stat, trace, bench, jmh, "
-            + "vhost-user-blk)\n", r.err());
+        assertEquals("vireo: unknown command 'frobnicate' "
+            + "(commands: help, run, stat, trace, bench, jmh, vhost-user-blk)\n",
+            r.err());
     }
 
     @Test

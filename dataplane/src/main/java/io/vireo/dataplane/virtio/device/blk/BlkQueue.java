@@ -184,11 +184,19 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         }
         nowNs = 0;
         int work = io.reap(this);
+        // Completions that were already there go to the guest before we pop and submit more: their interrupt does not
+        // wait for this cycle's io_uring_enter.
+        publish();
         if (!broken) {
             work += popAll();
         }
         work += submitAndReap();
         flushBatchCounters();
+        publish();
+        return work;
+    }
+
+    private void publish() {
         if (pushed > 0) {
             int n = pushed;
             pushed = 0;
@@ -203,7 +211,6 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
                 counters.increment(BlkCounter.INTERRUPTS_SUPPRESSED);
             }
         }
-        return work;
     }
 
     /**
@@ -258,6 +265,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
 
     @Override
     public void suppressNotifications() {
+        io.quietCompletions();
         if (active && !broken) {
             queue.disableNotifications();
         }
@@ -265,13 +273,14 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
 
     @Override
     public boolean armNotifications() {
+        // In-flight I/O wakes the agent through the completion eventfd, signalled again from here on.
+        boolean completions = io.armCompletions();
         if (!active) {
-            return false;
+            return completions;
         }
         boolean chains = !broken && queue.enableNotificationsAndCheck();
-        // In-flight I/O wakes the agent through the completion eventfd; a synchronous back end has none in flight.
         // Requests a failed or partial submission left in the SQ wake nobody: they keep the agent awake (issue 18).
-        return chains || flushAfterCount > 0 || io.unsubmitted() > 0;
+        return chains || completions || flushAfterCount > 0 || io.unsubmitted() > 0;
     }
 
     private int popAll() {

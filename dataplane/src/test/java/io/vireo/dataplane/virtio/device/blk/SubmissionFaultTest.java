@@ -129,6 +129,11 @@ class SubmissionFaultTest {
                 }
 
                 @Override
+                public boolean armCompletions() {
+                    return q.armCompletions();
+                }
+
+                @Override
                 public void close() {
                     q.close();
                 }

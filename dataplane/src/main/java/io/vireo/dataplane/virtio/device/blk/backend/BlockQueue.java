@@ -47,7 +47,7 @@ public interface BlockQueue extends AutoCloseable {
     /**
      * Prepared requests the kernel has not taken yet (a failed or partial submission): pending work, not in-flight
      * I/O, since no completion will come for them until {@link #submit()} runs again. 0 for back ends that submit
-     * synchronously.
+     * synchronously. A wrapper must pass this on.
      */
     default int unsubmitted() {
         return 0;
@@ -60,6 +60,21 @@ public interface BlockQueue extends AutoCloseable {
      * reaps, so that a later wake-up means new completions.
      */
     int completionEventFd();
+
+    /**
+     * The worker polls: completions need not signal {@link #completionEventFd()} (io_uring:
+     * IORING_CQ_EVENTFD_DISABLED). A wrapper must pass this on.
+     */
+    default void quietCompletions() {
+    }
+
+    /**
+     * The worker is about to sleep: completions signal {@link #completionEventFd()} again. Returns true when
+     * completions already wait to be reaped (the worker must not sleep). A wrapper must pass this on.
+     */
+    default boolean armCompletions() {
+        return false;
+    }
 
     /** Waits for requests in flight to finish (completions dropped) and releases the context. Control path. */
     @Override

@@ -169,6 +169,21 @@ public final class FaultInjectingBackend implements BlockBackend {
         }
 
         @Override
+        public void quietCompletions() {
+            q.quietCompletions();
+        }
+
+        @Override
+        public boolean armCompletions() {
+            return q.armCompletions() || failed.size() > 0;
+        }
+
+        @Override
+        public int unsubmitted() {
+            return q.unsubmitted();
+        }
+
+        @Override
         public void close() {
             try {
                 q.close();

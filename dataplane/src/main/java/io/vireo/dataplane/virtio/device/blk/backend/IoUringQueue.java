@@ -208,6 +208,16 @@ final class IoUringQueue implements BlockQueue {
     }
 
     @Override
+    public void quietCompletions() {
+        ring.quietCompletionSignals();
+    }
+
+    @Override
+    public boolean armCompletions() {
+        return ring.armCompletionSignals();
+    }
+
+    @Override
     public void close() {
         if (closed) {
             return;
