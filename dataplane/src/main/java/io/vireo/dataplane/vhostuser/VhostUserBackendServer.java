@@ -164,7 +164,9 @@ public final class VhostUserBackendServer implements AutoCloseable {
             try {
                 s.run();
             } catch (RuntimeException e) {
-                // A bug, not peer input (that is refused): the session is closed, the server goes on.
+                // A bug, not peer input (that is refused): the session is closed, the server goes on. The line goes
+                // to the server's log too, so a caller (the fuzz suite) sees it.
+                log.accept("vhost-user: session failed (a bug): " + e);
                 LOG.log(System.Logger.Level.ERROR, "vhost-user: session failed", e);
             } finally {
                 connFd = -1;

@@ -43,6 +43,10 @@ final class VhostUserBackendSession implements AutoCloseable {
     private final MemorySegment out = arena.allocate(HEADER_SIZE + MAX_PAYLOAD, 8);
     private final int[] fds = new int[MAX_FDS + 1];
     private final int[] stray = new int[MAX_FDS + 1];
+    /** Fds of the second and later segments of one {@link #readExact}: never kept. */
+    private final int[] later = new int[MAX_FDS + 1];
+    /** How many fds came with the second and later segments of the last {@link #readExact} (closed there). */
+    private int laterFds;
     private final Vring[] vrings;
     private VhostUserBackendMemory memory = VhostUserBackendMemory.empty();
     private long ackedFeatures;
@@ -109,7 +113,7 @@ final class VhostUserBackendSession implements AutoCloseable {
         }
         if (size > 0) {
             long p = readExact(payload, size, stray);
-            boolean extra = closeFds(stray) > 0;
+            boolean extra = closeFds(stray) > 0 || laterFds > 0;
             if (p != size || extra) {
                 closeFds(fds);
                 refuse(name(request) + ": " + (extra ? "fds inside the payload" : "payload cut short: " + p + " of "
@@ -156,12 +160,23 @@ final class VhostUserBackendSession implements AutoCloseable {
         };
     }
 
-    /** Reads exactly {@code len} bytes (fds of the first segment into {@code into}); returns bytes read or -errno. */
+    /**
+     * Reads exactly {@code len} bytes; fds of the first segment go into {@code into}, those of later segments (a frame
+     * read across several, or later frames swallowed by a payload whose size field lies) are closed and counted in
+     * {@link #laterFds}. Returns bytes read or -errno.
+     */
     private long readExact(MemorySegment buf, int len, int[] into) {
         long got = 0;
-        int[] target = into;
+        laterFds = 0;
+        boolean first = true;
         while (got < len) {
+            int[] target = first ? into : later;
             long r = Sockets.recvmsgRaw(fd, buf.asSlice(got), len - got, target);
+            if (!first) {
+                // Closed after every segment: the next recvmsg overwrites the array (that leaked them, see
+                // VhostUserFuzzTest#regressionAPayloadThatSwallowedLaterFramesLeakedTheirFds).
+                laterFds += closeFds(later);
+            }
             if (r == -Errno.EINTR) {
                 continue;
             }
@@ -169,11 +184,7 @@ final class VhostUserBackendSession implements AutoCloseable {
                 return got > 0 || r == 0 ? got : r;
             }
             got += r;
-            if (target == into && got < len) {
-                target = stray;
-            } else if (target == stray) {
-                closeFds(stray);
-            }
+            first = false;
         }
         return got;
     }

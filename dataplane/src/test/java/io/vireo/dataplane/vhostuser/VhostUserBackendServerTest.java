@@ -1,13 +1,8 @@
 package io.vireo.dataplane.vhostuser;
 
-import io.vireo.dataplane.agent.DataPlane;
-import io.vireo.dataplane.agent.PolledQueue;
-import io.vireo.dataplane.agent.QueueAgent;
 import io.vireo.dataplane.memory.MemfdGuestMemory;
 import io.vireo.dataplane.virtio.VirtioFeatures;
 import io.vireo.dataplane.virtio.device.blk.BlkRequest;
-import io.vireo.dataplane.virtio.device.blk.VirtioBlkDevice;
-import io.vireo.dataplane.virtio.device.blk.backend.NullBackend;
 import io.vireo.dataplane.virtio.queue.MockGuestDriver;
 import io.vireo.sys.Libc;
 
@@ -47,32 +42,21 @@ class VhostUserBackendServerTest {
     private static final int QSIZE = 16;
 
     private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
-    private NullBackend backend;
-    private VirtioBlkDevice device;
-    private DataPlane dataPlane;
+    private TestBlkServer fixture;
     private VhostUserBackendServer server;
     private Path socket;
 
     @BeforeEach
     void start(@TempDir Path dir) {
-        backend = new NullBackend(1 << 20, false);
-        device = new VirtioBlkDevice(backend, "vhost-test", 2);
-        dataPlane = new DataPlane(DataPlane.Threads.PER_DEVICE, new int[0]);
-        QueueAgent[] owners = dataPlane.place("disk0", new PolledQueue[] {device.polledQueue(0),
-            device.polledQueue(1)}, 1_000_000);
-        dataPlane.start();
         socket = dir.resolve("vhu.sock");
         Consumer<String> log = lines::add;
-        server = new VhostUserBackendServer(socket, device, owners, log);
-        server.start();
+        fixture = new TestBlkServer(socket, log);
+        server = fixture.server;
     }
 
     @AfterEach
     void stop() {
-        server.close();
-        dataPlane.close();
-        device.close();
-        backend.close();
+        fixture.close();
     }
 
     private List<String> refusals() {
@@ -89,7 +73,7 @@ class VhostUserBackendServerTest {
     }
 
     /** GET_FEATURES, SET_FEATURES, protocol features with REPLY_ACK, SET_OWNER. */
-    private static void handshake(TestFrontEnd fe) {
+    static void handshake(TestFrontEnd fe) {
         fe.send(GET_FEATURES, false, null);
         long offered = fe.u64(GET_FEATURES);
         assertTrue((offered & F_PROTOCOL_FEATURES) != 0);
@@ -112,11 +96,12 @@ class VhostUserBackendServerTest {
 
     @Test
     void shouldAnswerGetIdThroughTheAgentAndReturnTheRingIndexWhenAWellBehavedFrontEndDrivesAQueue() {
-        serveGoodFrontEnd();
+        serveGoodFrontEnd(socket);
         assertEquals(List.of(), refusals());
     }
 
-    private void serveGoodFrontEnd() {
+    /** A well-behaved front end drives queue 0 through a GET_ID (also used by {@link VhostUserFuzzTest}). */
+    static void serveGoodFrontEnd(Path socket) {
         int kick = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
         int call = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
         try (MemfdGuestMemory ram = MemfdGuestMemory.allocate(RAM); TestFrontEnd fe = new TestFrontEnd(socket)) {
@@ -233,7 +218,7 @@ class VhostUserBackendServerTest {
         refuseOnce("GET_VRING_BASE: vring index 9 out of range", fe -> fe.send(GET_VRING_BASE, false,
             state(9, 0)), false);
 
-        serveGoodFrontEnd();
+        serveGoodFrontEnd(socket);
         assertEquals(8, refusals().size(), () -> String.join("\n", refusals()));
         assertNotEquals(0, server.sessions());
     }
