@@ -21,6 +21,10 @@ import java.util.regex.Pattern;
  *       classes is Vireo's: an FFM access with a bad address faults in {@code J c1
  *       jdk.internal.misc.Unsafe.putLongUnaligned} once that is compiled, or in libjvm's {@code Unsafe_PutLong}
  *       before (both seen with NestedLabFaultTest's injected crash).
+ *   <li>The same TCG fault has also been seen to kill HotSpot's own JIT compiler: SIGSEGV on a "C1/C2
+ *       CompilerThread" while it installs a method ({@code Method::klass_name} under
+ *       {@code CompileBroker::invoke_compiler_on_method}). No Vireo code runs on a compiler thread, so a crash whose
+ *       current thread is a compiler thread with the compile broker on its stack (and no libvireo frame) is retried.
  * </ul>
  */
 final class LabRetry {
@@ -38,6 +42,9 @@ final class LabRetry {
         + "ScopedMemoryAccess)|jdk\\.internal\\.foreign\\.|java\\.lang\\.foreign\\."
         + "|java\\.lang\\.invoke\\.VarHandleSegment)");
     /** The first lines of the crashing thread's native stack. */
+    /** hs_err's {@code Current thread (0x...):  JavaThread "C2 CompilerThread0" ...}. */
+    private static final Pattern COMPILER_THREAD = Pattern.compile(
+        "(?m)^Current thread \\(0x[0-9a-f]+\\):\\s+JavaThread \"(C[12] CompilerThread\\d+)\"");
     private static final Pattern NATIVE_FRAMES = Pattern.compile("(?m)^Native frames:.*\\R((?:.+\\R){0,12})");
 
     private LabRetry() {
@@ -82,6 +89,13 @@ final class LabRetry {
         String where = frame.group(1).trim();
         if (!signal.equals("SIGILL") && !signal.equals("SIGSEGV")) {
             return null;
+        }
+        Matcher compiler = COMPILER_THREAD.matcher(report);
+        Matcher compilerStack = NATIVE_FRAMES.matcher(report);
+        if (compiler.find() && compilerStack.find() && compilerStack.group(1).contains("CompileBroker::")
+            && !compilerStack.group(1).contains("libvireo")) {
+            return "L1's JVM died of " + signal + " in its own JIT compiler (" + compiler.group(1) + ", " + where
+                + ")";
         }
         if (where.contains("io.vireo") || where.contains("libvireo") || !COMPILED_JDK.matcher(where).find()
             || MEMORY_ACCESS.matcher(where).find()) {

@@ -86,4 +86,30 @@ class LabRetryTest {
         assertEquals("L1's JVM died of SIGILL in compiled JDK code (J 5 c1 java.lang.Object.<init>()V)",
             LabRetry.environmentFailure(crash("SIGILL", "J 5 c1 java.lang.Object.<init>()V")));
     }
+
+    @Test
+    void shouldRetryACrashOfTheJitCompilerThreadButNotOneWithLibvireoOnItsStack() {
+        // From a lab run on this host: C2 itself died under TCG while installing a compiled method.
+        String report = """
+            # A fatal error has been detected by the Java Runtime Environment:
+            #
+            #  SIGSEGV (0xb) at pc=0x00007f7bc1ed8814, pid=124, tid=146
+            #
+            # Problematic frame:
+            # V  [libjvm.so+0xde9814]  Method::klass_name() const+0x4
+            #
+            Current thread (0x00007f7bbc073250):  JavaThread "C2 CompilerThread0" daemon [_thread_in_vm, id=146]
+
+            Native frames: (J=compiled Java code, j=interpreted, Vv=VM code, C=native code)
+            V  [libjvm.so+0xde9814]  Method::klass_name() const+0x4
+            V  [libjvm.so+0xe300cb]  nmethod::post_compiled_method(CompileTask*)+0x4b
+            V  [libjvm.so+0x7443a1]  CompileBroker::invoke_compiler_on_method(CompileTask*)+0xb01
+            V  [libjvm.so+0x745688]  CompileBroker::compiler_thread_loop()+0x518
+            """;
+        assertEquals("L1's JVM died of SIGSEGV in its own JIT compiler (C2 CompilerThread0, "
+            + "V  [libjvm.so+0xde9814]  Method::klass_name() const+0x4)", LabRetry.jitCrashUnderTcg(report));
+        assertNull(LabRetry.jitCrashUnderTcg(report.replace("\"C2 CompilerThread0\"", "\"vireo-agent-disk0\"")));
+        assertNull(LabRetry.jitCrashUnderTcg(report.replace("CompileBroker::compiler_thread_loop()+0x518",
+            "Java_io_vireo_x [libvireo-native.so+0x10]")));
+    }
 }
