@@ -94,7 +94,7 @@ public final class MachineBuilder {
             List<BlockBackend> backends = disks.backends();
             virtio.start();
             // While the rest is set up and the guest boots, a short-lived thread compiles the data plane.
-            DiskWarmup warmup = DiskWarmup.start(backends, () -> guestRequests(virtio) > 0);
+            DiskWarmup warmup = DiskWarmup.start(backends, () -> disks.requests() > 0);
             if (warmup != null) {
                 deviceResources.add(warmup);
             }
@@ -182,19 +182,6 @@ public final class MachineBuilder {
         int agents = queues + 1;
         return 64 + queues * BlkCounter.values().length + agents * (AgentCounter.values().length + 1)
             + LiveStats.counterCount(queues, agents, config.cpus());
-    }
-
-    /** Requests the guest has sent to any virtio device so far (racy monitoring reads of the counters). */
-    private static long guestRequests(VirtioDevices virtio) {
-        long[] sum = new long[1];
-        for (VirtioDevices.Attached d : virtio.attached()) {
-            d.stats().report((name, value) -> {
-                if (name.equals("requests")) {
-                    sum[0] += value;
-                }
-            });
-        }
-        return sum[0];
     }
 
     /** KVM's stats fds, opened before the vCPUs run (KVM_GET_STATS_FD waits for a running vCPU's lock). */
