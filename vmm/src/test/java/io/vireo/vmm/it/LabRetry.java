@@ -29,6 +29,9 @@ import java.util.regex.Pattern;
  */
 final class LabRetry {
     static final String L1_STALLED = "nested-lab: L1 stopped answering";
+    static final String L1_DIED = "nested-lab: L1 stopped without reporting a status";
+    /** An L1 kernel oops on the console, e.g. {@code [   53.70] BUG: TASK stack guard page was hit at ...}. */
+    private static final Pattern L1_OOPS = Pattern.compile("(?m)^\\[\\s*[0-9.]+\\] (BUG: .*|Oops: .*|Kernel panic.*)$");
     private static final String FATAL = "A fatal error has been detected by the Java Runtime Environment";
     private static final Pattern SIGNAL = Pattern.compile("(?m)^#\\s+(SIG[A-Z]+) \\(0x[0-9a-f]+\\)");
     private static final Pattern FRAME = Pattern.compile("(?m)^# Problematic frame:\\R# (.+)$");
@@ -53,7 +56,13 @@ final class LabRetry {
     /** Why {@code r} failed for the environment's sake, or null when it did not (or did not fail). */
     static String environmentFailure(VireoProcess.Result r) {
         if (r.status() == 125) {
-            return r.stderr().lines().filter(l -> l.startsWith(L1_STALLED)).findFirst().orElse(null);
+            String stalled = r.stderr().lines().filter(l -> l.startsWith(L1_STALLED)).findFirst().orElse(null);
+            // L1's own kernel died (an oops on the console, then no status): the lab failed, whatever ran in it.
+            if (stalled == null && r.stderr().contains(L1_DIED) && L1_OOPS.matcher(r.stderr()).find()) {
+                return "L1's kernel crashed (" + L1_OOPS.matcher(r.stderr()).results().findFirst().orElseThrow()
+                    .group().trim() + ")";
+            }
+            return stalled;
         }
         if (r.status() == 134 && r.stdout().contains(FATAL)) {
             return jitCrashUnderTcg(crashReport(r.stdout()));

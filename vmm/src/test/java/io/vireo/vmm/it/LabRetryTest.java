@@ -112,4 +112,15 @@ class LabRetryTest {
         assertNull(LabRetry.jitCrashUnderTcg(report.replace("CompileBroker::compiler_thread_loop()+0x518",
             "Java_io_vireo_x [libvireo-native.so+0x10]")));
     }
+
+    @Test
+    void shouldRetryWhenL1sKernelCrashedButNotWhenL1SimplyStopped() {
+        // From a fresh-clone CI run: L1's kernel hit a stack guard page in its #GP handler on Vireo's vCPU thread.
+        String oops = "[   53.706838] BUG: TASK stack guard page was hit at 0000000068302e2c\n"
+            + "nested-lab: L1 stopped without reporting a status (run with --debug to see its console)\n";
+        assertEquals("L1's kernel crashed ([   53.706838] BUG: TASK stack guard page was hit at 0000000068302e2c)",
+            LabRetry.environmentFailure(new VireoProcess.Result(125, "", oops)));
+        assertNull(LabRetry.environmentFailure(new VireoProcess.Result(125, "",
+            "nested-lab: L1 stopped without reporting a status (run with --debug to see its console)\n")));
+    }
 }
