@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -33,7 +34,7 @@ class NestedLabFaultTest {
         VireoProcess.Result r = run.result();
         assertEquals(134, r.status(), () -> "the JVM's abort after SIGSEGV\n" + NestedLab.show(r));
         assertTrue(r.stdout().contains("SIGSEGV"), () -> NestedLab.show(r));
-        assertEquals(List.of(), run.retries(), () -> NestedLab.show(r));
+        notRetried(run, "TestFault");
         String report = LabRetry.crashReport(r.stdout());
         assertTrue(report.contains("io.vireo.vmm.machine.TestFault.beforeVcpusStart"),
             () -> "the crash report, kept on the host, shows Vireo's frame:\n" + report);
@@ -46,6 +47,20 @@ class NestedLabFaultTest {
         assertEquals(124, r.status(), () -> NestedLab.show(r));
         assertTrue(r.stderr().contains("L1 still answering"), () -> NestedLab.show(r));
         assertTrue(r.stderr().contains("vireo.test.fault=hang: the vCPUs will not start"), () -> NestedLab.show(r));
-        assertEquals(List.of(), run.retries(), () -> NestedLab.show(r));
+        notRetried(run, "timed out");
+    }
+
+    /**
+     * The fault itself is not taken for the environment's: LabRetry gives the final result no retry reason, and the
+     * one retry a lab run may have had was for something else (an earlier run can fail for TCG's sake before the
+     * injected fault is reached, as a fresh-clone CI run saw: L1's JVM died in compiled JDK code, then the hang came).
+     */
+    private static void notRetried(NestedLab.Run run, String faultMark) {
+        VireoProcess.Result r = run.result();
+        assertNull(LabRetry.environmentFailure(r), () -> "the fault was taken for the environment's\n"
+            + NestedLab.show(r));
+        assertTrue(run.retries().size() <= 1, () -> run.retries() + "\n" + NestedLab.show(r));
+        assertTrue(run.retries().stream().noneMatch(why -> why.contains(faultMark)),
+            () -> "retried for the injected fault: " + run.retries());
     }
 }
