@@ -31,6 +31,8 @@ import io.vireo.vmm.kvm.KvmSystem;
 import io.vireo.vmm.kvm.Vcpu;
 import io.vireo.vmm.kvm.Vm;
 import io.vireo.vmm.pci.PciAcpi;
+import io.vireo.vmm.pci.PciBus;
+import io.vireo.vmm.pci.PciSegments;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -76,7 +78,7 @@ public final class MachineBuilder {
             vm.mapMemory(memory);
             clock.step("VM and memory slots");
 
-            Platform platform = Platform.create(memory);
+            Platform platform = Platform.create(memory, pciSegments(config));
             RunDirectory runDir = RunDirectory.create(config.runRoot() != null ? config.runRoot()
                 : RunDirectory.defaultRoot());
             created.add(runDir);
@@ -85,8 +87,8 @@ public final class MachineBuilder {
             RequestTrace trace = config.trace() == null ? null : RequestTrace.create(config.trace().file(),
                 config.trace().records(), config.trace().wrap());
             List<AutoCloseable> deviceResources = new ArrayList<>();
-            VirtioDevices virtio = VirtioDevices.create(memory, vm, platform.pci(), platform.mapper(), config.io(),
-                counters, deviceResources);
+            VirtioDevices virtio = VirtioDevices.create(memory, vm, platform.segments(), platform.mapper(),
+                config.io(), counters, deviceResources);
             VirtioDisks disks = VirtioDisks.attach(config.disks(), memory, config.cpus(), virtio, counters, trace);
             if (trace != null) {
                 deviceResources.add(trace); // after the devices: their agents write it until they stop
@@ -100,9 +102,9 @@ public final class MachineBuilder {
             }
             created.addAll(deviceResources);
             clock.step("platform and disks");
-            long rsdp = PciAcpi.addTo(new AcpiTables(config.cpus()), platform.windows())
+            long rsdp = PciAcpi.addTo(new AcpiTables(config.cpus()), platform.segments(), s -> new byte[0][])
                 .writeTo(memory, BootLayout.ACPI_BASE);
-            E820Map e820 = PciAcpi.e820(E820Map.of(memory));
+            E820Map e820 = PciAcpi.e820(E820Map.of(memory), platform.segments().count());
             clock.step("ACPI and e820");
             BspEntry entry = loadKernel(config, memory, kernelImage, initrd, rsdp, e820);
             clock.step("load kernel");
@@ -154,7 +156,11 @@ public final class MachineBuilder {
             pio.register(AcpiPm.BASE, AcpiPm.LENGTH, new AcpiPm(machine));
             pio.register(ResetControl.PORT, 1, new ResetControl(machine));
 
-            platform.finishPci();
+            try {
+                platform.finishPci();
+            } catch (IllegalStateException e) {
+                throw new VireoException(ExitStatus.USAGE, "the PCI devices do not fit: " + e.getMessage());
+            }
             clock.step("devices");
             machine.start(pio, platform.mmio());
             ConsoleInput input = new ConsoleInput(uart, machine);
@@ -171,6 +177,21 @@ public final class MachineBuilder {
             }
             throw e;
         }
+    }
+
+    /**
+     * The PCI segments: as many as asked for ({@code --pci-segments}), or more when the cold-plugged devices outgrow
+     * them (each segment's bus holds {@link PciBus#CAPACITY} functions).
+     */
+    static int pciSegments(MachineConfig config) {
+        int functions = config.disks().size();
+        int needed = PciSegments.needed(functions);
+        if (needed > PciSegments.MAX_SEGMENTS) {
+            throw new VireoException(ExitStatus.USAGE, functions + " PCI devices do not fit: "
+                + PciSegments.MAX_SEGMENTS + " PCI segments of " + PciBus.CAPACITY + " functions hold "
+                + PciSegments.MAX_SEGMENTS * PciBus.CAPACITY);
+        }
+        return Math.max(config.pciSegments(), needed);
     }
 
     /** Room in the counters file for every counter of this configuration, with some to spare. */

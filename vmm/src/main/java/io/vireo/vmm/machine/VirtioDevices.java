@@ -12,17 +12,21 @@ import io.vireo.dataplane.virtio.FaultLog;
 import io.vireo.dataplane.virtio.agent.AgentOwnedDevice;
 import io.vireo.dataplane.virtio.agent.PolledDevice;
 import io.vireo.dataplane.virtio.transport.pci.VirtioPciFunction;
+import io.vireo.vmm.ExitStatus;
+import io.vireo.vmm.VireoException;
 import io.vireo.vmm.kvm.MsiRoutes;
 import io.vireo.vmm.kvm.Vm;
 import io.vireo.vmm.pci.BarMappingListener;
 import io.vireo.vmm.pci.PciAddress;
 import io.vireo.vmm.pci.PciBarMapper;
 import io.vireo.vmm.pci.PciBus;
+import io.vireo.vmm.pci.PciSegments;
+import io.vireo.vmm.pci.PciWindows;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Puts virtio devices of any type on the PCI bus, one transitional virtio PCI function each, their queues served by
@@ -31,19 +35,27 @@ import java.util.Map;
  * so a kick never exits to user space (and while an agent polls, the guest is told not to kick at all). Each MSI-X
  * vector is a KVM GSI routed to the message the guest programmed, raised by one write to its irqfd
  * ({@link MsiRoutes}). What is device-specific (opening back ends, building the device) is the caller's.
+ *
+ * <p>Placement: cold-plugged devices fill segment 0's bus, then the next segment's ({@link PciSegments#nextFree}). A
+ * device is transitional (legacy I/O BAR 0 as well as the modern interface) while segment 0's 16 KiB I/O window has
+ * room for its I/O BAR, and modern-only after that or on any other segment, as QEMU's {@code disable-legacy=auto}:
+ * every driver since virtio 1.0 (Linux 4.0) takes the modern interface, and the I/O window would otherwise cap the
+ * machine at 128 disks.
  */
 final class VirtioDevices implements AutoCloseable {
     private final DataPlane dataPlane;
     private final GuestMemory memory;
-    private final PciBus bus;
+    private final PciSegments segments;
     private final MsiRoutes routes;
+    /** Bytes of segment 0's I/O window not yet promised to a transitional device's legacy BAR. */
+    private long ioLeft;
     private final List<Attached> attached = new ArrayList<>();
     private final List<AutoCloseable> afterAgents = new ArrayList<>();
-    private final Map<VirtioPciFunction, PolledDevice> byFunction = new HashMap<>();
+    private final Map<VirtioPciFunction, PolledDevice> byFunction = new ConcurrentHashMap<>();
 
     /** One device on the bus. */
     record Attached(String name, String kind, String description, PolledDevice device, AgentOwnedDevice owned,
-                    VirtioPciFunction function) {
+                    VirtioPciFunction function, PciSegments.Place place) {
 
         /** Notifies that exited to user space (not caught by an ioeventfd). */
         long userspaceNotifies() {
@@ -72,19 +84,21 @@ final class VirtioDevices implements AutoCloseable {
         }
     }
 
-    private VirtioDevices(DataPlane dataPlane, GuestMemory memory, PciBus bus, MsiRoutes routes) {
+    private VirtioDevices(DataPlane dataPlane, GuestMemory memory, PciSegments segments, MsiRoutes routes) {
         this.dataPlane = dataPlane;
         this.memory = memory;
-        this.bus = bus;
+        this.segments = segments;
         this.routes = routes;
+        PciWindows w = segments.windows(0);
+        this.ioLeft = w.ioEnd() - w.ioBase();
     }
 
     /** Before any device is added; close the result before guest memory goes away. */
-    static VirtioDevices create(GuestMemory memory, Vm vm, PciBus bus, PciBarMapper mapper, MachineConfig.Io io,
-                                CountersFile counters, List<AutoCloseable> closeables) {
+    static VirtioDevices create(GuestMemory memory, Vm vm, PciSegments segments, PciBarMapper mapper,
+                                MachineConfig.Io io, CountersFile counters, List<AutoCloseable> closeables) {
         DataPlane dataPlane = new DataPlane(io.threads(), io.cpus(), counters);
         MsiRoutes routes = new MsiRoutes(vm);
-        VirtioDevices all = new VirtioDevices(dataPlane, memory, bus, routes);
+        VirtioDevices all = new VirtioDevices(dataPlane, memory, segments, routes);
         closeables.add(all);
         closeables.add(routes);
         mapper.addListener(new NotifyEventFds(vm, all.byFunction));
@@ -100,6 +114,16 @@ final class VirtioDevices implements AutoCloseable {
      */
     Attached add(String name, String kind, String description, PolledDevice device, FaultLog faultLog, long pollNs,
                  AutoCloseable... closeAfterAgents) {
+        PciSegments.Place place = segments.nextFree();
+        if (place == null) {
+            throw new VireoException(ExitStatus.USAGE, "no PCI slot left for " + name + ": " + segments.count()
+                + " PCI segment(s) of " + PciBus.CAPACITY + " functions are full");
+        }
+        long legacySize = VirtioPciFunction.legacyIoBarSize(device);
+        boolean transitional = place.segment() == 0 && legacySize > 0 && legacySize <= ioLeft;
+        if (transitional) {
+            ioLeft -= legacySize;
+        }
         afterAgents.addAll(List.of(closeAfterAgents));
         PolledQueue[] polled = new PolledQueue[device.queueCount()];
         for (int q = 0; q < polled.length; q++) {
@@ -109,7 +133,7 @@ final class VirtioDevices implements AutoCloseable {
         AgentOwnedDevice owned = new AgentOwnedDevice(device, owners);
         int[] firstGsi = new int[1];
         VirtioPciFunction fn = new VirtioPciFunction(owned, memory, vector -> routes.signal(firstGsi[0] + vector),
-            true);
+            transitional);
         firstGsi[0] = routes.allocate(fn.msix().table().vectors());
         fn.setMsixVectorListener(new MsixVectorListener() {
             @Override
@@ -130,10 +154,11 @@ final class VirtioDevices implements AutoCloseable {
             }
         });
         // Guest faults name the device as the user knows it: its --stats name and its PCI address.
-        faultLog.name(name + " (" + bus.addFunction(fn) + ")");
+        segments.bus(place.segment()).addFunction(place.address(), fn);
+        faultLog.name(name + " (" + place + ")");
         fn.faultLog(faultLog);
         byFunction.put(fn, device);
-        Attached a = new Attached(name, kind, description, device, owned, fn);
+        Attached a = new Attached(name, kind, description, device, owned, fn, place);
         attached.add(a);
         return a;
     }
