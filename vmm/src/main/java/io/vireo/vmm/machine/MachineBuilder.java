@@ -36,6 +36,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -130,6 +131,7 @@ public final class MachineBuilder {
             deviceResources.forEach(machine::closeAlso);
             machine.live(runDir, counters, trace, disks.queues(), virtio.agents(), disks::requests);
             machine.onQuiesce(virtio::stopAgents);
+            machine.control(new MachineControl(machine, virtio, coldPlugged(config, virtio)));
             for (VirtioDevices.Attached d : virtio.attached()) {
                 machine.addReport(() -> d.kind() + " " + d.name() + " (" + d.description()
                     + "): notifies that exited to user space=" + d.userspaceNotifies() + "\nvireo: " + d.kind() + " "
@@ -171,6 +173,20 @@ public final class MachineBuilder {
             }
             throw e;
         }
+    }
+
+    /** The devices on the bus at boot, for {@code vm.info}: the disks are disk0, disk1, ... in --disk order. */
+    private static List<DeviceControl.DeviceInfo> coldPlugged(MachineConfig config, VirtioDevices virtio) {
+        List<DeviceControl.DeviceInfo> all = new ArrayList<>();
+        List<VirtioDevices.Attached> attached = virtio.attached();
+        for (int i = 0; i < attached.size(); i++) {
+            VirtioDevices.Attached a = attached.get(i);
+            Map<String, String> options = i < config.disks().size() && a.name().equals("disk" + i)
+                ? MachineControl.diskOptions(config.disks().get(i)) : Map.of();
+            // Segment 0: the only one until PCI segments exist.
+            all.add(new DeviceControl.DeviceInfo(a.name(), a.kind(), "0000:" + virtio.address(a), options));
+        }
+        return all;
     }
 
     /** Room in the counters file for every counter of this configuration, with some to spare. */

@@ -151,6 +151,26 @@ final class VirtioDevices implements AutoCloseable {
         return dataPlane.agents();
     }
 
+    /** Pauses every queue agent once it has finished what it holds; returns requests left in flight (0 normally). */
+    int pauseAgents(long timeoutNs) {
+        return dataPlane.pause(timeoutNs);
+    }
+
+    /** Restarts the agents {@link #pauseAgents} parked. */
+    void resumeAgents() {
+        dataPlane.resume();
+    }
+
+    /** The PCI address of {@code a}'s function on the bus. */
+    PciAddress address(Attached a) {
+        for (PciBus.Attached f : bus.functions()) {
+            if (f.function() == a.function()) {
+                return f.address();
+            }
+        }
+        throw new IllegalStateException(a.name() + " is not on the bus");
+    }
+
     /** Stops the queue agents (their counters stop moving); {@link #close} follows. */
     void stopAgents() {
         dataPlane.close();
