@@ -170,6 +170,26 @@ public final class DataPlane implements AutoCloseable {
         sink.counter("agent_distinct_errors", distinctErrors());
     }
 
+    /**
+     * Pauses every agent ({@link QueueAgent#pause}): each finishes the requests it holds, then parks. With the guest
+     * stopped first, no request is left half served. Returns the requests still in flight after {@code timeoutNs}
+     * (they complete after {@link #resume}), 0 normally.
+     */
+    public synchronized int pause(long timeoutNs) {
+        int inFlight = 0;
+        for (QueueAgent agent : agents.values()) {
+            inFlight += agent.pause(timeoutNs);
+        }
+        return inFlight;
+    }
+
+    /** Restarts every agent {@link #pause} parked. */
+    public synchronized void resume() {
+        for (QueueAgent agent : agents.values()) {
+            agent.resume();
+        }
+    }
+
     /** Stops every agent and joins its thread; the queues are no longer served. Idempotent. */
     @Override
     public void close() {

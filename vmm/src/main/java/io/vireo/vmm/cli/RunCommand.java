@@ -1,6 +1,9 @@
 package io.vireo.vmm.cli;
 
 import io.vireo.vmm.ExitStatus;
+import io.vireo.vmm.VireoException;
+import io.vireo.vmm.api.ApiServer;
+import io.vireo.vmm.api.MachineTarget;
 import io.vireo.vmm.machine.LiveStats;
 import io.vireo.vmm.machine.Machine;
 import io.vireo.vmm.machine.MachineBuilder;
@@ -44,7 +47,7 @@ final class RunCommand implements Callable<Integer> {
         options.checkCommandAfterDoubleDash(spec.commandLine().getParseResult().originalArgs());
         PrintStream err = parent.err();
         MachineConfig config = options.toConfig(TestGuestImage::path);
-        try (Machine machine = MachineBuilder.build(config)) {
+        try (Machine machine = MachineBuilder.build(config); ApiServer api = startApi(machine)) {
             SignalStop.install(machine);
             // Set-up is done (KVM, guest RAM, disks, agents, signal handlers): from here on, the sandbox.
             Sandbox.install(options.seccomp());
@@ -62,6 +65,20 @@ final class RunCommand implements Callable<Integer> {
                 reportStats(machine, err);
                 machine.trace().ifPresent(t -> err.println("vireo: " + t.describe()));
             }
+        }
+    }
+
+    /** --api-socket: the control API, before the sandbox (the socket is made during set-up). */
+    private ApiServer startApi(Machine machine) {
+        if (options.apiSocket == null) {
+            return null;
+        }
+        try {
+            return ApiServer.start(options.apiSocket, new MachineTarget(machine));
+        } catch (IllegalArgumentException e) {
+            throw new VireoException(ExitStatus.USAGE, "--api-socket " + e.getMessage());
+        } catch (IllegalStateException e) {
+            throw new VireoException(ExitStatus.INTERNAL_ERROR, "--api-socket " + e.getMessage());
         }
     }
 

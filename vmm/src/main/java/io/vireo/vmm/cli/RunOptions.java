@@ -90,6 +90,11 @@ public final class RunOptions {
         description = "pin the queue agents to these host CPUs, round-robin (e.g. 1 or 0,1)")
     Converters.Cpus ioCpus = Converters.Cpus.NONE;
 
+    @Option(names = "--api-socket", paramLabel = "PATH", description = "serve the control API (HTTP/1.1 + JSON, "
+        + "as Cloud Hypervisor's) on a Unix socket at PATH, owner-only: curl --unix-socket PATH "
+        + "http://localhost/api/v1/vm.info, or vireo ctl --api-socket PATH info")
+    Path apiSocket;
+
     @Option(names = "--seccomp", paramLabel = "off|log|on", converter = Converters.SeccompMode.class,
         description = "after set-up, a seccomp filter refuses execve, ptrace, mount, kexec, module loading, bpf, "
             + "non-Unix sockets and more (on, the default: EPERM; log: allowed and logged by the kernel; off: none)")

@@ -38,6 +38,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -132,6 +133,7 @@ public final class MachineBuilder {
             deviceResources.forEach(machine::closeAlso);
             machine.live(runDir, counters, trace, disks.queues(), virtio.agents(), disks::requests);
             machine.onQuiesce(virtio::stopAgents);
+            machine.control(new MachineControl(machine, virtio, coldPlugged(config, virtio)));
             for (VirtioDevices.Attached d : virtio.attached()) {
                 machine.addReport(() -> d.kind() + " " + d.name() + " (" + d.description()
                     + "): notifies that exited to user space=" + d.userspaceNotifies() + "\nvireo: " + d.kind() + " "
@@ -192,6 +194,19 @@ public final class MachineBuilder {
                 + PciSegments.MAX_SEGMENTS * PciBus.CAPACITY);
         }
         return Math.max(config.pciSegments(), needed);
+    }
+
+    /** The devices on the bus at boot, for {@code vm.info}: the disks are disk0, disk1, ... in --disk order. */
+    private static List<DeviceControl.DeviceInfo> coldPlugged(MachineConfig config, VirtioDevices virtio) {
+        List<DeviceControl.DeviceInfo> all = new ArrayList<>();
+        List<VirtioDevices.Attached> attached = virtio.attached();
+        for (int i = 0; i < attached.size(); i++) {
+            VirtioDevices.Attached a = attached.get(i);
+            Map<String, String> options = i < config.disks().size() && a.name().equals("disk" + i)
+                ? MachineControl.diskOptions(config.disks().get(i)) : Map.of();
+            all.add(new DeviceControl.DeviceInfo(a.name(), a.kind(), a.place().bdf(), options));
+        }
+        return all;
     }
 
     /** Room in the counters file for every counter of this configuration, with some to spare. */

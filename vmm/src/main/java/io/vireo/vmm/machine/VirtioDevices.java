@@ -176,6 +176,16 @@ final class VirtioDevices implements AutoCloseable {
         return dataPlane.agents();
     }
 
+    /** Pauses every queue agent once it has finished what it holds; returns requests left in flight (0 normally). */
+    int pauseAgents(long timeoutNs) {
+        return dataPlane.pause(timeoutNs);
+    }
+
+    /** Restarts the agents {@link #pauseAgents} parked. */
+    void resumeAgents() {
+        dataPlane.resume();
+    }
+
     /** Stops the queue agents (their counters stop moving); {@link #close} follows. */
     void stopAgents() {
         dataPlane.close();
