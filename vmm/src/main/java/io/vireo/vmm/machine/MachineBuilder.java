@@ -10,6 +10,7 @@ import io.vireo.sys.Kvm;
 import io.vireo.vmm.ExitStatus;
 import io.vireo.vmm.VireoException;
 import io.vireo.vmm.acpi.AcpiTables;
+import io.vireo.vmm.acpi.Aml;
 import io.vireo.vmm.boot.BootException;
 import io.vireo.vmm.boot.BootLayout;
 import io.vireo.vmm.boot.E820Map;
@@ -19,6 +20,7 @@ import io.vireo.vmm.boot.LoadedKernel;
 import io.vireo.vmm.boot.LongModeTables;
 import io.vireo.vmm.boot.PvhElfLoader;
 import io.vireo.vmm.boot.SetupHeader;
+import io.vireo.vmm.devices.AcpiGpe;
 import io.vireo.vmm.devices.AcpiPm;
 import io.vireo.vmm.devices.DebugExitPort;
 import io.vireo.vmm.devices.I8042;
@@ -32,6 +34,7 @@ import io.vireo.vmm.kvm.Vcpu;
 import io.vireo.vmm.kvm.Vm;
 import io.vireo.vmm.pci.PciAcpi;
 import io.vireo.vmm.pci.PciBus;
+import io.vireo.vmm.pci.PciHotplugController;
 import io.vireo.vmm.pci.PciSegments;
 
 import java.io.IOException;
@@ -103,7 +106,11 @@ public final class MachineBuilder {
             }
             created.addAll(deviceResources);
             clock.step("platform and disks");
-            long rsdp = PciAcpi.addTo(new AcpiTables(config.cpus()), platform.segments(), s -> new byte[0][])
+            int segmentCount = platform.segments().count();
+            long rsdp = PciAcpi.addTo(new AcpiTables(config.cpus()), platform.segments(),
+                    PciHotplugController::bridgeAml)
+                .addDsdtObject(Aml.scope("\\_SB", PciHotplugController.controllerAml(segmentCount)))
+                .addDsdtObject(PciHotplugController.gpeAml(AcpiGpe.PCI_HOTPLUG))
                 .writeTo(memory, BootLayout.ACPI_BASE);
             E820Map e820 = PciAcpi.e820(E820Map.of(memory), platform.segments().count());
             clock.step("ACPI and e820");
@@ -133,7 +140,15 @@ public final class MachineBuilder {
             deviceResources.forEach(machine::closeAlso);
             machine.live(runDir, counters, trace, disks.queues(), virtio.agents(), disks::requests);
             machine.onQuiesce(virtio::stopAgents);
-            machine.control(new MachineControl(machine, virtio, coldPlugged(config, virtio)));
+            MachineControl control = new MachineControl(machine, virtio, coldPlugged(config, virtio));
+            Hotplug hotplug = new Hotplug(virtio, platform.segments(), memory, config.cpus());
+            machine.closeAlso(hotplug::close);
+            AcpiGpe gpe = new AcpiGpe(level -> vm.setIrqLine(AcpiPm.SCI_IRQ, level));
+            PciHotplugController hotplugController = new PciHotplugController(segmentCount, hotplug::eject,
+                () -> gpe.raise(AcpiGpe.PCI_HOTPLUG));
+            hotplug.controller(hotplugController);
+            control.hotplug(hotplug);
+            machine.control(control);
             for (VirtioDevices.Attached d : virtio.attached()) {
                 machine.addReport(() -> d.kind() + " " + d.name() + " (" + d.description()
                     + "): notifies that exited to user space=" + d.userspaceNotifies() + "\nvireo: " + d.kind() + " "
@@ -156,6 +171,8 @@ public final class MachineBuilder {
             pio.register(I8042.DATA_PORT, 1, i8042);
             pio.register(I8042.COMMAND_PORT, 1, i8042);
             pio.register(AcpiPm.BASE, AcpiPm.LENGTH, new AcpiPm(machine));
+            pio.register(AcpiGpe.BASE, AcpiGpe.LENGTH, gpe);
+            pio.register(PciHotplugController.PORT, PciHotplugController.LENGTH, hotplugController);
             pio.register(ResetControl.PORT, 1, new ResetControl(machine));
 
             try {

@@ -46,6 +46,7 @@ final class VirtioDevices implements AutoCloseable {
     private final DataPlane dataPlane;
     private final GuestMemory memory;
     private final PciSegments segments;
+    private final PciBarMapper mapper;
     private final MsiRoutes routes;
     /** Bytes of segment 0's I/O window not yet promised to a transitional device's legacy BAR. */
     private long ioLeft;
@@ -54,8 +55,75 @@ final class VirtioDevices implements AutoCloseable {
     private final Map<VirtioPciFunction, PolledDevice> byFunction = new ConcurrentHashMap<>();
 
     /** One device on the bus. */
-    record Attached(String name, String kind, String description, PolledDevice device, AgentOwnedDevice owned,
-                    VirtioPciFunction function, PciSegments.Place place) {
+    static final class Attached {
+        private final String name;
+        private final String kind;
+        private final String description;
+        private final PolledDevice device;
+        private final AgentOwnedDevice owned;
+        private final VirtioPciFunction function;
+        private final PciSegments.Place place;
+        private final QueueAgent[] owners;
+        private final int firstGsi;
+        private final AutoCloseable[] closeAfterAgents;
+        /** The BAR addresses the segment's allocator gave a hot-added device (null for a cold one). */
+        private long[] given;
+
+        @SuppressWarnings("checkstyle:ParameterNumber")
+        Attached(String name, String kind, String description, PolledDevice device, AgentOwnedDevice owned,
+                 VirtioPciFunction function, PciSegments.Place place, QueueAgent[] owners, int firstGsi,
+                 AutoCloseable[] closeAfterAgents) {
+            this.name = name;
+            this.kind = kind;
+            this.description = description;
+            this.device = device;
+            this.owned = owned;
+            this.function = function;
+            this.place = place;
+            this.owners = owners.clone();
+            this.firstGsi = firstGsi;
+            this.closeAfterAgents = closeAfterAgents.clone();
+        }
+
+        String name() {
+            return name;
+        }
+
+        String kind() {
+            return kind;
+        }
+
+        String description() {
+            return description;
+        }
+
+        PolledDevice device() {
+            return device;
+        }
+
+        AgentOwnedDevice owned() {
+            return owned;
+        }
+
+        VirtioPciFunction function() {
+            return function;
+        }
+
+        PciSegments.Place place() {
+            return place;
+        }
+
+        QueueAgent[] owners() {
+            return owners.clone();
+        }
+
+        int firstGsi() {
+            return firstGsi;
+        }
+
+        AutoCloseable[] closeAfterAgents() {
+            return closeAfterAgents.clone();
+        }
 
         /** Notifies that exited to user space (not caught by an ioeventfd). */
         long userspaceNotifies() {
@@ -84,8 +152,10 @@ final class VirtioDevices implements AutoCloseable {
         }
     }
 
-    private VirtioDevices(DataPlane dataPlane, GuestMemory memory, PciSegments segments, MsiRoutes routes) {
+    private VirtioDevices(DataPlane dataPlane, GuestMemory memory, PciSegments segments, MsiRoutes routes,
+                          PciBarMapper mapper) {
         this.dataPlane = dataPlane;
+        this.mapper = mapper;
         this.memory = memory;
         this.segments = segments;
         this.routes = routes;
@@ -98,7 +168,7 @@ final class VirtioDevices implements AutoCloseable {
                                 MachineConfig.Io io, CountersFile counters, List<AutoCloseable> closeables) {
         DataPlane dataPlane = new DataPlane(io.threads(), io.cpus(), counters);
         MsiRoutes routes = new MsiRoutes(vm);
-        VirtioDevices all = new VirtioDevices(dataPlane, memory, segments, routes);
+        VirtioDevices all = new VirtioDevices(dataPlane, memory, segments, routes, mapper);
         closeables.add(all);
         closeables.add(routes);
         mapper.addListener(new NotifyEventFds(vm, all.byFunction));
@@ -112,8 +182,8 @@ final class VirtioDevices implements AutoCloseable {
      * @param faultLog        the device's guest-fault log: named {@code NAME (PCI address)}, shared with the transport
      * @param closeAfterAgents closed in order once no agent touches a queue any more (the device, its back end)
      */
-    Attached add(String name, String kind, String description, PolledDevice device, FaultLog faultLog, long pollNs,
-                 AutoCloseable... closeAfterAgents) {
+    synchronized Attached add(String name, String kind, String description, PolledDevice device, FaultLog faultLog,
+                              long pollNs, AutoCloseable... closeAfterAgents) {
         PciSegments.Place place = segments.nextFree();
         if (place == null) {
             throw new VireoException(ExitStatus.USAGE, "no PCI slot left for " + name + ": " + segments.count()
@@ -125,11 +195,99 @@ final class VirtioDevices implements AutoCloseable {
             ioLeft -= legacySize;
         }
         afterAgents.addAll(List.of(closeAfterAgents));
+        PolledQueue[] polled = polledQueues(device);
+        QueueAgent[] owners = dataPlane.place(name, polled, pollNs);
+        Attached a = wire(name, kind, description, device, faultLog, place, owners, transitional, closeAfterAgents);
+        segments.bus(place.segment()).addFunction(place.address(), a.function());
+        attached.add(a);
+        return a;
+    }
+
+    /**
+     * Adds a device to the running machine, modern-only, alone in the empty slot {@code place} (a hot add): its queues
+     * go to agents at once ({@link DataPlane#placeLive}), its BARs get addresses from the slot's segment, the bar
+     * mapper follows them, and the function goes on the bus last, so the guest's first config read finds it
+     * complete. The guest is not told: that is the hotplug controller's.
+     */
+    synchronized Attached addLive(String name, String kind, String description, PolledDevice device,
+                                  FaultLog faultLog, long pollNs, PciSegments.Place place,
+                                  AutoCloseable... closeAfterAgents) {
+        PolledQueue[] polled = polledQueues(device);
+        QueueAgent[] owners = dataPlane.placeLive(name, polled, pollNs);
+        Attached a;
+        try {
+            a = wire(name, kind, description, device, faultLog, place, owners, false, closeAfterAgents);
+        } catch (RuntimeException e) {
+            dataPlane.removeLive(name, polled, owners);
+            throw e;
+        }
+        try {
+            a.given = segments.assign(place.segment(), a.function());
+        } catch (RuntimeException e) {
+            unwire(a);
+            throw e;
+        }
+        mapper.attach(place.address(), a.function());
+        segments.bus(place.segment()).attachSlot(place.address().device(), a.function());
+        afterAgents.addAll(List.of(closeAfterAgents));
+        attached.add(a);
+        return a;
+    }
+
+    /**
+     * Takes a device off a running machine, after the guest ejected it (its slot is already empty): BARs unmapped
+     * (their ioeventfds deassigned), queues reset on their agents (requests in flight finish first) and taken off
+     * them, MSI-X GSIs and irqfds released, then the device's resources closed in order (its queues' eventfds, the
+     * back end's file), and its BAR ranges returned to the segment.
+     */
+    void removeLive(Attached a) {
+        synchronized (this) {
+            if (!attached.remove(a)) {
+                return;
+            }
+            afterAgents.removeAll(List.of(a.closeAfterAgents()));
+        }
+        unwire(a);
+        if (a.given != null) {
+            segments.release(a.place().segment(), a.function(), a.given);
+        }
+        RuntimeException first = null;
+        for (AutoCloseable c : a.closeAfterAgents()) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = new IllegalStateException("closing " + a.name() + "'s resources failed", e);
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private void unwire(Attached a) {
+        mapper.detach(a.function());
+        byFunction.remove(a.function());
+        a.owned().reset();
+        dataPlane.removeLive(a.name(), polledQueues(a.device()), a.owners());
+        routes.release(a.firstGsi(), a.function().msix().table().vectors());
+    }
+
+    private static PolledQueue[] polledQueues(PolledDevice device) {
         PolledQueue[] polled = new PolledQueue[device.queueCount()];
         for (int q = 0; q < polled.length; q++) {
             polled[q] = device.polledQueue(q);
         }
-        QueueAgent[] owners = dataPlane.place(name, polled, pollNs);
+        return polled;
+    }
+
+    /** The function of a device whose queues {@code owners} serve, with its MSI-X vectors routed; not on a bus yet. */
+    private Attached wire(String name, String kind, String description, PolledDevice device, FaultLog faultLog,
+                          PciSegments.Place place, QueueAgent[] owners, boolean transitional,
+                          AutoCloseable[] closeAfterAgents) {
         AgentOwnedDevice owned = new AgentOwnedDevice(device, owners);
         int[] firstGsi = new int[1];
         VirtioPciFunction fn = new VirtioPciFunction(owned, memory, vector -> routes.signal(firstGsi[0] + vector),
@@ -154,13 +312,11 @@ final class VirtioDevices implements AutoCloseable {
             }
         });
         // Guest faults name the device as the user knows it: its --stats name and its PCI address.
-        segments.bus(place.segment()).addFunction(place.address(), fn);
         faultLog.name(name + " (" + place + ")");
         fn.faultLog(faultLog);
         byFunction.put(fn, device);
-        Attached a = new Attached(name, kind, description, device, owned, fn, place);
-        attached.add(a);
-        return a;
+        return new Attached(name, kind, description, device, owned, fn, place, owners, firstGsi[0],
+            closeAfterAgents);
     }
 
     /** Starts the agents, after the last {@link #add}. */
@@ -168,7 +324,7 @@ final class VirtioDevices implements AutoCloseable {
         dataPlane.start();
     }
 
-    List<Attached> attached() {
+    synchronized List<Attached> attached() {
         return List.copyOf(attached);
     }
 
@@ -201,7 +357,11 @@ final class VirtioDevices implements AutoCloseable {
         // Agents first (no queue is touched after this), then what the devices asked to close, in order.
         dataPlane.close();
         RuntimeException first = null;
-        for (AutoCloseable c : afterAgents) {
+        List<AutoCloseable> toClose;
+        synchronized (this) {
+            toClose = List.copyOf(afterAgents);
+        }
+        for (AutoCloseable c : toClose) {
             try {
                 c.close();
             } catch (Exception e) {
