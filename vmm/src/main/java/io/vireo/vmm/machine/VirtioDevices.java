@@ -20,6 +20,7 @@ import io.vireo.vmm.pci.BarMappingListener;
 import io.vireo.vmm.pci.PciAddress;
 import io.vireo.vmm.pci.PciBarMapper;
 import io.vireo.vmm.pci.PciBus;
+import io.vireo.vmm.pci.PciIntx;
 import io.vireo.vmm.pci.PciSegments;
 import io.vireo.vmm.pci.PciWindows;
 
@@ -47,6 +48,7 @@ final class VirtioDevices implements AutoCloseable {
     private final GuestMemory memory;
     private final PciSegments segments;
     private final PciBarMapper mapper;
+    private final PciIntx intx;
     private final MsiRoutes routes;
     /** Bytes of segment 0's I/O window not yet promised to a transitional device's legacy BAR. */
     private long ioLeft;
@@ -153,8 +155,9 @@ final class VirtioDevices implements AutoCloseable {
     }
 
     private VirtioDevices(DataPlane dataPlane, GuestMemory memory, PciSegments segments, MsiRoutes routes,
-                          PciBarMapper mapper) {
+                          PciBarMapper mapper, PciIntx intx) {
         this.dataPlane = dataPlane;
+        this.intx = intx;
         this.mapper = mapper;
         this.memory = memory;
         this.segments = segments;
@@ -166,9 +169,10 @@ final class VirtioDevices implements AutoCloseable {
     /** Before any device is added; close the result before guest memory goes away. */
     static VirtioDevices create(GuestMemory memory, Vm vm, PciSegments segments, PciBarMapper mapper,
                                 MachineConfig.Io io, CountersFile counters, List<AutoCloseable> closeables) {
+        PciIntx intx = new PciIntx(vm::setIrqLine);
         DataPlane dataPlane = new DataPlane(io.threads(), io.cpus(), counters);
         MsiRoutes routes = new MsiRoutes(vm);
-        VirtioDevices all = new VirtioDevices(dataPlane, memory, segments, routes, mapper);
+        VirtioDevices all = new VirtioDevices(dataPlane, memory, segments, routes, mapper, intx);
         closeables.add(all);
         closeables.add(routes);
         mapper.addListener(new NotifyEventFds(vm, all.byFunction));
@@ -272,6 +276,7 @@ final class VirtioDevices implements AutoCloseable {
         mapper.detach(a.function());
         byFunction.remove(a.function());
         a.owned().reset();
+        a.function().lowerIntx();
         dataPlane.removeLive(a.name(), polledQueues(a.device()), a.owners());
         routes.release(a.firstGsi(), a.function().msix().table().vectors());
     }
@@ -311,6 +316,9 @@ final class VirtioDevices implements AutoCloseable {
                 routes.signal(firstGsi[0] + vector);
             }
         });
+        int segment = place.segment();
+        int slot = place.address().device();
+        fn.setIntx(level -> intx.set(segment, slot, level));
         // Guest faults name the device as the user knows it: its --stats name and its PCI address.
         faultLog.name(name + " (" + place + ")");
         fn.faultLog(faultLog);
