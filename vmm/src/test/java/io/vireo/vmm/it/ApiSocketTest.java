@@ -48,8 +48,9 @@ class ApiSocketTest {
     }
 
     private Process start(Path socket, String... args) throws IOException {
+        // The API's threads run under the VMM's seccomp filter like every other thread.
         List<String> cmd = new ArrayList<>(List.of(VireoProcess.root().resolve("vireo").toString(), "run",
-            "--api-socket", socket.toString()));
+            "--seccomp=on", "--api-socket", socket.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(VireoProcess.root().toFile())
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
