@@ -2,6 +2,7 @@ package io.vireo.vmm.api;
 
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.SizeLimitHandler;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
@@ -30,8 +31,9 @@ import java.util.logging.Logger;
  * <p>Bounds, so that no client can stall the VM or the API for others: at most {@value #MAX_THREADS} Jetty threads
  * (one selector, one acceptor, the rest handle requests; a slow or silent client holds a connection, not a thread);
  * request bodies of at most {@value #MAX_BODY_BYTES} bytes (413 beyond); an idle connection is closed after
- * {@value #IDLE_TIMEOUT_MS} ms; actions run one at a time on one control thread, with at most
- * {@value #MAX_QUEUED_ACTIONS} waiting (503 beyond). The vCPUs and queue agents never touch any of it.
+ * {@value #IDLE_TIMEOUT_MS} ms, and after {@value #LIMITED_IDLE_TIMEOUT_MS} ms while {@value #MAX_CONNECTIONS}
+ * connections are open (no more are accepted until one closes); actions run one at a time on one control thread,
+ * with at most {@value #MAX_QUEUED_ACTIONS} waiting (503 beyond). The vCPUs and queue agents never touch any of it.
  *
  * <p>The socket is owner-only (0600) from its first moment: it is bound inside a fresh directory of mode 0700 beside
  * PATH, its mode set, and only then renamed to PATH. A stale socket at PATH (nobody listening) is replaced; a live one
@@ -42,6 +44,8 @@ public final class ApiServer implements AutoCloseable {
     static final int MAX_THREADS = 8;
     static final long IDLE_TIMEOUT_MS = 30_000;
     static final int MAX_QUEUED_ACTIONS = 16;
+    static final int MAX_CONNECTIONS = 256;
+    static final long LIMITED_IDLE_TIMEOUT_MS = 2_000;
     /** sun_path is 108 bytes with its NUL (unix(7)). */
     static final int MAX_PATH_BYTES = 107;
     /** What the staging directory adds to the path while the socket is bound there: {@code .vireo-api.PID.N/s}. */
@@ -99,6 +103,11 @@ public final class ApiServer implements AutoCloseable {
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
         connector.setAcceptQueueSize(128);
         server.addConnector(connector);
+        // Past MAX_CONNECTIONS open connections Jetty stops accepting (new clients wait in the backlog) and cuts the
+        // idle timeout of the open ones, so that clients who hold connections open cannot keep others out for long.
+        NetworkConnectionLimit connections = new NetworkConnectionLimit(MAX_CONNECTIONS, connector);
+        connections.setEndPointIdleTimeout(LIMITED_IDLE_TIMEOUT_MS);
+        server.addBean(connections);
         ThreadPoolExecutor control = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(MAX_QUEUED_ACTIONS),
             r -> Thread.ofPlatform().name("vireo-api-control").daemon(true).unstarted(r));
