@@ -325,6 +325,12 @@ class QueueAgentTest {
                 Thread.sleep(1);
             }
             assertTrue(q.polls > polls, "polling again after the resume");
+            // A pause right after a resume, before the agent has left its park, is a pause of its own.
+            assertEquals(0, a.pause(TimeUnit.SECONDS.toNanos(10)));
+            a.resume();
+            assertEquals(0, a.pause(TimeUnit.SECONDS.toNanos(10)));
+            assertEquals(3, a.counter(AgentCounter.PAUSES));
+            a.resume();
         } finally {
             a.requestStop();
             t.join(10_000);
