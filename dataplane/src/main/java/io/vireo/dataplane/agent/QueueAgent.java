@@ -120,6 +120,41 @@ public final class QueueAgent implements Agent, StatsSource {
     }
 
     /**
+     * Gives {@code queue} to this agent while it may be running (a hot-added device): on the agent's thread, between
+     * duty cycles, so the queue array the duty cycle reads is replaced whole. Before the agent starts, as {@link #add}.
+     */
+    public void addLive(PolledQueue queue) {
+        submitAndWait(() -> {
+            added.add(queue);
+            queues = added.toArray(new PolledQueue[0]);
+            sleeper.watch(queue.kickEventFd());
+            if (queue.completionEventFd() >= 0) {
+                sleeper.watch(queue.completionEventFd());
+            }
+        });
+    }
+
+    /**
+     * Takes {@code queue} away from this agent (a hot-removed device), on its thread: after this returns the agent
+     * never touches the queue or its eventfds again, and the caller may close them. Reset the queue first: requests
+     * still in flight are the caller's to have finished. Returns false if the agent did not serve it.
+     */
+    public boolean removeLive(PolledQueue queue) {
+        boolean[] removed = new boolean[1];
+        submitAndWait(() -> {
+            removed[0] = added.remove(queue);
+            if (removed[0]) {
+                queues = added.toArray(new PolledQueue[0]);
+                sleeper.unwatch(queue.kickEventFd());
+                if (queue.completionEventFd() >= 0) {
+                    sleeper.unwatch(queue.completionEventFd());
+                }
+            }
+        });
+        return removed[0];
+    }
+
+    /**
      * Adds a kick eventfd the agent did not own at start (a vhost-user front end's) to the set it sleeps on. Any
      * thread: epoll_ctl is safe while the agent waits, and a kick already pending wakes it at once.
      */

@@ -3,6 +3,8 @@ package io.vireo.vmm.cli;
 import io.vireo.dataplane.agent.DataPlane;
 import io.vireo.vmm.machine.DiskConfig;
 import io.vireo.vmm.machine.MachineConfig;
+import io.vireo.vmm.pci.PciBus;
+import io.vireo.vmm.pci.PciSegments;
 import io.vireo.vmm.sandbox.Sandbox;
 
 import picocli.CommandLine;
@@ -75,6 +77,10 @@ public final class RunOptions {
                 + "fail=SECTORS (e.g. 2048:10-17: requests touching them fail with IOERR).",
             "null:SIZE is a disk that completes every request at once (no file)"})
     final List<DiskConfig> disks = new ArrayList<>();
+
+    @Option(names = "--pci-segments", paramLabel = "N", converter = Converters.WholeNumber.class,
+        description = "PCI segments (host bridges of 31 slots each), 1..16; more are added when the disks need them")
+    int pciSegments = 1;
 
     @Option(names = "--io-threads", paramLabel = "queue|device|shared", converter = Converters.IoThreads.class,
         description = "queue agents: one thread per queue, per disk (default), or one for all")
@@ -202,6 +208,13 @@ public final class RunOptions {
         Path k = kernel != null ? kernel : defaultKernel.get();
         checkReadableFile("--kernel", k);
         checkDisks();
+        if (pciSegments < 1 || pciSegments > PciSegments.MAX_SEGMENTS) {
+            throw usage("--pci-segments must be 1.." + PciSegments.MAX_SEGMENTS + " (got " + pciSegments + ")");
+        }
+        if (PciSegments.needed(disks.size()) > PciSegments.MAX_SEGMENTS) {
+            throw usage(disks.size() + " disks do not fit: " + PciSegments.MAX_SEGMENTS + " PCI segments hold "
+                + PciSegments.MAX_SEGMENTS * PciBus.CAPACITY + " devices");
+        }
         if (statsJson != null) {
             StatsJson.checkWritable(statsJson);
         }
@@ -217,7 +230,7 @@ public final class RunOptions {
         }
         return new MachineConfig(k, Optional.ofNullable(rd), List.copyOf(disks), fullCmdline, cpus, memoryBytes,
             timeoutNanos, verbose, unpack, new MachineConfig.Io(ioThreads, ioCpus.list()), stats || statsJson != null,
-            runRoot, trace);
+            runRoot, trace, pciSegments);
     }
 
     /** {@code FILE[,records=N][,full=wrap|stop]}. */
