@@ -152,7 +152,7 @@ class ApiSocketTest {
     }
 
     @Test
-    void shouldAnswerBadRequestsWithTheirStatusAndKeepTheVmRunning() throws Exception {
+    void shouldAnswerBadRequestsAndHotAddsWithTheirStatusAndKeepTheVmRunning() throws Exception {
         Path socket = dir.resolve("api.sock");
         Process vm = start(socket, "--disk", "null:1G", "--cmdline", "blk=bench qd=1 secs=150", "--timeout", "170");
         try (ApiClient api = ApiClient.of(socket)) {
@@ -215,6 +215,23 @@ class ApiSocketTest {
                 }
                 assertEquals(200, api.get("vmm.ping").status(), "the API still answers");
             }
+
+            // Hot add through the API: the device is on the bus, listed and counted; the test guest never ejects, so
+            // a removal times out with the device in place.
+            ApiClient.Reply added = api.put("vm.add-disk", "{\"path\": \"" + img + "\", \"id\": \"hot1\"}");
+            assertEquals(200, added.status(), added.body());
+            assertEquals("hot1", json(added).get("id"));
+            String bdf = (String) json(added).get("bdf");
+            assertTrue(bdf.matches("0000:00:[0-1][0-9a-f]\\.0"), bdf);
+            expect(409, api.put("vm.add-disk", "{\"path\": \"" + img + "\", \"id\": \"hot1\"}"));
+            assertTrue(api.get("vm.info").body().contains("\"bdf\" : \"" + bdf + "\""));
+            assertEquals(0L, requests(api, "hot1"), "the hot-added disk has its counters in vm.counters");
+            expect(504, api.put("vm.remove-device", "{\"id\": \"hot1\", \"timeout_ms\": 200}"));
+            assertTrue(api.get("vm.info").body().contains("\"id\" : \"hot1\""), "not ejected: still there");
+            expect(400, api.put("vm.remove-device", "{\"id\": \"disk0\"}"));
+            assertEquals(204, api.put("vm.pause", null).status());
+            expect(409, api.put("vm.add-disk", "{\"path\": \"" + img + "\"}"));
+            assertEquals(204, api.put("vm.resume", null).status());
 
             assertEquals("running", json(api.get("vm.info")).get("state"));
             awaitRequestsAbove(api, "disk0", before, vm);
