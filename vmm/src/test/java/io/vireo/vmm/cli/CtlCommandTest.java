@@ -12,6 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -191,7 +195,7 @@ class CtlCommandTest {
     }
 
     @Test
-    void shouldRefuseBadUsageWithStatus2AndAMissingSocketWithStatus1() {
+    void shouldRefuseBadUsageWithStatus2AndAMissingOrDeadSocketWithStatus1() throws IOException {
         assertEquals(2, ctl("frobnicate").status());
         assertEquals(2, ctl("add-disk", "id=x").status());
         assertEquals(2, ctl("add-disk", "path=/a,colour=red").status());
@@ -202,6 +206,13 @@ class CtlCommandTest {
         assertEquals(1, none.status());
         assertEquals("vireo: ctl ping: " + socket + ": no such socket (is a VMM running with --api-socket " + socket
             + "?)\n", none.err());
+        try (ServerSocketChannel gone = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            gone.bind(UnixDomainSocketAddress.of(socket)); // closed below: its file stays, nobody listens
+        }
+        Run refused = ctl("ping");
+        assertEquals(1, refused.status());
+        assertEquals("vireo: ctl ping: " + socket + ": connection refused (no VMM is listening there)\n",
+            refused.err());
     }
 
     @Test
