@@ -57,8 +57,10 @@ public final class QueueAgent implements Agent, StatsSource {
 
     private volatile Thread thread;
     private volatile boolean stopRequested;
-    /** Set by {@link #pause}, cleared by {@link #resume}: while set, the agent's thread stays parked. */
+    /** Set by {@link #pause}, cleared by {@link #resume}. */
     private volatile boolean pauseRequested;
+    /** Resumes so far: a parked agent leaves when it moves (a resume followed at once by a pause is not missed). */
+    private volatile long resumes;
     private volatile boolean terminated;
     private long lastWorkNs;
     /** Since the last work: an idle cycle passed (a gap to report), the agent slept. */
@@ -399,6 +401,9 @@ public final class QueueAgent implements Agent, StatsSource {
     /** Ends a {@link #pause}: the agent's duty cycle goes on where it stopped. Any thread. */
     public void resume() {
         pauseRequested = false;
+        // One writer (the machine's control thread: pause and resume come one at a time). ORDERING: the volatile
+        // write comes before the unpark, and the parked thread re-reads it after waking.
+        resumes++;
         Thread t = thread;
         if (t != null) {
             LockSupport.unpark(t);
@@ -412,6 +417,8 @@ public final class QueueAgent implements Agent, StatsSource {
 
     /** The pause command, on the agent's thread: finish the queues' work, report, park until resumed or stopped. */
     private void drainAndPark(CompletableFuture<Integer> parked, long timeoutNs) {
+        // Read before pause() can return (it waits for `parked`), so before the resume that ends this pause.
+        long resumed = resumes;
         long deadline = clock.nanoTime() + timeoutNs;
         int inFlight;
         while (true) {
@@ -430,7 +437,7 @@ public final class QueueAgent implements Agent, StatsSource {
         }
         counters.increment(AgentCounter.PAUSES);
         parked.complete(inFlight);
-        while (pauseRequested && !stopRequested) {
+        while (resumes == resumed && !stopRequested) {
             LockSupport.park(this);
         }
     }

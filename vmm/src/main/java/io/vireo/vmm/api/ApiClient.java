@@ -51,11 +51,6 @@ public final class ApiClient implements AutoCloseable {
     public static ApiClient of(Path socket) {
         HttpClient http = new HttpClient();
         http.setName("vireo-ctl");
-        try {
-            http.start();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot start the HTTP client: " + e.getMessage(), e);
-        }
         return new ApiClient(socket, http);
     }
 
@@ -73,7 +68,18 @@ public final class ApiClient implements AutoCloseable {
         return send(r);
     }
 
-    private Request request(String endpoint) {
+    /** Starts the HTTP client at the first request, once there is a socket to talk to (a missing one fails fast). */
+    private Request request(String endpoint) throws Unreachable {
+        if (!Files.exists(socket)) {
+            throw new Unreachable(why(null));
+        }
+        if (!http.isStarted()) {
+            try {
+                http.start();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot start the HTTP client: " + e.getMessage(), e);
+            }
+        }
         return http.newRequest("http://localhost" + Endpoint.PREFIX + endpoint)
             .transport(new Transport.TCPUnix(socket)).timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }

@@ -2,6 +2,7 @@ package io.vireo.vmm.api;
 
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.SizeLimitHandler;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
@@ -30,8 +31,9 @@ import java.util.logging.Logger;
  * <p>Bounds, so that no client can stall the VM or the API for others: at most {@value #MAX_THREADS} Jetty threads
  * (one selector, one acceptor, the rest handle requests; a slow or silent client holds a connection, not a thread);
  * request bodies of at most {@value #MAX_BODY_BYTES} bytes (413 beyond); an idle connection is closed after
- * {@value #IDLE_TIMEOUT_MS} ms; actions run one at a time on one control thread, with at most
- * {@value #MAX_QUEUED_ACTIONS} waiting (503 beyond). The vCPUs and queue agents never touch any of it.
+ * {@value #IDLE_TIMEOUT_MS} ms, and after {@value #LIMITED_IDLE_TIMEOUT_MS} ms while {@value #MAX_CONNECTIONS}
+ * connections are open (no more are accepted until one closes); actions run one at a time on one control thread,
+ * with at most {@value #MAX_QUEUED_ACTIONS} waiting (503 beyond). The vCPUs and queue agents never touch any of it.
  *
  * <p>The socket is owner-only (0600) from its first moment: it is bound inside a fresh directory of mode 0700 beside
  * PATH, its mode set, and only then renamed to PATH. A stale socket at PATH (nobody listening) is replaced; a live one
@@ -42,8 +44,12 @@ public final class ApiServer implements AutoCloseable {
     static final int MAX_THREADS = 8;
     static final long IDLE_TIMEOUT_MS = 30_000;
     static final int MAX_QUEUED_ACTIONS = 16;
+    static final int MAX_CONNECTIONS = 256;
+    static final long LIMITED_IDLE_TIMEOUT_MS = 2_000;
     /** sun_path is 108 bytes with its NUL (unix(7)). */
     static final int MAX_PATH_BYTES = 107;
+    /** What the staging directory adds to the path while the socket is bound there: {@code .vireo-api.PID.N/s}. */
+    static final int STAGING_OVERHEAD = 28;
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
     /** Held: java.util.logging keeps loggers weakly, and a collected one forgets its level. */
@@ -69,22 +75,18 @@ public final class ApiServer implements AutoCloseable {
      * path is unusable; {@link IllegalStateException}: the server could not start).
      */
     public static ApiServer start(Path path, ApiTarget target) {
-        Path socket = path.toAbsolutePath().normalize();
+        Path socket = checkPath(path);
         Path dir = socket.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new IllegalArgumentException(path + ": directory " + dir + " does not exist");
-        }
         clearStale(socket);
         // Jetty logs through SLF4J into java.util.logging: its start-up lines are not the user's business.
         JETTY_LOG.setLevel(Level.WARNING);
 
         Path staging = stagingDirectory(dir);
         Path bound = staging.resolve("s");
-        if (bound.toString().getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES
-            || socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
+        if (bound.toString().getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
             deleteQuietly(staging);
             throw new IllegalArgumentException(path + ": the path is too long for a Unix socket (at most "
-                + (MAX_PATH_BYTES - 16) + " bytes here)");
+                + (MAX_PATH_BYTES - STAGING_OVERHEAD) + " bytes here)");
         }
         QueuedThreadPool pool = new QueuedThreadPool(MAX_THREADS, 2, 60_000);
         pool.setName("vireo-api");
@@ -101,6 +103,11 @@ public final class ApiServer implements AutoCloseable {
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
         connector.setAcceptQueueSize(128);
         server.addConnector(connector);
+        // Past MAX_CONNECTIONS open connections Jetty stops accepting (new clients wait in the backlog) and cuts the
+        // idle timeout of the open ones, so that clients who hold connections open cannot keep others out for long.
+        NetworkConnectionLimit connections = new NetworkConnectionLimit(MAX_CONNECTIONS, connector);
+        connections.setEndPointIdleTimeout(LIMITED_IDLE_TIMEOUT_MS);
+        server.addBean(connections);
         ThreadPoolExecutor control = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(MAX_QUEUED_ACTIONS),
             r -> Thread.ofPlatform().name("vireo-api-control").daemon(true).unstarted(r));
@@ -124,18 +131,42 @@ public final class ApiServer implements AutoCloseable {
         return new ApiServer(server, control, socket);
     }
 
+    /**
+     * Checks, before anything else is set up, that {@code path} can become the socket: its directory exists, the path
+     * fits a Unix socket address, and nothing but a stale socket is there. Returns the absolute path.
+     *
+     * @throws IllegalArgumentException naming the problem in one sentence
+     */
+    public static Path checkPath(Path path) {
+        Path socket = path.toAbsolutePath().normalize();
+        Path dir = socket.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(path + ": directory " + dir + " does not exist");
+        }
+        if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES - STAGING_OVERHEAD) {
+            throw new IllegalArgumentException(path + ": the path is too long for a Unix socket (at most "
+                + (MAX_PATH_BYTES - STAGING_OVERHEAD) + " bytes here)");
+        }
+        if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS) && (mode(socket) & S_IFMT) != S_IFSOCK) {
+            throw new IllegalArgumentException(path + ": exists and is not a socket");
+        }
+        return socket;
+    }
+
+    private static int mode(Path p) {
+        try {
+            return (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new IllegalArgumentException(p + ": exists and cannot be inspected (" + e.getMessage() + ")");
+        }
+    }
+
     /** A stale socket goes; a live one, or anything that is not a socket, is an error. */
     private static void clearStale(Path socket) {
         if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        int mode;
-        try {
-            mode = (Integer) Files.getAttribute(socket, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException | UnsupportedOperationException e) {
-            throw new IllegalArgumentException(socket + ": exists and cannot be inspected (" + e.getMessage() + ")");
-        }
-        if ((mode & S_IFMT) != S_IFSOCK) {
+        if ((mode(socket) & S_IFMT) != S_IFSOCK) {
             throw new IllegalArgumentException(socket + ": exists and is not a socket");
         }
         try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {

@@ -24,14 +24,16 @@ import static io.vireo.vmm.cli.Sizes.usage;
     footerHeading = "%nCommands:%n",
     footer = {
         "  ping                       the VMM's version and pid",
-        "  info                       state (running, paused), cpus, memory, devices with id, type, PCI address",
-        "  counters                   every device's counters, the agents', KVM's and the exits, live",
-        "  pause | resume             stop / restart every vCPU and queue agent (no request is lost)",
+        "  info                       state, cpus, memory, devices (id, type, PCI address)",
+        "  counters                   every counter (devices, agents, KVM, exits), live",
+        "  pause | resume             stop / restart every vCPU and queue agent",
         "  shutdown                   end the run",
-        "  add-disk path=PATH[,id=ID][,readonly=on][,serial=S]   hot-add a virtio-blk disk",
+        "  add-disk path=PATH[,id=ID][,readonly=on][,serial=S]",
+        "                             hot-add a virtio-blk disk",
         "  remove-device ID           hot-remove a device (the guest must eject it)",
         "",
-        "Exit status: 0 done; 1 the VMM refused (its sentence is printed) or cannot be reached; 2 bad usage."})
+        "Exit status: 0 done; 1 the VMM refused (its sentence is printed) or cannot",
+        "be reached; 2 bad usage."})
 final class CtlCommand implements Callable<Integer> {
     static final int REFUSED = 1;
 

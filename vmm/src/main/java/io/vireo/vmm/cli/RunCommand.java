@@ -47,6 +47,13 @@ final class RunCommand implements Callable<Integer> {
         options.checkCommandAfterDoubleDash(spec.commandLine().getParseResult().originalArgs());
         PrintStream err = parent.err();
         MachineConfig config = options.toConfig(TestGuestImage::path);
+        if (options.apiSocket != null) {
+            try {
+                ApiServer.checkPath(options.apiSocket); // before the VM exists: a bad path stops nothing half-made
+            } catch (IllegalArgumentException e) {
+                throw new VireoException(ExitStatus.USAGE, "--api-socket " + e.getMessage());
+            }
+        }
         try (Machine machine = MachineBuilder.build(config); ApiServer api = startApi(machine)) {
             SignalStop.install(machine);
             // Set-up is done (KVM, guest RAM, disks, agents, signal handlers): from here on, the sandbox.
@@ -75,10 +82,17 @@ final class RunCommand implements Callable<Integer> {
         }
         try {
             return ApiServer.start(options.apiSocket, new MachineTarget(machine));
-        } catch (IllegalArgumentException e) {
-            throw new VireoException(ExitStatus.USAGE, "--api-socket " + e.getMessage());
-        } catch (IllegalStateException e) {
-            throw new VireoException(ExitStatus.INTERNAL_ERROR, "--api-socket " + e.getMessage());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            int status = e instanceof IllegalArgumentException ? ExitStatus.USAGE : ExitStatus.INTERNAL_ERROR;
+            // The guest runs already: stop its vCPUs and agents before the machine is closed under them.
+            machine.stop(status, "--api-socket " + e.getMessage());
+            try {
+                machine.awaitExit();
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            machine.quiesce();
+            throw new VireoException(status, "--api-socket " + e.getMessage());
         }
     }
 

@@ -100,7 +100,15 @@ final class MachineControl implements DeviceControl {
             throw new DeviceControlException(DeviceControlException.Kind.CONFLICT, "a device with id " + name
                 + " already exists");
         }
-        return hotplug.addDisk(name, disk);
+        Added added = hotplug.addDisk(name, disk);
+        // vm.counters and --stats show it from now on (a source left by a device the guest ejected on its own goes).
+        for (VirtioDevices.Attached a : virtio.attached()) {
+            if (a.name().equals(added.id())) {
+                machine.stats().removeSource(added.id());
+                machine.addStatsSource(added.id(), a.stats());
+            }
+        }
+        return added;
     }
 
     @Override
@@ -110,6 +118,7 @@ final class MachineControl implements DeviceControl {
             throw new DeviceControlException(DeviceControlException.Kind.NOT_FOUND, "no device has id " + id);
         }
         hotplug.removeDevice(id, timeoutMs);
+        machine.stats().removeSource(id);
     }
 
     private DeviceInfo find(String id) {
