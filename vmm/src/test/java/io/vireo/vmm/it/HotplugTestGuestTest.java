@@ -19,9 +19,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Hot add and remove against a guest that knows nothing of ACPI (the test guest, busy in its loop): devices go on the
- * bus through the API and fill every free slot, the one after that is refused, and a remove the guest never answers
- * leaves the device fully in place (still listed, its file still open) with 504. Linux's side of hotplug is
- * {@link NestedLabHotplugTest}.
+ * bus through the API and fill every free slot of both segments, the one after that is refused, and a remove the
+ * guest never answers leaves the device fully in place (still listed, its file still open) with 504. Linux's side of
+ * hotplug is {@link NestedLabHotplugTest}.
  */
 class HotplugTestGuestTest {
     @Test
@@ -31,7 +31,8 @@ class HotplugTestGuestTest {
         Path hot = Files.write(dir.resolve("hot.img"), new byte[1 << 20]);
         Path sock = dir.resolve("api.sock");
         ProcessBuilder pb = new ProcessBuilder(VireoProcess.root().resolve("vireo").toString(), "run", "--disk",
-            cold.toString(), "--api-socket", sock.toString(), "--timeout", "100", "--cmdline", "loops=200000000000")
+            cold.toString(), "--pci-segments", "2", "--api-socket", sock.toString(), "--timeout", "100", "--cmdline",
+            "loops=200000000000")
             .directory(VireoProcess.root().toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
             .redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile());
         pb.environment().put("VIREO_AOT", "off");
@@ -42,9 +43,9 @@ class HotplugTestGuestTest {
             }
             assertTrue(Files.exists(sock), () -> "no API socket: " + read(dir.resolve("err")));
             try (ApiClient api = ApiClient.of(sock)) {
-                // Slot 1 holds the cold disk: 30 free slots on segment 0.
+                // Slot 1 of segment 0 holds the cold disk: 30 free slots there, then 31 on segment 1.
                 List<String> bdfs = new ArrayList<>();
-                for (int i = 2; i < 32; i++) {
+                for (int i = 2; i < 63; i++) {
                     ApiClient.Reply r = api.put("vm.add-disk", "{\"path\": \"" + hot + "\", \"id\": \"h" + i
                         + "\", \"readonly\": true}");
                     assertEquals(200, r.status(), r.body());
@@ -52,12 +53,14 @@ class HotplugTestGuestTest {
                 }
                 assertEquals(String.format("0000:00:%02x.0", 2), bdfs.get(0));
                 assertEquals("0000:00:1f.0", bdfs.get(29));
+                assertEquals("0001:00:01.0", bdfs.get(30), "segment 0 full: segment 1's first slot");
+                assertEquals("0001:00:1f.0", bdfs.get(60));
                 ApiClient.Reply full = api.put("vm.add-disk", "{\"path\": \"" + hot + "\", \"id\": \"one-more\"}");
                 assertEquals(500, full.status(), full.body());
                 assertTrue(full.body().contains("no free PCI slot"), full.body());
 
                 long openBefore = openCount(vmm.pid(), hot);
-                assertTrue(openBefore >= 30, "each hot-added disk holds the file open: " + openBefore);
+                assertTrue(openBefore >= 61, "each hot-added disk holds the file open: " + openBefore);
                 ApiClient.Reply r = api.put("vm.remove-device", "{\"id\": \"h7\", \"timeout_ms\": 300}");
                 assertEquals(504, r.status(), r.body());
                 assertTrue(r.body().contains("did not eject h7"), r.body());
