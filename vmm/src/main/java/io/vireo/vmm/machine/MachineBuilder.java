@@ -88,6 +88,7 @@ public final class MachineBuilder {
             VirtioDevices virtio = VirtioDevices.create(memory, vm, platform.pci(), platform.mapper(), config.io(),
                 counters, deviceResources);
             VirtioDisks disks = VirtioDisks.attach(config.disks(), memory, config.cpus(), virtio, counters, trace);
+            List<VirtioDevices.External> externals = VhostUserDevices.attach(config.vhostUser(), memory, virtio);
             if (trace != null) {
                 deviceResources.add(trace); // after the devices: their agents write it until they stop
             }
@@ -135,6 +136,10 @@ public final class MachineBuilder {
                     + "): notifies that exited to user space=" + d.userspaceNotifies() + "\nvireo: " + d.kind() + " "
                     + d.name() + " queues: " + d.queueSummary());
                 machine.addStatsSource(d.name(), d.stats());
+            }
+            for (VirtioDevices.External x : externals) {
+                machine.addReport(() -> "vhost-user " + x.name() + " (" + x.address() + ", " + x.device().socket()
+                    + "): notifies that exited to user space=" + x.device().userspaceNotifies());
             }
             if (!virtio.attached().isEmpty()) {
                 machine.addStatsSource("agents", virtio.agentStats());

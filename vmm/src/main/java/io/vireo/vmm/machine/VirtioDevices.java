@@ -8,7 +8,9 @@ import io.vireo.dataplane.pci.MsixVectorListener;
 import io.vireo.dataplane.pci.PciFunction;
 import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.StatsSource;
+import io.vireo.dataplane.vhostuser.VhostUserDevice;
 import io.vireo.dataplane.virtio.FaultLog;
+import io.vireo.dataplane.virtio.VirtioDevice;
 import io.vireo.dataplane.virtio.agent.AgentOwnedDevice;
 import io.vireo.dataplane.virtio.agent.PolledDevice;
 import io.vireo.dataplane.virtio.transport.pci.VirtioPciFunction;
@@ -23,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Puts virtio devices of any type on the PCI bus, one transitional virtio PCI function each, their queues served by
@@ -39,7 +42,12 @@ final class VirtioDevices implements AutoCloseable {
     private final MsiRoutes routes;
     private final List<Attached> attached = new ArrayList<>();
     private final List<AutoCloseable> afterAgents = new ArrayList<>();
-    private final Map<VirtioPciFunction, PolledDevice> byFunction = new HashMap<>();
+    private final List<External> externals = new ArrayList<>();
+    private final Map<VirtioPciFunction, KickFds> kickFds = new HashMap<>();
+
+    /** Each queue's kick eventfd, the one its ioeventfd signals. */
+    private record KickFds(int queues, IntUnaryOperator fd) {
+    }
 
     /** One device on the bus. */
     record Attached(String name, String kind, String description, PolledDevice device, AgentOwnedDevice owned,
@@ -87,7 +95,7 @@ final class VirtioDevices implements AutoCloseable {
         VirtioDevices all = new VirtioDevices(dataPlane, memory, bus, routes);
         closeables.add(all);
         closeables.add(routes);
-        mapper.addListener(new NotifyEventFds(vm, all.byFunction));
+        mapper.addListener(new NotifyEventFds(vm, all.kickFds));
         return all;
     }
 
@@ -107,9 +115,57 @@ final class VirtioDevices implements AutoCloseable {
         }
         QueueAgent[] owners = dataPlane.place(name, polled, pollNs);
         AgentOwnedDevice owned = new AgentOwnedDevice(device, owners);
+        Placed p = place(owned, q -> device.polledQueue(q).kickEventFd(), true);
+        VirtioPciFunction fn = p.function();
+        // Guest faults name the device as the user knows it: its --stats name and its PCI address.
+        faultLog.name(name + " (" + bus.addFunction(fn) + ")");
+        fn.faultLog(faultLog);
+        Attached a = new Attached(name, kind, description, device, owned, fn);
+        attached.add(a);
+        return a;
+    }
+
+    /**
+     * Puts a device served by another process (vhost-user) on the bus: its kick eventfds become the queues'
+     * ioeventfds and each queue's call fd is the irqfd of the MSI-X vector the driver gave it, so no thread of ours is
+     * in the data path. The device is closed with the others.
+     *
+     * @param transitional also the legacy interface (only device types that have a transitional id, e.g. blk)
+     * @return the PCI address
+     */
+    String addExternal(String name, VhostUserDevice device, boolean transitional) {
+        afterAgents.add(device);
+        Placed p = place(device, device::kickFd, transitional);
+        VirtioPciFunction fn = p.function();
+        int vectors = fn.msix().table().vectors();
+        device.callFds(q -> {
+            int v = fn.queueVector(q);
+            return v < vectors ? routes.eventFd(p.firstGsi() + v) : -1;
+        });
+        FaultLog faultLog = new FaultLog(name);
+        String address = bus.addFunction(fn).toString();
+        faultLog.name(name + " (" + address + ")");
+        fn.faultLog(faultLog);
+        externals.add(new External(name, address, device));
+        return address;
+    }
+
+    /** A device served by another process, for reports. */
+    record External(String name, String address, VhostUserDevice device) {
+    }
+
+    List<External> externals() {
+        return List.copyOf(externals);
+    }
+
+    private record Placed(VirtioPciFunction function, int firstGsi) {
+    }
+
+    /** A transitional virtio PCI function for {@code device}: its MSI-X vectors as GSIs, its notifies as ioeventfds. */
+    private Placed place(VirtioDevice device, IntUnaryOperator kickFd, boolean transitional) {
         int[] firstGsi = new int[1];
-        VirtioPciFunction fn = new VirtioPciFunction(owned, memory, vector -> routes.signal(firstGsi[0] + vector),
-            true);
+        VirtioPciFunction fn = new VirtioPciFunction(device, memory, vector -> routes.signal(firstGsi[0] + vector),
+            transitional);
         firstGsi[0] = routes.allocate(fn.msix().table().vectors());
         fn.setMsixVectorListener(new MsixVectorListener() {
             @Override
@@ -129,13 +185,8 @@ final class VirtioDevices implements AutoCloseable {
                 routes.signal(firstGsi[0] + vector);
             }
         });
-        // Guest faults name the device as the user knows it: its --stats name and its PCI address.
-        faultLog.name(name + " (" + bus.addFunction(fn) + ")");
-        fn.faultLog(faultLog);
-        byFunction.put(fn, device);
-        Attached a = new Attached(name, kind, description, device, owned, fn);
-        attached.add(a);
-        return a;
+        kickFds.put(fn, new KickFds(device.queueCount(), kickFd));
+        return new Placed(fn, firstGsi[0]);
     }
 
     /** Starts the agents, after the last {@link #add}. */
@@ -183,7 +234,7 @@ final class VirtioDevices implements AutoCloseable {
     }
 
     /** Follows the notify BARs wherever the guest maps them, moving the queues' ioeventfds along. */
-    private record NotifyEventFds(Vm vm, Map<VirtioPciFunction, PolledDevice> devices) implements BarMappingListener {
+    private record NotifyEventFds(Vm vm, Map<VirtioPciFunction, KickFds> devices) implements BarMappingListener {
         @Override
         public void mapped(PciAddress address, PciFunction function, int bar, long base, long sizeBytes, boolean io) {
             update(function, bar, base, false);
@@ -199,9 +250,9 @@ final class VirtioDevices implements AutoCloseable {
             if (!(function instanceof VirtioPciFunction fn) || !devices.containsKey(fn)) {
                 return;
             }
-            PolledDevice device = devices.get(fn);
-            for (int q = 0; q < device.queueCount(); q++) {
-                int fd = device.polledQueue(q).kickEventFd();
+            KickFds kicks = devices.get(fn);
+            for (int q = 0; q < kicks.queues(); q++) {
+                int fd = kicks.fd().applyAsInt(q);
                 if (bar == fn.notifyBar()) {
                     vm.ioeventfd(base + fn.notifyOffset(q), 0, fd, false, -1, deassign);
                 } else if (bar == fn.legacyBar()) {
