@@ -69,6 +69,7 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
     private VhostUserFrontEnd conn;
     private VirtioInterrupt interrupt;
     private boolean needsReset;
+    private String lastFailure;
 
     /**
      * Connects to the back end and agrees on what it offers.
@@ -183,11 +184,17 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
 
     private void markNeedsReset(String why) {
         java.util.Arrays.fill(started, false);
+        // One line per failure, not per retry: a driver that resets and retries while the back end is still away
+        // fails the same way each time.
+        boolean repeat = why.equals(lastFailure);
+        lastFailure = why;
         if (interrupt != null && !needsReset) {
             needsReset = true;
-            log.accept("vhost-user " + name + ": " + why + "; device needs reset");
+            if (!repeat) {
+                log.accept("vhost-user " + name + ": " + why + "; device needs reset");
+            }
             interrupt.needsReset(why);
-        } else if (!needsReset) {
+        } else if (!needsReset && !repeat) {
             log.accept("vhost-user " + name + ": " + why + " (device not in use)");
         }
     }
@@ -318,6 +325,7 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
             throw e;
         }
         log.accept("vhost-user " + name + ": connected again to " + socket);
+        lastFailure = null;
         watch(c);
     }
 

@@ -118,6 +118,14 @@ final class Converters {
         }
     }
 
+    /** {@code --disk} of a command that serves the disk itself (no vhost-user=). */
+    static final class LocalDisk implements ITypeConverter<io.vireo.vmm.machine.DiskConfig> {
+        @Override
+        public io.vireo.vmm.machine.DiskConfig convert(String value) {
+            return DiskSpec.parse(value);
+        }
+    }
+
     /** {@code --fs tag=TAG,socket=SOCKET[,...]}. */
     static final class Fs implements ITypeConverter<VhostUserConfig> {
         @Override
