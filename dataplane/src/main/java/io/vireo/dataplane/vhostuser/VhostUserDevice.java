@@ -33,7 +33,10 @@ import java.util.function.Consumer;
  * notice from the connection's watcher thread; all three hold this object's lock. Config reads take no lock.
  */
 public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
-    /** Where a queue's interrupts go: an eventfd the VMM turned into an interrupt (an irqfd), or -1 for none. */
+    /**
+     * Where a queue's interrupts go now: an eventfd the VMM turned into an interrupt (an irqfd), or -1 for none (no
+     * vector, or its vector masked: the back end's signals then wait in a spare eventfd, see {@link #reroute}).
+     */
     public interface CallFds {
         int callFd(int queue);
     }
@@ -59,6 +62,8 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
     private final int[] kickFds;
     private final int[] spareCallFds;
     private final boolean[] started;
+    /** The call fd each started ring was last given. */
+    private final int[] sentCall;
     private final long offered;
     private volatile byte[] config;
     private volatile CallFds callFds = q -> -1;
@@ -97,6 +102,7 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
         this.memfd = memfd;
         this.log = log;
         this.started = new boolean[queueCount];
+        this.sentCall = new int[queueCount];
         VhostUserFrontEnd c = VhostUserFrontEnd.connect(socket);
         try {
             offered = handshake(c) & PASSABLE_FEATURES;
@@ -346,7 +352,8 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
                 userAddress(s.availRingGpa()));
             int call = calls.callFd(q);
             // SET_VRING_CALL before KICK: some back ends start a ring on its kick fd (REFERENCE §1.6 item 8).
-            c.setVringCall(q, call >= 0 ? call : spareCallFds[q]);
+            sentCall[q] = call >= 0 ? call : spareCallFds[q];
+            c.setVringCall(q, sentCall[q]);
             c.setVringKick(q, kickFds[q]);
             started[q] = true;
         }
@@ -354,6 +361,49 @@ public final class VhostUserDevice implements VirtioDevice, AutoCloseable {
             if (started[q]) {
                 c.setVringEnable(q, true);
             }
+        }
+    }
+
+    /**
+     * The driver changed where interrupts go (a queue's vector, a vector masked or unmasked, MSI-X enabled or masked
+     * as a whole): gives each started ring whose call fd changed the new one. Returns the queues whose signals waited
+     * in the spare eventfd meanwhile (a masked vector's pending bit): the caller raises their vectors once.
+     */
+    public synchronized java.util.BitSet reroute() {
+        java.util.BitSet pending = new java.util.BitSet();
+        VhostUserFrontEnd c = conn;
+        if (c == null) {
+            return pending;
+        }
+        CallFds calls = callFds;
+        try {
+            for (int q = 0; q < queueCount; q++) {
+                if (!started[q]) {
+                    continue;
+                }
+                int call = calls.callFd(q);
+                int fd = call >= 0 ? call : spareCallFds[q];
+                if (fd == sentCall[q]) {
+                    continue;
+                }
+                c.setVringCall(q, fd);
+                boolean fromSpare = sentCall[q] == spareCallFds[q];
+                sentCall[q] = fd;
+                if (fromSpare && drain(spareCallFds[q])) {
+                    pending.set(q);
+                }
+            }
+        } catch (VhostUserPeerException e) {
+            drop();
+            markNeedsReset(e.getMessage());
+        }
+        return pending;
+    }
+
+    /** Reads (resets) an eventfd's counter; true if it had been signalled. */
+    private static boolean drain(int eventFd) {
+        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            return Libc.readRaw(eventFd, a.allocate(8, 8), 8) == 8;
         }
     }
 

@@ -4,6 +4,7 @@ import io.vireo.dataplane.agent.DataPlane;
 import io.vireo.dataplane.agent.PolledQueue;
 import io.vireo.dataplane.agent.QueueAgent;
 import io.vireo.dataplane.memory.GuestMemory;
+import io.vireo.dataplane.pci.MsixTable;
 import io.vireo.dataplane.pci.MsixVectorListener;
 import io.vireo.dataplane.pci.PciFunction;
 import io.vireo.dataplane.stats.CountersFile;
@@ -43,6 +44,8 @@ final class VirtioDevices implements AutoCloseable {
     private final List<Attached> attached = new ArrayList<>();
     private final List<AutoCloseable> afterAgents = new ArrayList<>();
     private final List<External> externals = new ArrayList<>();
+    private java.util.concurrent.ExecutorService control;
+    private boolean closed;
     private final Map<VirtioPciFunction, KickFds> kickFds = new HashMap<>();
 
     /** Each queue's kick eventfd, the one its ioeventfd signals. */
@@ -115,7 +118,7 @@ final class VirtioDevices implements AutoCloseable {
         }
         QueueAgent[] owners = dataPlane.place(name, polled, pollNs);
         AgentOwnedDevice owned = new AgentOwnedDevice(device, owners);
-        Placed p = place(owned, q -> device.polledQueue(q).kickEventFd(), true);
+        Placed p = place(owned, q -> device.polledQueue(q).kickEventFd(), true, () -> { });
         VirtioPciFunction fn = p.function();
         // Guest faults name the device as the user knows it: its --stats name and its PCI address.
         faultLog.name(name + " (" + bus.addFunction(fn) + ")");
@@ -135,12 +138,25 @@ final class VirtioDevices implements AutoCloseable {
      */
     String addExternal(String name, VhostUserDevice device, boolean transitional) {
         afterAgents.add(device);
-        Placed p = place(device, device::kickFd, transitional);
+        VirtioPciFunction[] self = new VirtioPciFunction[1];
+        int[] first = new int[1];
+        // MSI-X changes arrive under the table's lock on a vCPU thread: the reroute (socket I/O, the device's lock)
+        // runs on the control thread instead, so neither waits for the other.
+        Placed p = place(device, device::kickFd, transitional, () -> reroute(() -> {
+            java.util.BitSet pending = device.reroute();
+            for (int q = pending.nextSetBit(0); q >= 0; q = pending.nextSetBit(q + 1)) {
+                routes.signal(first[0] + self[0].queueVector(q));
+            }
+        }));
         VirtioPciFunction fn = p.function();
-        int vectors = fn.msix().table().vectors();
+        self[0] = fn;
+        first[0] = p.firstGsi();
+        MsixTable table = fn.msix().table();
         device.callFds(q -> {
             int v = fn.queueVector(q);
-            return v < vectors ? routes.eventFd(p.firstGsi() + v) : -1;
+            // A masked vector (or function) gets no irqfd: its signals wait in the device's spare eventfd and are
+            // raised once at unmask (the PBA's pending bit, §4.1.5.1.2 / PCI MSI-X).
+            return v < table.vectors() && table.deliverableAcquire(v) ? routes.eventFd(p.firstGsi() + v) : -1;
         });
         FaultLog faultLog = new FaultLog(name);
         String address = bus.addFunction(fn).toString();
@@ -162,7 +178,19 @@ final class VirtioDevices implements AutoCloseable {
     }
 
     /** A transitional virtio PCI function for {@code device}: its MSI-X vectors as GSIs, its notifies as ioeventfds. */
-    private Placed place(VirtioDevice device, IntUnaryOperator kickFd, boolean transitional) {
+    /** Runs {@code task} on the thread that re-routes external devices' call fds (started on first use). */
+    private synchronized void reroute(Runnable task) {
+        if (closed) {
+            return;
+        }
+        if (control == null) {
+            control = java.util.concurrent.Executors.newSingleThreadExecutor(r -> Thread.ofPlatform()
+                .name("vireo-vhost-user-control").daemon(true).unstarted(r));
+        }
+        control.execute(task);
+    }
+
+    private Placed place(VirtioDevice device, IntUnaryOperator kickFd, boolean transitional, Runnable msixChanged) {
         int[] firstGsi = new int[1];
         VirtioPciFunction fn = new VirtioPciFunction(device, memory, vector -> routes.signal(firstGsi[0] + vector),
             transitional);
@@ -173,11 +201,13 @@ final class VirtioDevices implements AutoCloseable {
                 if (address != 0) {
                     routes.setRoute(firstGsi[0] + vector, address, data);
                 }
+                msixChanged.run();
             }
 
             @Override
             public void functionChanged(boolean enabled, boolean functionMasked) {
                 // Masking is the transport's: it raises only deliverable vectors, else sets pending.
+                msixChanged.run();
             }
 
             @Override
@@ -216,6 +246,12 @@ final class VirtioDevices implements AutoCloseable {
     public void close() {
         // Agents first (no queue is touched after this), then what the devices asked to close, in order.
         dataPlane.close();
+        synchronized (this) {
+            closed = true;
+            if (control != null) {
+                control.shutdownNow();
+            }
+        }
         RuntimeException first = null;
         for (AutoCloseable c : afterAgents) {
             try {
