@@ -144,6 +144,7 @@ class VhostUserFrontEndTest {
             case GET_FEATURES -> u64(request, FEATURES);
             case GET_PROTOCOL_FEATURES -> u64(request, PROTOCOL_F_MQ | PROTOCOL_F_REPLY_ACK | PROTOCOL_F_CONFIG);
             case GET_QUEUE_NUM -> u64(request, 2);
+            case GET_VRING_BASE -> reply(request, VERSION | FLAG_REPLY, 8, le(8).putInt(0, p.getInt(0)).putInt(4, 7));
             case GET_CONFIG -> {
                 int size = p.getInt(4);
                 ByteBuffer c = le(CONFIG_HEADER_SIZE + size);
@@ -234,6 +235,104 @@ class VhostUserFrontEndTest {
         assertTrue(refusal(2, 0).endsWith("no reply to GET_QUEUE_NUM within " + VhostUserFrontEnd.REPLY_TIMEOUT_MS
             + " ms"));
         assertTrue(System.nanoTime() - t0 >= VhostUserFrontEnd.REPLY_TIMEOUT_MS * 1_000_000L);
+    }
+
+    /** The transport's side of an interrupt: counts DEVICE_NEEDS_RESET. */
+    static final class Interrupts implements io.vireo.dataplane.virtio.VirtioInterrupt {
+        final List<String> needsReset = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void signalUsed(int queue) {
+        }
+
+        @Override
+        public void signalConfigChange() {
+        }
+
+        @Override
+        public void needsReset(String why) {
+            needsReset.add(why);
+        }
+    }
+
+    /** Queue 0 enabled at the start of RAM, queue 1 left disabled by the driver. */
+    io.vireo.dataplane.virtio.queue.SplitQueue[] rings() {
+        var q0 = new io.vireo.dataplane.virtio.queue.SplitQueue(ram, 256);
+        q0.setSize(64);
+        q0.setDescTableGpa(0x1000);
+        q0.setAvailRingGpa(0x2000);
+        q0.setUsedRingGpa(0x3000);
+        assertEquals(io.vireo.dataplane.virtio.queue.QueueError.OK, q0.enable());
+        return new io.vireo.dataplane.virtio.queue.SplitQueue[] {q0, new io.vireo.dataplane.virtio.queue.SplitQueue(
+            ram, 256)};
+    }
+
+    @Test
+    void shouldStartTheEnabledRingsStopThemAtResetAndFollowTheirVectors() {
+        answer = this::good;
+        int[] call = {-1};
+        Interrupts irq = new Interrupts();
+        try (VhostUserDevice d = device(2, 0)) {
+            d.callFds(q -> call[0]);
+            seen.clear();
+            d.activate(VirtioFeatures.VERSION_1, rings(), irq);
+            assertEquals(List.of(SET_FEATURES, SET_MEM_TABLE, SET_VRING_NUM, SET_VRING_BASE, SET_VRING_ADDR,
+                SET_VRING_CALL, SET_VRING_KICK, SET_VRING_ENABLE), seen);
+            // The vector (masked at the start: the spare eventfd) becomes deliverable: queue 0 gets its irqfd.
+            seen.clear();
+            call[0] = d.kickFd(1);
+            assertTrue(d.reroute().isEmpty(), "nothing waited in the spare eventfd");
+            assertEquals(List.of(SET_VRING_CALL), seen);
+            seen.clear();
+            assertTrue(d.reroute().isEmpty());
+            assertEquals(List.of(), seen, "an unchanged call fd is not sent again");
+            d.reset();
+            assertEquals(List.of(SET_VRING_ENABLE, GET_VRING_BASE), seen);
+            assertEquals(List.of(), irq.needsReset);
+        }
+    }
+
+    @Test
+    void shouldNeedResetWhenTheBackEndRefusesAtStartAndComeBackAfterTheDriversReset() {
+        answer = (r, f, p) -> r == SET_MEM_TABLE ? u64(r, 1) : good(r, f, p);
+        List<String> lines = new ArrayList<>();
+        Interrupts irq = new Interrupts();
+        try (VhostUserDevice d = new VhostUserDevice("t", socket, 2, 2, 256, 0, null, ram, ram.memfd(),
+            lines::add)) {
+            d.activate(VirtioFeatures.VERSION_1, rings(), irq);
+            assertEquals(1, irq.needsReset.size(), irq.needsReset.toString());
+            assertTrue(lines.getFirst().endsWith("SET_MEM_TABLE refused (ack status 1); device needs reset"),
+                lines.toString());
+            assertFalse(d.connected());
+            d.reset();
+            answer = this::good;
+            seen.clear();
+            d.activate(VirtioFeatures.VERSION_1, rings(), irq);
+            assertTrue(d.connected());
+            assertEquals(1, irq.needsReset.size());
+            assertEquals(GET_FEATURES, seen.getFirst(), "connected again");
+            assertTrue(seen.contains(SET_VRING_ENABLE), seen.toString());
+        }
+    }
+
+    @Test
+    void shouldNeedResetWhenTheBackEndComesBackWithoutAFeatureTheDriverTook() {
+        answer = this::good;
+        Interrupts irq = new Interrupts();
+        List<String> lines = new ArrayList<>();
+        try (VhostUserDevice d = new VhostUserDevice("t", socket, 2, 2, 256, 0, null, ram, ram.memfd(),
+            lines::add)) {
+            d.activate(VirtioFeatures.VERSION_1 | VirtioFeatures.RING_EVENT_IDX, rings(), irq);
+            answer = (r, f, p) -> r == SET_VRING_ENABLE && p.getInt(4) == 0 ? null : good(r, f, p);
+            d.reset(); // no ack for SET_VRING_ENABLE(0): the connection is dropped after the timeout
+            assertFalse(d.connected());
+            answer = (r, f, p) -> r == GET_FEATURES ? u64(r, FEATURES & ~VirtioFeatures.RING_EVENT_IDX)
+                : good(r, f, p);
+            d.activate(VirtioFeatures.VERSION_1 | VirtioFeatures.RING_EVENT_IDX, rings(), irq);
+            assertEquals(1, irq.needsReset.size(), lines.toString());
+            assertTrue(irq.needsReset.getFirst().endsWith("the back end no longer offers features the driver took: "
+                + "0x20000000"), irq.needsReset.toString());
+        }
     }
 
     @Test
