@@ -88,7 +88,9 @@ public final class MachineBuilder {
             VirtioDevices virtio = VirtioDevices.create(memory, vm, platform.pci(), platform.mapper(), config.io(),
                 counters, deviceResources);
             VirtioDisks disks = VirtioDisks.attach(config.disks(), memory, config.cpus(), virtio, counters, trace);
-            List<VirtioDevices.External> externals = VhostUserDevices.attach(config.vhostUser(), memory, virtio);
+            VhostUserDevices externals = VhostUserDevices.attach(config.vhostUser(), memory, vm, virtio,
+                platform.mapper());
+            deviceResources.add(externals);
             if (trace != null) {
                 deviceResources.add(trace); // after the devices: their agents write it until they stop
             }
@@ -137,7 +139,7 @@ public final class MachineBuilder {
                     + d.name() + " queues: " + d.queueSummary());
                 machine.addStatsSource(d.name(), d.stats());
             }
-            for (VirtioDevices.External x : externals) {
+            for (VhostUserDevices.External x : externals.attached()) {
                 machine.addReport(() -> "vhost-user " + x.name() + " (" + x.address() + ", " + x.device().socket()
                     + "): notifies that exited to user space=" + x.device().userspaceNotifies());
             }

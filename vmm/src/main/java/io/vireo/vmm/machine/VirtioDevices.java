@@ -4,14 +4,11 @@ import io.vireo.dataplane.agent.DataPlane;
 import io.vireo.dataplane.agent.PolledQueue;
 import io.vireo.dataplane.agent.QueueAgent;
 import io.vireo.dataplane.memory.GuestMemory;
-import io.vireo.dataplane.pci.MsixTable;
 import io.vireo.dataplane.pci.MsixVectorListener;
 import io.vireo.dataplane.pci.PciFunction;
 import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.StatsSource;
-import io.vireo.dataplane.vhostuser.VhostUserDevice;
 import io.vireo.dataplane.virtio.FaultLog;
-import io.vireo.dataplane.virtio.VirtioDevice;
 import io.vireo.dataplane.virtio.agent.AgentOwnedDevice;
 import io.vireo.dataplane.virtio.agent.PolledDevice;
 import io.vireo.dataplane.virtio.transport.pci.VirtioPciFunction;
@@ -26,7 +23,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntUnaryOperator;
 
 /**
  * Puts virtio devices of any type on the PCI bus, one transitional virtio PCI function each, their queues served by
@@ -43,14 +39,7 @@ final class VirtioDevices implements AutoCloseable {
     private final MsiRoutes routes;
     private final List<Attached> attached = new ArrayList<>();
     private final List<AutoCloseable> afterAgents = new ArrayList<>();
-    private final List<External> externals = new ArrayList<>();
-    private java.util.concurrent.ExecutorService control;
-    private boolean closed;
-    private final Map<VirtioPciFunction, KickFds> kickFds = new HashMap<>();
-
-    /** Each queue's kick eventfd, the one its ioeventfd signals. */
-    private record KickFds(int queues, IntUnaryOperator fd) {
-    }
+    private final Map<VirtioPciFunction, PolledDevice> byFunction = new HashMap<>();
 
     /** One device on the bus. */
     record Attached(String name, String kind, String description, PolledDevice device, AgentOwnedDevice owned,
@@ -98,7 +87,7 @@ final class VirtioDevices implements AutoCloseable {
         VirtioDevices all = new VirtioDevices(dataPlane, memory, bus, routes);
         closeables.add(all);
         closeables.add(routes);
-        mapper.addListener(new NotifyEventFds(vm, all.kickFds));
+        mapper.addListener(new NotifyEventFds(vm, all.byFunction));
         return all;
     }
 
@@ -118,82 +107,9 @@ final class VirtioDevices implements AutoCloseable {
         }
         QueueAgent[] owners = dataPlane.place(name, polled, pollNs);
         AgentOwnedDevice owned = new AgentOwnedDevice(device, owners);
-        Placed p = place(owned, q -> device.polledQueue(q).kickEventFd(), true, () -> { });
-        VirtioPciFunction fn = p.function();
-        // Guest faults name the device as the user knows it: its --stats name and its PCI address.
-        faultLog.name(name + " (" + bus.addFunction(fn) + ")");
-        fn.faultLog(faultLog);
-        Attached a = new Attached(name, kind, description, device, owned, fn);
-        attached.add(a);
-        return a;
-    }
-
-    /**
-     * Puts a device served by another process (vhost-user) on the bus: its kick eventfds become the queues'
-     * ioeventfds and each queue's call fd is the irqfd of the MSI-X vector the driver gave it, so no thread of ours is
-     * in the data path. The device is closed with the others.
-     *
-     * @param transitional also the legacy interface (only device types that have a transitional id, e.g. blk)
-     * @return the PCI address
-     */
-    String addExternal(String name, VhostUserDevice device, boolean transitional) {
-        afterAgents.add(device);
-        VirtioPciFunction[] self = new VirtioPciFunction[1];
-        int[] first = new int[1];
-        // MSI-X changes arrive under the table's lock on a vCPU thread: the reroute (socket I/O, the device's lock)
-        // runs on the control thread instead, so neither waits for the other.
-        Placed p = place(device, device::kickFd, transitional, () -> reroute(() -> {
-            java.util.BitSet pending = device.reroute();
-            for (int q = pending.nextSetBit(0); q >= 0; q = pending.nextSetBit(q + 1)) {
-                routes.signal(first[0] + self[0].queueVector(q));
-            }
-        }));
-        VirtioPciFunction fn = p.function();
-        self[0] = fn;
-        first[0] = p.firstGsi();
-        MsixTable table = fn.msix().table();
-        device.callFds(q -> {
-            int v = fn.queueVector(q);
-            // A masked vector (or function) gets no irqfd: its signals wait in the device's spare eventfd and are
-            // raised once at unmask (the PBA's pending bit, §4.1.5.1.2 / PCI MSI-X).
-            return v < table.vectors() && table.deliverableAcquire(v) ? routes.eventFd(p.firstGsi() + v) : -1;
-        });
-        FaultLog faultLog = new FaultLog(name);
-        String address = bus.addFunction(fn).toString();
-        faultLog.name(name + " (" + address + ")");
-        fn.faultLog(faultLog);
-        externals.add(new External(name, address, device));
-        return address;
-    }
-
-    /** A device served by another process, for reports. */
-    record External(String name, String address, VhostUserDevice device) {
-    }
-
-    List<External> externals() {
-        return List.copyOf(externals);
-    }
-
-    private record Placed(VirtioPciFunction function, int firstGsi) {
-    }
-
-    /** A transitional virtio PCI function for {@code device}: its MSI-X vectors as GSIs, its notifies as ioeventfds. */
-    /** Runs {@code task} on the thread that re-routes external devices' call fds (started on first use). */
-    private synchronized void reroute(Runnable task) {
-        if (closed) {
-            return;
-        }
-        if (control == null) {
-            control = java.util.concurrent.Executors.newSingleThreadExecutor(r -> Thread.ofPlatform()
-                .name("vireo-vhost-user-control").daemon(true).unstarted(r));
-        }
-        control.execute(task);
-    }
-
-    private Placed place(VirtioDevice device, IntUnaryOperator kickFd, boolean transitional, Runnable msixChanged) {
         int[] firstGsi = new int[1];
-        VirtioPciFunction fn = new VirtioPciFunction(device, memory, vector -> routes.signal(firstGsi[0] + vector),
-            transitional);
+        VirtioPciFunction fn = new VirtioPciFunction(owned, memory, vector -> routes.signal(firstGsi[0] + vector),
+            true);
         firstGsi[0] = routes.allocate(fn.msix().table().vectors());
         fn.setMsixVectorListener(new MsixVectorListener() {
             @Override
@@ -201,13 +117,11 @@ final class VirtioDevices implements AutoCloseable {
                 if (address != 0) {
                     routes.setRoute(firstGsi[0] + vector, address, data);
                 }
-                msixChanged.run();
             }
 
             @Override
             public void functionChanged(boolean enabled, boolean functionMasked) {
                 // Masking is the transport's: it raises only deliverable vectors, else sets pending.
-                msixChanged.run();
             }
 
             @Override
@@ -215,8 +129,23 @@ final class VirtioDevices implements AutoCloseable {
                 routes.signal(firstGsi[0] + vector);
             }
         });
-        kickFds.put(fn, new KickFds(device.queueCount(), kickFd));
-        return new Placed(fn, firstGsi[0]);
+        // Guest faults name the device as the user knows it: its --stats name and its PCI address.
+        faultLog.name(name + " (" + bus.addFunction(fn) + ")");
+        fn.faultLog(faultLog);
+        byFunction.put(fn, device);
+        Attached a = new Attached(name, kind, description, device, owned, fn);
+        attached.add(a);
+        return a;
+    }
+
+    /** The MSI-X GSIs and irqfds every device shares (one routing table per VM): for devices added elsewhere. */
+    MsiRoutes routes() {
+        return routes;
+    }
+
+    /** The bus the devices go on: for devices added elsewhere ({@link VhostUserDevices}). */
+    PciBus bus() {
+        return bus;
     }
 
     /** Starts the agents, after the last {@link #add}. */
@@ -246,12 +175,6 @@ final class VirtioDevices implements AutoCloseable {
     public void close() {
         // Agents first (no queue is touched after this), then what the devices asked to close, in order.
         dataPlane.close();
-        synchronized (this) {
-            closed = true;
-            if (control != null) {
-                control.shutdownNow();
-            }
-        }
         RuntimeException first = null;
         for (AutoCloseable c : afterAgents) {
             try {
@@ -270,7 +193,7 @@ final class VirtioDevices implements AutoCloseable {
     }
 
     /** Follows the notify BARs wherever the guest maps them, moving the queues' ioeventfds along. */
-    private record NotifyEventFds(Vm vm, Map<VirtioPciFunction, KickFds> devices) implements BarMappingListener {
+    private record NotifyEventFds(Vm vm, Map<VirtioPciFunction, PolledDevice> devices) implements BarMappingListener {
         @Override
         public void mapped(PciAddress address, PciFunction function, int bar, long base, long sizeBytes, boolean io) {
             update(function, bar, base, false);
@@ -286,9 +209,9 @@ final class VirtioDevices implements AutoCloseable {
             if (!(function instanceof VirtioPciFunction fn) || !devices.containsKey(fn)) {
                 return;
             }
-            KickFds kicks = devices.get(fn);
-            for (int q = 0; q < kicks.queues(); q++) {
-                int fd = kicks.fd().applyAsInt(q);
+            PolledDevice device = devices.get(fn);
+            for (int q = 0; q < device.queueCount(); q++) {
+                int fd = device.polledQueue(q).kickEventFd();
                 if (bar == fn.notifyBar()) {
                     vm.ioeventfd(base + fn.notifyOffset(q), 0, fd, false, -1, deassign);
                 } else if (bar == fn.legacyBar()) {
