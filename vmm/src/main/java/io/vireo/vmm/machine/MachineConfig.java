@@ -23,11 +23,16 @@ import java.util.Optional;
  * @param runRoot        where the VM's run directory (live counters) goes: ROOT/pid/; null for the default
  * @param trace          the request trace, or null for none
  * @param pciSegments    PCI segments to create at least (more when the disks need them)
+ * @param vhostUser      devices served by other processes over vhost-user (disks, virtio-fs mounts)
  */
 public record MachineConfig(Path kernel, Optional<Path> initrd, List<DiskConfig> disks, String cmdline, int cpus,
                             long memoryBytes,
                             long timeoutNanos, boolean verbose, boolean unpackKernel, Io io, boolean stats,
-                            Path runRoot, Trace trace, int pciSegments) {
+                            Path runRoot, Trace trace, int pciSegments, List<VhostUserConfig> vhostUser) {
+
+    public MachineConfig {
+        vhostUser = vhostUser == null ? List.of() : List.copyOf(vhostUser);
+    }
 
     /** {@code --trace FILE[,records=N][,full=wrap|stop]}. */
     public record Trace(Path file, long records, boolean wrap) {
