@@ -11,6 +11,9 @@ public enum NetCounter implements Counter {
     RX_BYTES(true),
     TX_FRAMES(true),
     TX_BYTES(true),
+    /** Frames with segmentation offload (gso_type not NONE): larger than the MTU, cut by the host or the guest. */
+    TX_GSO_FRAMES(true),
+    RX_GSO_FRAMES(true),
     /** Transmit chains the queue refused (loops, outside RAM, ...): completed with used length 0. */
     TX_DROPS_MALFORMED_CHAIN,
     /** Transmit frames with a header shorter than 12 bytes, a runt frame, or offload fields not negotiated. */

@@ -89,6 +89,8 @@ public final class NetQueuePair implements PolledQueue {
     private long txBytes;
     private long rxFrames;
     private long rxBytes;
+    private long txGso;
+    private long rxGso;
 
     NetQueuePair(VirtioNetDevice device, int pair, int depth, NetPort port, Counters<NetCounter> counters) {
         this.device = device;
@@ -294,6 +296,9 @@ public final class NetQueuePair implements PolledQueue {
         }
         txFrames++;
         txBytes += frame;
+        if (header.get(ValueLayout.JAVA_BYTE, NetHeaderLayout.GSO_TYPE_OFFSET) != NetHeaderLayout.GSO_NONE) {
+            txGso++;
+        }
     }
 
     /** §5.1.6.2.1: the offload fields a driver may use are those of the features it negotiated. */
@@ -490,6 +495,9 @@ public final class NetQueuePair implements PolledQueue {
         }
         rxFrames++;
         rxBytes += n - NetHeaderLayout.SIZE;
+        if (GuestIovecs.getByte(rxIov, rxIovCount, NetHeaderLayout.GSO_TYPE_OFFSET) > 0) {
+            rxGso++;
+        }
     }
 
     // ------------------------------------------------------------------ publishing and faults
@@ -518,14 +526,18 @@ public final class NetQueuePair implements PolledQueue {
         if (txFrames != 0) {
             counters.add(NetCounter.TX_FRAMES, txFrames);
             counters.add(NetCounter.TX_BYTES, txBytes);
+            counters.add(NetCounter.TX_GSO_FRAMES, txGso);
             txFrames = 0;
             txBytes = 0;
+            txGso = 0;
         }
         if (rxFrames != 0) {
             counters.add(NetCounter.RX_FRAMES, rxFrames);
             counters.add(NetCounter.RX_BYTES, rxBytes);
+            counters.add(NetCounter.RX_GSO_FRAMES, rxGso);
             rxFrames = 0;
             rxBytes = 0;
+            rxGso = 0;
         }
     }
 }
