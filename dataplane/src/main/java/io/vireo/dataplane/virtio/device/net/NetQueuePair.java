@@ -403,7 +403,7 @@ public final class NetQueuePair implements PolledQueue {
     }
 
     private void stash(QueueError rc) {
-        int slot = (stashFirst + stashCount) % depth;
+        int slot = (stashFirst + stashCount) & (depth - 1);
         stashHead[slot] = chain.headId();
         boolean ok = rc == QueueError.OK && chain.readableCount() == 0 && chain.count() <= RX_MAX_DESCS
             && chain.totalWritable() >= NetHeaderLayout.SIZE;
@@ -443,7 +443,7 @@ public final class NetQueuePair implements PolledQueue {
         long room = 0;
         int chains = 0;
         for (int c = 0; c < stashCount; c++) {
-            int slot = (stashFirst + c) % depth;
+            int slot = (stashFirst + c) & (depth - 1);
             if (stashBytes[slot] < 0 || k + stashDescs[slot] > IOV_MAX) {
                 break;
             }
@@ -469,7 +469,7 @@ public final class NetQueuePair implements PolledQueue {
         long left = n;
         int used = 0;
         while (left > 0 && used < chains) {
-            int slot = (stashFirst + used) % depth;
+            int slot = (stashFirst + used) & (depth - 1);
             long len = Math.min(stashBytes[slot], left);
             left -= len;
             used++;
@@ -483,14 +483,14 @@ public final class NetQueuePair implements PolledQueue {
             left -= len;
             rx.pushUsed(stashHead[slot], (int) len);
             stashValidBytes -= stashBytes[slot];
-            stashFirst = (stashFirst + 1) % depth;
+            stashFirst = (stashFirst + 1) & (depth - 1);
             stashCount--;
         }
         // Malformed chains that reached the front complete with length 0.
         while (stashCount > 0 && stashBytes[stashFirst] < 0) {
             rx.pushUsed(stashHead[stashFirst], 0);
             stashMalformed--;
-            stashFirst = (stashFirst + 1) % depth;
+            stashFirst = (stashFirst + 1) & (depth - 1);
             stashCount--;
         }
         rxFrames++;
