@@ -30,7 +30,10 @@ public enum NetCounter implements Counter {
     RX_DROPS_NO_ROOM,
     /** Receive errors of the back end (a frame lost in the tap). */
     RX_DROPS_BACKEND,
-    /** Polls that found frames waiting and no receive buffers: the frames wait in the back end. */
+    /**
+     * Polls that found too few receive buffers for the next frame (a tap cannot tell whether one waits: for the
+     * largest it may hand over); the frames wait in the back end.
+     */
     RX_STALLS,
     /** Polls that found the back end unable to take a frame: transmit chains wait in the ring. */
     TX_STALLS,
