@@ -122,7 +122,7 @@ public class NetDataPlaneBench {
             arena.close();
         }
 
-        int run(boolean tx, boolean rx) {
+        public int run(boolean tx, boolean rx) {
             int work = 0;
             // 32 frames per invocation whatever the batch, so scores compare per frame.
             for (int round = 0; round < 32 / batch; round++) {

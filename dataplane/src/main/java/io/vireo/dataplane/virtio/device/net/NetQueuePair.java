@@ -170,7 +170,8 @@ public final class NetQueuePair implements PolledQueue {
     /** Stops receiving: stashed buffers go back to the ring, untouched (a later owner pops them again). */
     void resetRx() {
         if (rx != null && stashCount > 0 && !rxBroken) {
-            rx.unpop(stashCount);
+            // Stashed chains are the newest popped and none of them was pushed: they are the tail unpop gives back.
+            rx.unpop(Math.min(stashCount, rx.inFlight()));
         }
         clearStash();
         flushCounters();
