@@ -81,6 +81,8 @@ public final class NetQueuePair implements PolledQueue {
     private boolean mergeable;
     private long maxTxFrame;
     private long maxRxBytes;
+    /** 12, or 10 for a legacy driver without MRG_RXBUF. */
+    private int hdrLen = NetHeaderLayout.SIZE;
     /** Frames wait and the driver posted too few buffers: its receive kicks are wanted. */
     private boolean rxStarved;
 
@@ -163,7 +165,8 @@ public final class NetQueuePair implements PolledQueue {
         int mtu = device.mtu();
         maxTxFrame = (negotiated & (NetFeatures.HOST_TSO4 | NetFeatures.HOST_TSO6 | NetFeatures.HOST_USO)) != 0
             ? NetHeaderLayout.MAX_GSO_FRAME : mtu + NetHeaderLayout.ETH_HEADER_VLAN;
-        maxRxBytes = NetHeaderLayout.SIZE + ((negotiated & NetFeatures.GUEST_GSO) != 0
+        hdrLen = NetHeaderLayout.size(negotiated);
+        maxRxBytes = hdrLen + ((negotiated & NetFeatures.GUEST_GSO) != 0
             ? NetHeaderLayout.MAX_GSO_FRAME : mtu + NetHeaderLayout.ETH_HEADER_VLAN);
     }
 
@@ -271,7 +274,7 @@ public final class NetQueuePair implements PolledQueue {
 
     private void sendChain() {
         long total = chain.totalReadable();
-        long frame = total - NetHeaderLayout.SIZE;
+        long frame = total - hdrLen;
         if (frame < NetHeaderLayout.ETH_HEADER) {
             counters.increment(NetCounter.TX_DROPS_BAD_HEADER);
             return;
@@ -280,7 +283,7 @@ public final class NetQueuePair implements PolledQueue {
             counters.increment(NetCounter.TX_DROPS_TOO_BIG);
             return;
         }
-        chain.gatherReadable(0, header, 0, NetHeaderLayout.SIZE);
+        chain.gatherReadable(0, header, 0, hdrLen);
         if (!headerValid(frame)) {
             counters.increment(NetCounter.TX_DROPS_BAD_HEADER);
             return;
@@ -365,11 +368,11 @@ public final class NetQueuePair implements PolledQueue {
                 counters.increment(NetCounter.RX_DROPS_BACKEND);
                 continue;
             }
-            if (n < NetHeaderLayout.SIZE + NetHeaderLayout.ETH_HEADER) {
+            if (n < hdrLen + NetHeaderLayout.ETH_HEADER) {
                 counters.increment(NetCounter.RX_DROPS_BACKEND);
                 continue;
             }
-            if (!device.accepts(GuestIovecs.getMac(rxIov, rxIovCount, NetHeaderLayout.SIZE))) {
+            if (!device.accepts(GuestIovecs.getMac(rxIov, rxIovCount, hdrLen))) {
                 counters.increment(NetCounter.RX_DROPS_FILTERED);
                 continue;
             }
@@ -407,7 +410,7 @@ public final class NetQueuePair implements PolledQueue {
         int slot = (stashFirst + stashCount) & (depth - 1);
         stashHead[slot] = chain.headId();
         boolean ok = rc == QueueError.OK && chain.readableCount() == 0 && chain.count() <= RX_MAX_DESCS
-            && chain.totalWritable() >= NetHeaderLayout.SIZE;
+            && chain.totalWritable() >= hdrLen;
         if (!ok) {
             counters.increment(NetCounter.RX_MALFORMED_CHAINS);
             if (rc != QueueError.OK) {
@@ -476,7 +479,9 @@ public final class NetQueuePair implements PolledQueue {
             used++;
         }
         // §5.1.6.4: num_buffers is always written with VERSION_1 (1 without MRG_RXBUF); a tap leaves it untouched.
-        GuestIovecs.putShortLE(rxIov, rxIovCount, NetHeaderLayout.NUM_BUFFERS_OFFSET, used);
+        if (hdrLen == NetHeaderLayout.SIZE) {
+            GuestIovecs.putShortLE(rxIov, rxIovCount, NetHeaderLayout.NUM_BUFFERS_OFFSET, used);
+        }
         left = n;
         for (int c = 0; c < used; c++) {
             int slot = stashFirst;
@@ -495,7 +500,7 @@ public final class NetQueuePair implements PolledQueue {
             stashCount--;
         }
         rxFrames++;
-        rxBytes += n - NetHeaderLayout.SIZE;
+        rxBytes += n - hdrLen;
         if (GuestIovecs.getByte(rxIov, rxIovCount, NetHeaderLayout.GSO_TYPE_OFFSET) > 0) {
             rxGso++;
         }
