@@ -189,6 +189,78 @@ public final class Machine implements PlatformControl, AutoCloseable {
         return stopping;
     }
 
+    private final Object pauseLock = new Object();
+    private volatile boolean pauseRequested;
+    /** vCPU threads parked in {@link #parkVcpu}; guarded by pauseLock. */
+    private int parkedVcpus;
+    private MachineControl control;
+
+    boolean pauseRequested() {
+        return pauseRequested;
+    }
+
+    /** On a vCPU thread, out of KVM_RUN: waits while a pause lasts (or until the machine stops). */
+    void parkVcpu() {
+        synchronized (pauseLock) {
+            parkedVcpus++;
+            pauseLock.notifyAll();
+            try {
+                while (pauseRequested && !stopping) {
+                    pauseLock.wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                parkedVcpus--;
+            }
+        }
+    }
+
+    /**
+     * Takes every vCPU out of KVM_RUN and parks it; returns true once all are parked, false if the machine stopped or
+     * {@code timeoutNs} passed first (then the pause is undone).
+     */
+    boolean pauseVcpus(long timeoutNs) throws InterruptedException {
+        // ORDERING: pauseRequested (volatile) is written before each loop's threadHandle is read in kick().
+        pauseRequested = true;
+        for (VcpuLoop loop : loops) {
+            loop.kick();
+        }
+        long deadline = System.nanoTime() + timeoutNs;
+        synchronized (pauseLock) {
+            while (parkedVcpus < loops.size() && !stopping) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                pauseLock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+            if (parkedVcpus < loops.size() || stopping) {
+                pauseRequested = false;
+                pauseLock.notifyAll();
+                return false;
+            }
+            return true;
+        }
+    }
+
+    /** Lets every parked vCPU run again. */
+    void resumeVcpus() {
+        synchronized (pauseLock) {
+            pauseRequested = false;
+            pauseLock.notifyAll();
+        }
+    }
+
+    /** What a control plane (the API socket) may do with this machine: pause, resume, devices, hot add/remove. */
+    public DeviceControl control() {
+        return control;
+    }
+
+    void control(MachineControl c) {
+        this.control = c;
+    }
+
     /** Ends the run with {@code exitStatus} unless something ended it already. Any thread. */
     public void stop(int exitStatus, String reason) {
         if (!status.compareAndSet(RUNNING, exitStatus)) {
@@ -200,6 +272,9 @@ public final class Machine implements PlatformControl, AutoCloseable {
         stopping = true;
         for (VcpuLoop loop : loops) {
             loop.kick();
+        }
+        synchronized (pauseLock) {
+            pauseLock.notifyAll(); // a paused vCPU leaves its park and sees stopping
         }
         stopped.countDown();
     }
@@ -316,6 +391,23 @@ public final class Machine implements PlatformControl, AutoCloseable {
 
     @Override
     public void close() {
+        // Closed while vCPUs still run (awaitExit threw, an embedder closes early): stop them before their kvm_run
+        // mappings and guest RAM go, or a vCPU thread reads unmapped memory (seen: SIGSEGV in VcpuLoop.handleExit
+        // after the thread in awaitExit died of an error). A vCPU that will not stop keeps what it maps: leaked,
+        // not pulled from under it.
+        boolean vcpusStopped = true;
+        if (threads.stream().anyMatch(Thread::isAlive)) {
+            stop(ExitStatus.INTERNAL_ERROR, "closed while running");
+            try {
+                joinVcpus();
+            } catch (InterruptedException | IllegalStateException e) {
+                vcpusStopped = false;
+                System.err.println("vireo: closing the machine: " + e.getMessage() + "; its memory stays mapped");
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
         if (live != null) {
             live.close();
         }
@@ -328,6 +420,9 @@ public final class Machine implements PlatformControl, AutoCloseable {
         }
         if (kvmStats != null) {
             kvmStats.close();
+        }
+        if (!vcpusStopped) {
+            return;
         }
         for (Vcpu v : vcpus) {
             v.close();
