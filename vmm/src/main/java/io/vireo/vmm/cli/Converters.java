@@ -126,6 +126,14 @@ final class Converters {
         }
     }
 
+    /** {@code tap=NAME|loopback[,key=value]...} of {@code --net}. */
+    static final class Net implements ITypeConverter<io.vireo.vmm.machine.NetConfig> {
+        @Override
+        public io.vireo.vmm.machine.NetConfig convert(String value) {
+            return NetSpec.parse(value);
+        }
+    }
+
     /** {@code --fs tag=TAG,socket=SOCKET[,...]}. */
     static final class Fs implements ITypeConverter<VhostUserConfig> {
         @Override

@@ -137,9 +137,16 @@ final class VirtioDevices implements AutoCloseable {
         String queueSummary() {
             StringBuilder sb = new StringBuilder();
             for (int q = 0; q < device.queueCount(); q++) {
-                sb.append(q == 0 ? "" : "; ").append('q').append(q);
-                device.polledQueue(q).counters().reportSummary((name, value) -> sb.append(' ').append(name).append('=')
-                    .append(value));
+                PolledQueue pq = device.polledQueue(q);
+                if (q > 0 && device.polledQueue(q - 1) == pq) {
+                    continue; // one polled queue serving several virtqueues (a net pair): once, as qN-M
+                }
+                int last = q;
+                while (last + 1 < device.queueCount() && device.polledQueue(last + 1) == pq) {
+                    last++;
+                }
+                sb.append(q == 0 ? "" : "; ").append('q').append(q).append(last > q ? "-" + last : "");
+                pq.counters().reportSummary((name, value) -> sb.append(' ').append(name).append('=').append(value));
             }
             return sb.toString();
         }
@@ -275,19 +282,17 @@ final class VirtioDevices implements AutoCloseable {
         routes.release(a.firstGsi(), a.function().msix().table().vectors());
     }
 
+    /** Each polled queue once (a virtio-net pair serves two virtqueues): what agents take and give back. */
     private static PolledQueue[] polledQueues(PolledDevice device) {
-        PolledQueue[] polled = new PolledQueue[device.queueCount()];
-        for (int q = 0; q < polled.length; q++) {
-            polled[q] = device.polledQueue(q);
-        }
-        return polled;
+        return AgentOwnedDevice.distinctQueues(device);
     }
 
     /** The function of a device whose queues {@code owners} serve, with its MSI-X vectors routed; not on a bus yet. */
     private Attached wire(String name, String kind, String description, PolledDevice device, FaultLog faultLog,
                           PciSegments.Place place, QueueAgent[] owners, boolean transitional,
                           AutoCloseable[] closeAfterAgents) {
-        AgentOwnedDevice owned = new AgentOwnedDevice(device, owners);
+        AgentOwnedDevice owned = new AgentOwnedDevice(device, AgentOwnedDevice.perVirtqueue(device,
+            polledQueues(device), owners));
         int[] firstGsi = new int[1];
         VirtioPciFunction fn = new VirtioPciFunction(owned, memory, vector -> routes.signal(firstGsi[0] + vector),
             transitional);

@@ -1,11 +1,14 @@
 package io.vireo.dataplane.virtio.agent;
 
 import io.vireo.dataplane.agent.DataPlane;
+import io.vireo.dataplane.agent.PolledQueue;
 import io.vireo.dataplane.agent.QueueAgent;
 import io.vireo.dataplane.virtio.VirtioDevice;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
 import io.vireo.dataplane.virtio.queue.SplitQueue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -26,6 +29,46 @@ public final class AgentOwnedDevice implements VirtioDevice {
         }
         this.device = device;
         this.owners = owners.clone();
+    }
+
+    /**
+     * Places the device's polled queues on agents, each distinct one once (a virtio-net pair serves two virtqueues),
+     * and returns the owner of every virtqueue.
+     */
+    public static QueueAgent[] place(DataPlane dataPlane, String name, PolledDevice device, long pollNs) {
+        PolledQueue[] distinct = distinctQueues(device);
+        return perVirtqueue(device, distinct, dataPlane.place(name, distinct, pollNs));
+    }
+
+    /** The device's polled queues, each once, in the order of the first virtqueue each serves. */
+    public static PolledQueue[] distinctQueues(PolledDevice device) {
+        List<PolledQueue> distinct = new ArrayList<>();
+        for (int q = 0; q < device.queueCount(); q++) {
+            PolledQueue pq = device.polledQueue(q);
+            if (indexOf(distinct, pq) < 0) {
+                distinct.add(pq);
+            }
+        }
+        return distinct.toArray(new PolledQueue[0]);
+    }
+
+    /** The owner of each virtqueue, given {@code owners[i]} of {@code distinct[i]} ({@link #distinctQueues}). */
+    public static QueueAgent[] perVirtqueue(PolledDevice device, PolledQueue[] distinct, QueueAgent[] owners) {
+        List<PolledQueue> list = List.of(distinct);
+        QueueAgent[] each = new QueueAgent[device.queueCount()];
+        for (int q = 0; q < each.length; q++) {
+            each[q] = owners[indexOf(list, device.polledQueue(q))];
+        }
+        return each;
+    }
+
+    private static int indexOf(List<PolledQueue> queues, PolledQueue pq) {
+        for (int i = 0; i < queues.size(); i++) {
+            if (queues.get(i) == pq) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     public PolledDevice device() {
