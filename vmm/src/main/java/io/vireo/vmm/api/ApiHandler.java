@@ -3,6 +3,8 @@ package io.vireo.vmm.api;
 import io.vireo.vmm.machine.DeviceControl;
 import io.vireo.vmm.machine.DeviceControlException;
 import io.vireo.vmm.machine.DiskConfig;
+import io.vireo.vmm.machine.NetConfig;
+import io.vireo.vmm.machine.VhostUserConfig;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -40,6 +42,8 @@ final class ApiHandler extends Handler.Abstract {
     private static final System.Logger LOG = System.getLogger(ApiHandler.class.getName());
     /** Device ids: what a stats source name takes, short enough for a table. */
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
+    /** Tap names: what the kernel takes (IFNAMSIZ - 1), as {@code --net tap=NAME}. */
+    private static final Pattern TAP = Pattern.compile("[A-Za-z0-9_.+-]{1,15}");
     static final long DEFAULT_REMOVE_TIMEOUT_MS = 10_000;
     static final long MAX_REMOVE_TIMEOUT_MS = 20_000;
     private static final String VERSION = version();
@@ -131,8 +135,8 @@ final class ApiHandler extends Handler.Abstract {
                 }
                 case SHUTDOWN -> new Reply(204, null);
                 case ADD_DISK -> new Reply(200, addDisk(ApiJson.object(need(e, body))));
-                case ADD_NET, ADD_FS -> new Reply(501, error(e.path + " is not available in this build (Vireo has no "
-                    + (e == Endpoint.ADD_NET ? "virtio-net" : "virtio-fs") + " device yet)"));
+                case ADD_NET -> new Reply(200, added(addNet(ApiJson.object(need(e, body)))));
+                case ADD_FS -> new Reply(200, added(addFs(ApiJson.object(need(e, body)))));
                 case REMOVE_DEVICE -> {
                     removeDevice(ApiJson.object(need(e, body)));
                     yield new Reply(204, null);
@@ -204,11 +208,90 @@ final class ApiHandler extends Handler.Abstract {
         if (Files.isDirectory(p)) {
             throw ApiException.badRequest("path " + path + " is a directory, not a disk image");
         }
-        DeviceControl.Added added = target.control().addDisk(id, DiskConfig.of(p, readOnly, serial));
+        return added(target.control().addDisk(id, DiskConfig.of(p, readOnly, serial)));
+    }
+
+    private static Map<String, Object> added(DeviceControl.Added added) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", added.id());
         m.put("bdf", added.bdf());
         return m;
+    }
+
+    /**
+     * {@code {"tap": "NAME"} or {"loopback": true}}, then optional {@code "id"}, {@code "mac": "52:54:00:12:34:56"},
+     * {@code "queues": N} (queue pairs), {@code "mtu": N}: as {@code --net}.
+     */
+    private DeviceControl.Added addNet(Map<String, Object> body) throws ApiException, DeviceControlException {
+        fieldsIn(Endpoint.ADD_NET, body, Set.of("id", "tap", "loopback", "mac", "queues", "mtu"));
+        String id = id(body, false);
+        String tap = string(body, "tap", false);
+        boolean loopback = Boolean.TRUE.equals(bool(body, "loopback"));
+        if ((tap != null) == loopback) {
+            throw ApiException.badRequest("give exactly one back end: \"tap\": \"NAME\" or \"loopback\": true");
+        }
+        if (tap != null && (!TAP.matcher(tap).matches() || tap.equals(".") || tap.equals(".."))) {
+            throw ApiException.badRequest("tap must be 1 to 15 letters, digits, '_', '.', '+' or '-'");
+        }
+        String macText = string(body, "mac", false);
+        byte[] mac = null;
+        if (macText != null) {
+            try {
+                mac = NetConfig.parseMac(macText);
+            } catch (IllegalArgumentException x) {
+                throw ApiException.badRequest(x.getMessage());
+            }
+        }
+        int pairs = whole(body, "queues", 1, NetConfig.MAX_PAIRS, 1);
+        int mtu = whole(body, "mtu", 68, 65535, 0);
+        return target.control().addNet(id, new NetConfig(tap != null ? NetConfig.Backend.TAP
+            : NetConfig.Backend.LOOPBACK, tap, mac, pairs, mtu, NetConfig.DEFAULT_POLL_NS));
+    }
+
+    /**
+     * {@code {"tag": "TAG", "socket": "/abs/path"}}, then optional {@code "id"}, {@code "queues": N} (request queues)
+     * and {@code "queue_size": N}: as {@code --fs}.
+     */
+    private DeviceControl.Added addFs(Map<String, Object> body) throws ApiException, DeviceControlException {
+        fieldsIn(Endpoint.ADD_FS, body, Set.of("id", "tag", "socket", "queues", "queue_size"));
+        String id = id(body, false);
+        String tag = string(body, "tag", true);
+        if (tag.getBytes(StandardCharsets.UTF_8).length > VhostUserConfig.MAX_TAG_BYTES) {
+            throw ApiException.badRequest("tag is longer than " + VhostUserConfig.MAX_TAG_BYTES
+                + " bytes (virtio 1.2 section 5.11.4)");
+        }
+        String socket = string(body, "socket", true);
+        Path p = Path.of(socket);
+        if (!p.isAbsolute()) {
+            throw ApiException.badRequest("socket " + socket + " is not absolute (the VMM does not share your"
+                + " working directory)");
+        }
+        if (!Files.exists(p)) {
+            throw ApiException.badRequest("socket " + socket + " does not exist (is the back end running?)");
+        }
+        if (Files.isDirectory(p) || Files.isRegularFile(p)) {
+            throw ApiException.badRequest("socket " + socket + " is not a socket");
+        }
+        int queues = whole(body, "queues", 1, VhostUserConfig.MAX_QUEUES, 1);
+        int size = whole(body, "queue_size", 1, 32768, VhostUserConfig.DEFAULT_FS_QUEUE_SIZE);
+        if ((size & (size - 1)) != 0) {
+            throw ApiException.badRequest("queue_size must be a power of two up to 32768");
+        }
+        return target.control().addFs(id, new VhostUserConfig(VhostUserConfig.Kind.FS, p, queues, size, tag));
+    }
+
+    /** An optional whole-number field from {@code min} to {@code max}; {@code absent} when not given. */
+    private static int whole(Map<String, Object> body, String key, int min, int max, int absent)
+        throws ApiException {
+        Object v = body.get(key);
+        if (v == null) {
+            return absent;
+        }
+        if (!(v instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < min
+            || n.longValue() > max) {
+            throw ApiException.badRequest("field '" + key + "' must be a whole number from " + min + " to " + max);
+        }
+        return n.intValue();
     }
 
     /** {@code {"id": "...", "timeout_ms": N}}: how long to wait for the guest to eject (default 10 s). */

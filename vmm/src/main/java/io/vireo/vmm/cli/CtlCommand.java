@@ -30,6 +30,10 @@ import static io.vireo.vmm.cli.Sizes.usage;
         "  shutdown                   end the run",
         "  add-disk path=PATH[,id=ID][,readonly=on][,serial=S]",
         "                             hot-add a virtio-blk disk",
+        "  add-net tap=NAME|loopback[,id=ID][,mac=MAC][,queues=N][,mtu=N]",
+        "                             hot-add a virtio-net device",
+        "  add-fs tag=TAG,socket=PATH[,id=ID][,queues=N][,queue-size=N]",
+        "                             hot-add a virtio-fs device (vhost-user back end)",
         "  remove-device ID           hot-remove a device (the guest must eject it)",
         "",
         "Exit status: 0 done; 1 the VMM refused (its sentence is printed) or cannot",
@@ -86,6 +90,8 @@ final class CtlCommand implements Callable<Integer> {
             case "resume" -> noArgs(new Request("vm.resume", false, null));
             case "shutdown" -> noArgs(new Request("vm.shutdown", false, null));
             case "add-disk" -> new Request("vm.add-disk", false, CtlOutput.json(addDisk()));
+            case "add-net" -> new Request("vm.add-net", false, CtlOutput.json(addNet()));
+            case "add-fs" -> new Request("vm.add-fs", false, CtlOutput.json(addFs()));
             case "remove-device" -> {
                 if (args.size() != 1) {
                     throw usage("ctl remove-device needs one device id (see vireo ctl info)");
@@ -93,7 +99,7 @@ final class CtlCommand implements Callable<Integer> {
                 yield new Request("vm.remove-device", false, CtlOutput.json(Map.of("id", args.get(0))));
             }
             default -> throw usage("ctl: unknown command '" + command + "' (ping, info, counters, pause, resume, "
-                + "shutdown, add-disk, remove-device)");
+                + "shutdown, add-disk, add-net, add-fs, remove-device)");
         };
     }
 
@@ -106,20 +112,8 @@ final class CtlCommand implements Callable<Integer> {
 
     /** {@code path=PATH[,id=ID][,readonly=on|off][,serial=S]} as the JSON body of vm.add-disk. */
     private Map<String, Object> addDisk() {
-        if (args.size() != 1) {
-            throw usage("ctl add-disk needs one argument: path=PATH[,id=ID][,readonly=on][,serial=S]");
-        }
         Map<String, Object> body = new LinkedHashMap<>();
-        for (String kv : args.get(0).split(",", -1)) {
-            int eq = kv.indexOf('=');
-            if (eq <= 0) {
-                throw usage("ctl add-disk: '" + kv + "' is not key=value (keys: path, id, readonly, serial)");
-            }
-            String key = kv.substring(0, eq);
-            String value = kv.substring(eq + 1);
-            if (body.containsKey(key)) {
-                throw usage("ctl add-disk: " + key + " is given twice");
-            }
+        keyValues("path=PATH[,id=ID][,readonly=on][,serial=S]", "path, id, readonly, serial", (key, value) -> {
             switch (key) {
                 case "path" -> body.put(key, Path.of(value).toAbsolutePath().toString());
                 case "id", "serial" -> body.put(key, value);
@@ -128,12 +122,88 @@ final class CtlCommand implements Callable<Integer> {
                     case "off" -> false;
                     default -> throw usage("ctl add-disk: readonly=" + value + " (on or off)");
                 });
-                default -> throw usage("ctl add-disk: unknown key '" + key + "' (keys: path, id, readonly, serial)");
+                default -> {
+                    return false;
+                }
             }
-        }
+            return true;
+        });
         if (!body.containsKey("path")) {
             throw usage("ctl add-disk needs path=PATH");
         }
         return body;
+    }
+
+    /** {@code tap=NAME|loopback[,id=ID][,mac=MAC][,queues=N][,mtu=N]} as the JSON body of vm.add-net. */
+    private Map<String, Object> addNet() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        keyValues("tap=NAME|loopback[,id=ID][,mac=MAC][,queues=N][,mtu=N]", "tap, loopback, id, mac, queues, mtu",
+            (key, value) -> {
+                switch (key) {
+                    case "tap", "id", "mac" -> body.put(key, value);
+                    case "loopback" -> body.put(key, switch (value) {
+                        case "", "on" -> true;
+                        default -> throw usage("ctl add-net: loopback takes no value (got '" + value + "')");
+                    });
+                    case "queues", "mtu" -> body.put(key, Sizes.parseInt("ctl add-net: " + key, value));
+                    default -> {
+                        return false;
+                    }
+                }
+                return true;
+            });
+        if (!body.containsKey("tap") && !body.containsKey("loopback")) {
+            throw usage("ctl add-net needs tap=NAME or loopback");
+        }
+        return body;
+    }
+
+    /** {@code tag=TAG,socket=PATH[,id=ID][,queues=N][,queue-size=N]} as the JSON body of vm.add-fs. */
+    private Map<String, Object> addFs() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        keyValues("tag=TAG,socket=PATH[,id=ID][,queues=N][,queue-size=N]", "tag, socket, id, queues, queue-size",
+            (key, value) -> {
+                switch (key) {
+                    case "tag", "id" -> body.put(key, value);
+                    case "socket" -> body.put(key, Path.of(value).toAbsolutePath().toString());
+                    case "queues" -> body.put(key, Sizes.parseInt("ctl add-fs: queues", value));
+                    case "queue-size" -> body.put("queue_size", Sizes.parseInt("ctl add-fs: queue-size", value));
+                    default -> {
+                        return false;
+                    }
+                }
+                return true;
+            });
+        if (!body.containsKey("tag") || !body.containsKey("socket")) {
+            throw usage("ctl add-fs needs tag=TAG and socket=PATH");
+        }
+        return body;
+    }
+
+    /** Takes one key and its value (empty for a bare word); false: the key is unknown. */
+    private interface KeyValue {
+        boolean accept(String key, String value);
+    }
+
+    /** Splits the command's one argument, {@code key=value,...}, each key at most once. */
+    private void keyValues(String syntax, String keys, KeyValue each) {
+        if (args.size() != 1) {
+            throw usage("ctl " + command + " needs one argument: " + syntax);
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String kv : args.get(0).split(",", -1)) {
+            int eq = kv.indexOf('=');
+            String key = eq < 0 ? kv : kv.substring(0, eq);
+            String value = eq < 0 ? "" : kv.substring(eq + 1);
+            if (key.isEmpty() || (eq < 0 && !key.equals("loopback"))) {
+                throw usage("ctl " + command + ": '" + kv + "' is not key=value (keys: " + keys + ")");
+            }
+            if (!seen.add(key)) {
+                throw usage("ctl " + command + ": " + key + " is given twice");
+            }
+            if (!each.accept(key, value)) {
+                throw usage("ctl " + command + ": unknown key '" + key + "' (keys: " + keys + ")");
+            }
+        }
     }
 }

@@ -47,8 +47,8 @@ final class CtlOutput {
             case "resume" -> "resumed\n";
             case "shutdown" -> "shutting down\n";
             case "remove-device" -> "removed\n";
-            case "add-disk" -> body instanceof Map<?, ?> m ? "added " + m.get("id") + " at " + m.get("bdf") + "\n"
-                : reply.body();
+            case "add-disk", "add-net", "add-fs" -> body instanceof Map<?, ?> m
+                ? "added " + m.get("id") + " at " + m.get("bdf") + "\n" : reply.body();
             case "info" -> body instanceof Map<?, ?> m ? info(m) : reply.body();
             case "counters" -> body instanceof Map<?, ?> m ? counters(m) : reply.body();
             default -> body instanceof Map<?, ?> m ? keyValues(m) : reply.body();

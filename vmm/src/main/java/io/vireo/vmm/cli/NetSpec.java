@@ -2,7 +2,6 @@ package io.vireo.vmm.cli;
 
 import io.vireo.vmm.machine.NetConfig;
 
-import java.util.HexFormat;
 
 import static io.vireo.vmm.cli.Sizes.usage;
 
@@ -83,16 +82,10 @@ public final class NetSpec {
     }
 
     private static byte[] parseMac(String prefix, String value) {
-        if (!value.matches("[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}")) {
-            throw usage(prefix + "mac must be six hex bytes like 52:54:00:12:34:56 (got '" + value + "')");
+        try {
+            return NetConfig.parseMac(value);
+        } catch (IllegalArgumentException e) {
+            throw usage(prefix + e.getMessage());
         }
-        byte[] mac = HexFormat.ofDelimiter(":").parseHex(value.toLowerCase(java.util.Locale.ROOT));
-        if ((mac[0] & 1) != 0) {
-            throw usage(prefix + "mac " + value + " is a multicast address (the first byte must be even)");
-        }
-        if ((mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0) {
-            throw usage(prefix + "mac 00:00:00:00:00:00 is not an address");
-        }
-        return mac;
     }
 }

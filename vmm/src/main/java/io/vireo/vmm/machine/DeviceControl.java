@@ -30,6 +30,18 @@ public interface DeviceControl {
     Added addDisk(String id, DiskConfig disk) throws DeviceControlException;
 
     /**
+     * As {@link #addDisk}, a virtio-net device on {@code net}'s back end (a tap, used if it exists and created if not,
+     * or a loopback). Given no MAC, the device gets 52:54:00 and three bytes derived from its id.
+     */
+    Added addNet(String id, NetConfig net) throws DeviceControlException;
+
+    /**
+     * As {@link #addDisk}, a virtio-fs device served over vhost-user by the back end listening on {@code fs}'s socket
+     * (connected and negotiated with before the device goes on the bus).
+     */
+    Added addFs(String id, VhostUserConfig fs) throws DeviceControlException;
+
+    /**
      * Asks the guest to eject {@code id} and waits up to {@code timeoutMs} for its {@code _EJ0}; then the device's
      * queues are stopped (in-flight requests finished) and everything it holds is closed. A guest that does not eject
      * in time leaves the device fully in place and this throws {@link DeviceControlException.Kind#NOT_EJECTED}.

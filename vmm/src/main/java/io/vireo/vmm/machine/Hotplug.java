@@ -3,6 +3,9 @@ package io.vireo.vmm.machine;
 import io.vireo.dataplane.memory.GuestMemory;
 import io.vireo.dataplane.virtio.device.blk.VirtioBlkDevice;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
+import io.vireo.dataplane.virtio.device.net.VirtioNetDevice;
+import io.vireo.dataplane.virtio.device.net.backend.NetBackend;
+import io.vireo.vmm.VireoException;
 import io.vireo.vmm.machine.DeviceControl.Added;
 import io.vireo.vmm.machine.DeviceControl.DeviceInfo;
 import io.vireo.vmm.machine.DeviceControlException.Kind;
@@ -23,13 +26,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Hot add and hot remove of virtio-blk disks on a running machine, through ACPI PCI hotplug
- * ({@link PciHotplugController}).
+ * Hot add and hot remove of virtio-blk disks, virtio-net devices and vhost-user virtio-fs devices on a running
+ * machine, through ACPI PCI hotplug ({@link PciHotplugController}).
  *
- * <p>Add: the back end is opened, the device placed alone in the first empty slot of any segment
- * ({@link VirtioDevices#addLive}: agents, MSI-X GSIs and irqfds, BARs from the segment's windows, the bar mapper and
- * so the notify ioeventfds, then the bus), and the guest told (PCIU bit, GPE): Linux's acpiphp rescans the slot and
- * virtio_blk binds.
+ * <p>Add: the back end is opened (a vhost-user back end connected to and negotiated with), the device placed alone in
+ * the first empty slot of any segment ({@link VirtioDevices#addLive}, {@link VhostUserDevices#addLive}: agents, MSI-X
+ * GSIs and irqfds, BARs from the segment's windows, the bar mapper and so the notify ioeventfds, then the bus), and the
+ * guest told (PCIU bit, GPE): Linux's acpiphp rescans the slot and the virtio driver binds. The teardown after the
+ * eject is each device kind's own ({@link VirtioDevices#removeLive}, {@link VhostUserDevices#removeLive}).
  *
  * <p>Remove: the guest is asked to eject (PCID bit, GPE); acpiphp unbinds the driver (which resets the device) and
  * calls {@code _EJ0}, whose B0EJ write reaches {@link #eject} on that vCPU's thread. The slot is emptied there and
@@ -49,6 +53,7 @@ final class Hotplug implements MachineControl.Hotplug {
     private static final System.Logger LOG = System.getLogger(Hotplug.class.getName());
 
     private final VirtioDevices virtio;
+    private final VhostUserDevices external;
     private final PciSegments segments;
     private final GuestMemory memory;
     private final int cpus;
@@ -60,12 +65,17 @@ final class Hotplug implements MachineControl.Hotplug {
     private final ExecutorService teardown = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform()
         .name("vireo-hotplug").daemon(true).unstarted(r));
 
-    /** One hot-added device. */
-    private record Hot(String id, DiskConfig disk, VirtioDevices.Attached attached) {
+    /**
+     * One hot-added device: its type and options as {@code vm.info} lists them, where it is, and what takes it off
+     * (after the guest ejected it, on the teardown thread).
+     */
+    private record Hot(String id, String type, Map<String, String> options, PciSegments.Place place,
+                       Runnable teardown) {
     }
 
-    Hotplug(VirtioDevices virtio, PciSegments segments, GuestMemory memory, int cpus) {
+    Hotplug(VirtioDevices virtio, VhostUserDevices external, PciSegments segments, GuestMemory memory, int cpus) {
         this.virtio = virtio;
+        this.external = external;
         this.segments = segments;
         this.memory = memory;
         this.cpus = cpus;
@@ -78,14 +88,7 @@ final class Hotplug implements MachineControl.Hotplug {
 
     @Override
     public Added addDisk(String id, DiskConfig disk) throws DeviceControlException {
-        PciSegments.Place place;
-        synchronized (this) {
-            place = segments.freeSlot();
-        }
-        if (place == null) {
-            throw new DeviceControlException(Kind.NO_ROOM, "no free PCI slot on any of the " + segments.count()
-                + " PCI segment(s)");
-        }
+        PciSegments.Place place = freePlace();
         BlockBackend backend;
         try {
             backend = DiskBackends.open(disk, memory);
@@ -108,15 +111,84 @@ final class Hotplug implements MachineControl.Hotplug {
         } catch (RuntimeException e) {
             closeQuietly(blk);
             closeQuietly(backend);
-            throw new DeviceControlException(e.getMessage() != null && e.getMessage().contains("no room")
-                ? Kind.NO_ROOM : Kind.FAILED, "cannot put " + id + " on the bus: " + oneLine(e));
+            throw notPlaced(id, e);
         }
+        return announce(new Hot(id, "virtio-blk", MachineControl.diskOptions(disk), place,
+            () -> virtio.removeLive(a)), disk.name());
+    }
+
+    @Override
+    public Added addNet(String id, NetConfig net, byte[] mac) throws DeviceControlException {
+        PciSegments.Place place = freePlace();
+        NetBackend backend;
+        try {
+            backend = NetBackends.open(net);
+        } catch (RuntimeException e) {
+            throw new DeviceControlException(Kind.BAD_REQUEST, "cannot open " + net.name() + ": " + oneLine(e));
+        }
+        VirtioNetDevice dev;
+        try {
+            dev = new VirtioNetDevice(backend, mac, net.pairs(), NetBackends.mtu(net, backend), null, id);
+        } catch (IllegalArgumentException e) {
+            closeQuietly(backend);
+            throw new DeviceControlException(Kind.BAD_REQUEST, net.name() + ": " + oneLine(e));
+        } catch (RuntimeException e) {
+            closeQuietly(backend);
+            throw new DeviceControlException(Kind.FAILED, "cannot create the virtio-net device: " + oneLine(e));
+        }
+        VirtioDevices.Attached a;
+        try {
+            a = virtio.addLive(id, "virtio-net", backend.describe() + ", mac " + NetConfig.format(mac) + ", "
+                + net.pairs() + " queue pair(s)", dev, dev.faultLog(), net.pollNs(), place, dev, backend);
+        } catch (RuntimeException e) {
+            closeQuietly(dev);
+            closeQuietly(backend);
+            throw notPlaced(id, e);
+        }
+        return announce(new Hot(id, "virtio-net", MachineControl.netOptions(net, mac), place,
+            () -> virtio.removeLive(a)), net.name());
+    }
+
+    @Override
+    public Added addFs(String id, VhostUserConfig fs) throws DeviceControlException {
+        PciSegments.Place place = freePlace();
+        VhostUserDevices.Live live;
+        try {
+            live = external.addLive(id, fs, place, virtio);
+        } catch (VireoException e) {
+            throw new DeviceControlException(Kind.BAD_REQUEST, oneLine(e));
+        } catch (RuntimeException e) {
+            throw notPlaced(id, e);
+        }
+        return announce(new Hot(id, "virtio-fs", MachineControl.vhostUserOptions(fs), place,
+            () -> external.removeLive(live, virtio)), fs.describe());
+    }
+
+    private PciSegments.Place freePlace() throws DeviceControlException {
+        PciSegments.Place place;
         synchronized (this) {
-            devices.put(id, new Hot(id, disk, a));
+            place = segments.freeSlot();
         }
-        controller.requestAdd(place.segment(), place.address().device());
-        LOG.log(Level.INFO, "hot-added " + id + " (" + disk.name() + ") at " + place.bdf());
-        return new Added(id, place.bdf());
+        if (place == null) {
+            throw new DeviceControlException(Kind.NO_ROOM, "no free PCI slot on any of the " + segments.count()
+                + " PCI segment(s)");
+        }
+        return place;
+    }
+
+    private static DeviceControlException notPlaced(String id, RuntimeException e) {
+        return new DeviceControlException(e.getMessage() != null && e.getMessage().contains("no room")
+            ? Kind.NO_ROOM : Kind.FAILED, "cannot put " + id + " on the bus: " + oneLine(e));
+    }
+
+    /** Records a device now on the bus and tells the guest (PCIU bit, GPE). */
+    private Added announce(Hot h, String what) {
+        synchronized (this) {
+            devices.put(h.id(), h);
+        }
+        controller.requestAdd(h.place().segment(), h.place().address().device());
+        LOG.log(Level.INFO, "hot-added " + h.id() + " (" + what + ") at " + h.place().bdf());
+        return new Added(h.id(), h.place().bdf());
     }
 
     @Override
@@ -134,7 +206,7 @@ final class Hotplug implements MachineControl.Hotplug {
             }
             ejecting.put(h, done);
         }
-        PciSegments.Place place = h.attached().place();
+        PciSegments.Place place = h.place();
         controller.requestRemove(place.segment(), place.address().device());
         try {
             done.get(Math.max(0, timeoutMs), TimeUnit.MILLISECONDS);
@@ -176,7 +248,7 @@ final class Hotplug implements MachineControl.Hotplug {
         CompletableFuture<Void> done;
         synchronized (this) {
             for (Hot d : devices.values()) {
-                PciSegments.Place p = d.attached().place();
+                PciSegments.Place p = d.place();
                 if (p.segment() == segment && p.address().device() == slot) {
                     h = d;
                     break;
@@ -194,9 +266,9 @@ final class Hotplug implements MachineControl.Hotplug {
         Hot gone = h;
         teardown.execute(() -> {
             try {
-                virtio.removeLive(gone.attached());
-                LOG.log(Level.INFO, "hot-removed " + gone.id() + " (" + gone.disk().name() + ") from "
-                    + gone.attached().place().bdf());
+                gone.teardown().run();
+                LOG.log(Level.INFO, "hot-removed " + gone.id() + " (" + gone.type() + ") from "
+                    + gone.place().bdf());
                 if (done != null) {
                     done.complete(null);
                 }
@@ -213,8 +285,7 @@ final class Hotplug implements MachineControl.Hotplug {
     public synchronized List<DeviceInfo> devices() {
         List<DeviceInfo> all = new ArrayList<>();
         for (Hot h : devices.values()) {
-            all.add(new DeviceInfo(h.id(), "virtio-blk", h.attached().place().bdf(),
-                MachineControl.diskOptions(h.disk())));
+            all.add(new DeviceInfo(h.id(), h.type(), h.place().bdf(), h.options()));
         }
         return all;
     }

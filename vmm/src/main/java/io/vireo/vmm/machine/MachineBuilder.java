@@ -145,7 +145,7 @@ public final class MachineBuilder {
             machine.live(runDir, counters, trace, disks.queues(), virtio.agents(), disks::requests);
             machine.onQuiesce(virtio::stopAgents);
             MachineControl control = new MachineControl(machine, virtio, coldPlugged(config, virtio, externals));
-            Hotplug hotplug = new Hotplug(virtio, platform.segments(), memory, config.cpus());
+            Hotplug hotplug = new Hotplug(virtio, externals, platform.segments(), memory, config.cpus());
             machine.closeAlso(hotplug::close);
             AcpiGpe gpe = new AcpiGpe(level -> vm.setIrqLine(AcpiPm.SCI_IRQ, level));
             PciHotplugController hotplugController = new PciHotplugController(segmentCount, hotplug::eject,
@@ -236,14 +236,8 @@ public final class MachineBuilder {
         for (int i = 0; i < ext.size(); i++) {
             VhostUserDevices.External x = ext.get(i);
             VhostUserConfig c = config.vhostUser().get(i); // attached in the configuration's order
-            Map<String, String> options = new java.util.LinkedHashMap<>();
-            options.put("socket", c.socket().toString());
-            options.put("queues", Integer.toString(c.queues()));
-            if (c.kind() == VhostUserConfig.Kind.FS) {
-                options.put("tag", c.tag());
-            }
             all.add(new DeviceControl.DeviceInfo(x.name(), c.kind() == VhostUserConfig.Kind.FS ? "virtio-fs"
-                : "vhost-user-blk", x.bdf(), options));
+                : "vhost-user-blk", x.bdf(), MachineControl.vhostUserOptions(c)));
         }
         return all;
     }

@@ -24,6 +24,12 @@ final class MachineControl implements DeviceControl {
         /** As {@link DeviceControl#addDisk}; {@code id} is unique and not null here. */
         Added addDisk(String id, DiskConfig disk) throws DeviceControlException;
 
+        /** As {@link DeviceControl#addNet}, with the MAC decided ({@code net}'s, else one derived from the id). */
+        Added addNet(String id, NetConfig net, byte[] mac) throws DeviceControlException;
+
+        /** As {@link DeviceControl#addFs}. */
+        Added addFs(String id, VhostUserConfig fs) throws DeviceControlException;
+
         /** As {@link DeviceControl#removeDevice}. */
         void removeDevice(String id, long timeoutMs) throws DeviceControlException;
 
@@ -35,8 +41,17 @@ final class MachineControl implements DeviceControl {
     static final Hotplug NONE = new Hotplug() {
         @Override
         public Added addDisk(String id, DiskConfig disk) throws DeviceControlException {
-            throw new DeviceControlException(DeviceControlException.Kind.FAILED,
-                "hot add is not available in this build");
+            throw unavailable();
+        }
+
+        @Override
+        public Added addNet(String id, NetConfig net, byte[] mac) throws DeviceControlException {
+            throw unavailable();
+        }
+
+        @Override
+        public Added addFs(String id, VhostUserConfig fs) throws DeviceControlException {
+            throw unavailable();
         }
 
         @Override
@@ -48,6 +63,11 @@ final class MachineControl implements DeviceControl {
         @Override
         public List<DeviceInfo> devices() {
             return List.of();
+        }
+
+        private DeviceControlException unavailable() {
+            return new DeviceControlException(DeviceControlException.Kind.FAILED,
+                "hot add is not available in this build");
         }
     };
 
@@ -76,9 +96,50 @@ final class MachineControl implements DeviceControl {
         return o;
     }
 
+    /** A hot-added network device's options as {@code vm.info} lists them. */
+    static Map<String, String> netOptions(NetConfig n, byte[] mac) {
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put(n.backend() == NetConfig.Backend.TAP ? "tap" : "loopback", n.backend() == NetConfig.Backend.TAP
+            ? n.tap() : "on");
+        o.put("mac", NetConfig.format(mac));
+        o.put("queues", Integer.toString(n.pairs()));
+        if (n.mtu() != 0) {
+            o.put("mtu", Integer.toString(n.mtu()));
+        }
+        return o;
+    }
+
+    /** A vhost-user device's options as {@code vm.info} lists them. */
+    static Map<String, String> vhostUserOptions(VhostUserConfig c) {
+        Map<String, String> o = new LinkedHashMap<>();
+        if (c.kind() == VhostUserConfig.Kind.FS) {
+            o.put("tag", c.tag());
+        }
+        o.put("socket", c.socket().toString());
+        o.put("queues", Integer.toString(c.queues()));
+        o.put("queue_size", Integer.toString(c.queueSize()));
+        return o;
+    }
+
+    /**
+     * The MAC of a hot-added network device given none: 52:54:00 (QEMU's prefix) and three bytes of the id's CRC-32,
+     * so that the same id gets the same address in every run.
+     */
+    static byte[] macFor(String id) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        long v = crc.getValue();
+        return new byte[] {0x52, 0x54, 0x00, (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+    }
+
     /** Set by the builder, before the API starts. */
     void hotplug(Hotplug h) {
         this.hotplug = h;
+    }
+
+    /** What {@link #hotplug(Hotplug)} set (tests reach the eject callback through it). */
+    Hotplug hotplug() {
+        return hotplug;
     }
 
     @Override
@@ -88,19 +149,42 @@ final class MachineControl implements DeviceControl {
         return all;
     }
 
+    /** One hot add, given the id it is to have. */
+    private interface HotAdd {
+        Added add(String id) throws DeviceControlException;
+    }
+
     @Override
     public synchronized Added addDisk(String id, DiskConfig disk) throws DeviceControlException {
+        return add(id, "hotdisk", name -> hotplug.addDisk(name, disk));
+    }
+
+    @Override
+    public synchronized Added addNet(String id, NetConfig net) throws DeviceControlException {
+        return add(id, "hotnet", name -> hotplug.addNet(name, net, net.mac() != null ? net.mac() : macFor(name)));
+    }
+
+    @Override
+    public synchronized Added addFs(String id, VhostUserConfig fs) throws DeviceControlException {
+        if (fs.kind() != VhostUserConfig.Kind.FS) {
+            throw new DeviceControlException(DeviceControlException.Kind.BAD_REQUEST,
+                "only a virtio-fs device can be hot-added over vhost-user");
+        }
+        return add(id, "hotfs", name -> hotplug.addFs(name, fs));
+    }
+
+    private Added add(String id, String prefix, HotAdd op) throws DeviceControlException {
         checkRunning("add a device");
         String name = id;
         if (name == null) {
             do {
-                name = "hotdisk" + hotNames++;
+                name = prefix + hotNames++;
             } while (find(name) != null);
         } else if (find(name) != null) {
             throw new DeviceControlException(DeviceControlException.Kind.CONFLICT, "a device with id " + name
                 + " already exists");
         }
-        Added added = hotplug.addDisk(name, disk);
+        Added added = op.add(name);
         // vm.counters and --stats show it from now on (a source left by a device the guest ejected on its own goes).
         for (VirtioDevices.Attached a : virtio.attached()) {
             if (a.name().equals(added.id())) {

@@ -48,6 +48,26 @@ public record NetConfig(Backend backend, String tap, byte[] mac, int pairs, int 
         return backend == Backend.TAP ? "tap=" + tap : "loopback";
     }
 
+    /**
+     * Parses {@code 52:54:00:12:34:56}: six hex bytes, unicast, not all zero.
+     *
+     * @throws IllegalArgumentException one sentence naming what is wrong with {@code text}
+     */
+    public static byte[] parseMac(String text) {
+        if (!text.matches("[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}")) {
+            throw new IllegalArgumentException("mac must be six hex bytes like 52:54:00:12:34:56 (got '" + text
+                + "')");
+        }
+        byte[] mac = HexFormat.ofDelimiter(":").parseHex(text.toLowerCase(java.util.Locale.ROOT));
+        if ((mac[0] & 1) != 0) {
+            throw new IllegalArgumentException("mac " + text + " is a multicast address (the first byte must be even)");
+        }
+        if ((mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0) {
+            throw new IllegalArgumentException("mac 00:00:00:00:00:00 is not an address");
+        }
+        return mac;
+    }
+
     /** {@code 52:54:00:12:34:56}. */
     public static String format(byte[] mac) {
         return HexFormat.ofDelimiter(":").formatHex(mac);

@@ -17,6 +17,7 @@ import io.vireo.vmm.kvm.Vm;
 import io.vireo.vmm.pci.BarMappingListener;
 import io.vireo.vmm.pci.PciAddress;
 import io.vireo.vmm.pci.PciBarMapper;
+import io.vireo.vmm.pci.PciSegments;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -61,26 +62,37 @@ final class VhostUserDevices implements AutoCloseable {
     record External(String name, String address, String bdf, VhostUserDevice device) {
     }
 
+    /** A hot-added device: what {@link #removeLive} undoes. */
+    record Live(External external, PciSegments.Place place, VirtioPciFunction function, int firstGsi, long[] given) {
+    }
+
+    /** A function wired to its device (MSI-X GSIs routed, call fds following the vectors), not on a bus yet. */
+    private record Wired(VirtioPciFunction function, int firstGsi, String address) {
+    }
+
     private final Vm vm;
     private final MsiRoutes routes;
+    private final MemfdGuestMemory memory;
     private final List<External> attached = new ArrayList<>();
     private final Map<VirtioPciFunction, VhostUserDevice> byFunction = new ConcurrentHashMap<>();
     private ExecutorService control;
     private boolean closed;
 
-    private VhostUserDevices(Vm vm, MsiRoutes routes) {
+    private VhostUserDevices(Vm vm, MsiRoutes routes, MemfdGuestMemory memory) {
         this.vm = vm;
         this.routes = routes;
+        this.memory = memory;
     }
 
     /** Builds every device of {@code configs}, puts it on {@code virtio}'s bus; close the result with the devices. */
     static VhostUserDevices attach(List<VhostUserConfig> configs, MemfdGuestMemory memory, Vm vm,
                                    VirtioDevices virtio, PciBarMapper mapper) {
-        VhostUserDevices all = new VhostUserDevices(vm, virtio.routes());
+        VhostUserDevices all = new VhostUserDevices(vm, virtio.routes(), memory);
+        // Always: a device may be hot-added later (addLive).
+        mapper.addListener(all.new KickEventFds());
         if (configs.isEmpty()) {
             return all;
         }
-        mapper.addListener(all.new KickEventFds());
         int disks = 0;
         int fss = 0;
         try {
@@ -89,7 +101,7 @@ final class VhostUserDevices implements AutoCloseable {
                 String name = blk ? "vudisk" + disks++ : "fs" + fss++;
                 VhostUserDevice d = open(name, c, memory);
                 try {
-                    all.add(name, d, blk, memory, virtio);
+                    all.add(name, d, blk, virtio);
                 } catch (RuntimeException e) {
                     d.close();
                     throw e;
@@ -133,12 +145,87 @@ final class VhostUserDevices implements AutoCloseable {
     }
 
     /** The function for {@code device}: transitional for blk (as the in-process disks), modern-only for virtio-fs. */
-    private void add(String name, VhostUserDevice device, boolean transitional, MemfdGuestMemory memory,
-                     VirtioDevices virtio) {
-        int[] firstGsi = new int[1];
+    private void add(String name, VhostUserDevice device, boolean transitional, VirtioDevices virtio) {
         VirtioDevices.Slot slot = virtio.reserve(name, device, transitional);
+        Wired w = wire(name, device, slot.transitional(), slot.place());
+        virtio.put(slot, w.function());
+        synchronized (this) {
+            attached.add(new External(name, w.address(), slot.place().bdf(), device));
+        }
+    }
+
+    /**
+     * Hot add (the caller has a free slot and tells the guest afterwards): connects to the back end, agrees on
+     * features, wires a modern-only function and puts it alone in {@code place}'s empty slot.
+     *
+     * @throws VireoException (usage) naming the socket and why the back end cannot be used
+     */
+    Live addLive(String name, VhostUserConfig c, PciSegments.Place place, VirtioDevices virtio) {
+        VhostUserDevice d = open(name, c, memory);
+        Wired w;
+        long[] given;
+        try {
+            w = wire(name, d, false, place);
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
+        }
+        try {
+            given = virtio.putLive(place, w.function());
+        } catch (RuntimeException e) {
+            byFunction.remove(w.function());
+            routes.release(w.firstGsi(), w.function().msix().table().vectors());
+            d.close();
+            throw e;
+        }
+        External x = new External(name, w.address(), place.bdf(), d);
+        synchronized (this) {
+            attached.add(x);
+        }
+        return new Live(x, place, w.function(), w.firstGsi(), given);
+    }
+
+    /**
+     * Takes a hot-added device off after the guest ejected it (its slot is already empty): BARs unmapped (the kick
+     * ioeventfds deassigned), the rings stopped and the connection and eventfds closed (after any call-fd update
+     * still queued), then its MSI-X GSIs and irqfds released and its BAR ranges returned.
+     */
+    void removeLive(Live live, VirtioDevices virtio) {
+        synchronized (this) {
+            if (!attached.remove(live.external())) {
+                return;
+            }
+        }
+        virtio.takeOffLive(live.place(), live.function(), live.given());
+        byFunction.remove(live.function());
+        VhostUserDevice d = live.external().device();
+        Runnable stop = () -> {
+            d.reset();
+            d.close();
+        };
+        ExecutorService c;
+        synchronized (this) {
+            c = closed ? null : control;
+        }
+        if (c == null) {
+            stop.run();
+        } else {
+            try {
+                c.submit(stop).get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                d.close();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.RejectedExecutionException e) {
+                d.close();
+            }
+        }
+        routes.release(live.firstGsi(), live.function().msix().table().vectors());
+    }
+
+    private Wired wire(String name, VhostUserDevice device, boolean transitional, PciSegments.Place place) {
+        int[] firstGsi = new int[1];
         VirtioPciFunction fn = new VirtioPciFunction(device, memory, vector -> routes.signal(firstGsi[0] + vector),
-            slot.transitional());
+            transitional);
         MsixTable table = fn.msix().table();
         firstGsi[0] = routes.allocate(table.vectors());
         int first = firstGsi[0];
@@ -169,13 +256,10 @@ final class VhostUserDevices implements AutoCloseable {
         });
         byFunction.put(fn, device);
         FaultLog faultLog = new FaultLog(name);
-        virtio.put(slot, fn);
-        String address = slot.place().toString();
+        String address = place.toString();
         faultLog.name(name + " (" + address + ")");
         fn.faultLog(faultLog);
-        synchronized (this) {
-            attached.add(new External(name, address, slot.place().bdf(), device));
-        }
+        return new Wired(fn, first, address);
     }
 
     /** On the control thread: the device gives changed call fds to the back end; waiting signals raise vectors. */
@@ -188,6 +272,9 @@ final class VhostUserDevices implements AutoCloseable {
                 .daemon(true).unstarted(r));
         }
         control.execute(() -> {
+            if (!byFunction.containsKey(fn)) {
+                return; // hot-removed meanwhile
+            }
             BitSet pending = device.reroute();
             for (int q = pending.nextSetBit(0); q >= 0; q = pending.nextSetBit(q + 1)) {
                 routes.signal(firstGsi + fn.queueVector(q));

@@ -227,13 +227,11 @@ final class VirtioDevices implements AutoCloseable {
             throw e;
         }
         try {
-            a.given = segments.assign(place.segment(), a.function());
+            a.given = putLive(place, a.function());
         } catch (RuntimeException e) {
             unwire(a);
             throw e;
         }
-        mapper.attach(place.address(), a.function());
-        segments.bus(place.segment()).attachSlot(place.address().device(), a.function());
         afterAgents.addAll(List.of(closeAfterAgents));
         attached.add(a);
         return a;
@@ -271,6 +269,24 @@ final class VirtioDevices implements AutoCloseable {
         if (first != null) {
             throw first;
         }
+    }
+
+    /**
+     * Gives {@code fn} (built here or elsewhere, {@link VhostUserDevices}) BAR addresses from {@code place}'s segment,
+     * lets the bar mapper follow them and puts it alone in the empty slot, last. Returns the addresses for
+     * {@link #takeOffLive}.
+     */
+    long[] putLive(PciSegments.Place place, VirtioPciFunction fn) {
+        long[] given = segments.assign(place.segment(), fn);
+        mapper.attach(place.address(), fn);
+        segments.bus(place.segment()).attachSlot(place.address().device(), fn);
+        return given;
+    }
+
+    /** Undoes {@link #putLive} for a function whose slot is already empty: BARs unmapped, their ranges returned. */
+    void takeOffLive(PciSegments.Place place, VirtioPciFunction fn, long[] given) {
+        mapper.detach(fn);
+        segments.release(place.segment(), fn, given);
     }
 
     private void unwire(Attached a) {

@@ -5,6 +5,8 @@ import io.vireo.vmm.api.ApiTarget;
 import io.vireo.vmm.machine.DeviceControl;
 import io.vireo.vmm.machine.DeviceControlException;
 import io.vireo.vmm.machine.DiskConfig;
+import io.vireo.vmm.machine.NetConfig;
+import io.vireo.vmm.machine.VhostUserConfig;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,6 +31,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -52,6 +55,8 @@ class CtlCommandTest {
         final List<DeviceInfo> devices = new CopyOnWriteArrayList<>(List.of(new DeviceInfo("disk0", "virtio-blk",
             "0000:00:01.0", Map.of("path", "/img/a.img"))));
         final List<DiskConfig> added = new CopyOnWriteArrayList<>();
+        final List<NetConfig> nets = new CopyOnWriteArrayList<>();
+        final List<VhostUserConfig> filesystems = new CopyOnWriteArrayList<>();
         volatile boolean paused;
 
         @Override
@@ -71,6 +76,24 @@ class CtlCommandTest {
             String name = id == null ? "hotdisk0" : id;
             devices.add(new DeviceInfo(name, "virtio-blk", "0000:00:02.0", Map.of()));
             return new Added(name, "0000:00:02.0");
+        }
+
+        @Override
+        public Added addNet(String id, NetConfig net) throws DeviceControlException {
+            nets.add(net);
+            return addDevice(id, "hotnet0", "virtio-net");
+        }
+
+        @Override
+        public Added addFs(String id, VhostUserConfig fs) throws DeviceControlException {
+            filesystems.add(fs);
+            return addDevice(id, "hotfs0", "virtio-fs");
+        }
+
+        private Added addDevice(String id, String defaultId, String type) {
+            String name = id == null ? defaultId : id;
+            devices.add(new DeviceInfo(name, type, "0000:00:03.0", Map.of()));
+            return new Added(name, "0000:00:03.0");
         }
 
         @Override
@@ -192,6 +215,53 @@ class CtlCommandTest {
         assertEquals(1, missing.status());
         assertTrue(missing.err().startsWith("vireo: ctl add-disk: 400 path ") && missing.err().endsWith(
             "does not exist\n"), missing.err());
+    }
+
+    @Test
+    void shouldHotAddNetAndFsWithTheGivenOptionsAndRefuseBadOnesWith400() throws Exception {
+        Run net = ctl("--table", "add-net", "loopback,id=n1,mac=52:54:00:aa:bb:cc,queues=2,mtu=9000");
+        assertEquals(0, net.status(), net.err());
+        assertEquals("added n1 at 0000:00:03.0\n", net.out());
+        NetConfig n = control.nets.get(0);
+        assertEquals(NetConfig.Backend.LOOPBACK, n.backend());
+        assertEquals("52:54:00:aa:bb:cc", NetConfig.format(n.mac()));
+        assertEquals(2, n.pairs());
+        assertEquals(9000, n.mtu());
+        assertEquals(0, ctl("add-net", "tap=vt0").status());
+        assertEquals("vt0", control.nets.get(1).tap());
+        assertNull(control.nets.get(1).mac(), "no MAC given: the machine picks one");
+        Run multicast = ctl("add-net", "loopback,mac=01:00:5e:00:00:01");
+        assertEquals("vireo: ctl add-net: 400 mac 01:00:5e:00:00:01 is a multicast address (the first byte must be"
+            + " even)\n", multicast.err());
+        Run both = ctl("add-net", "loopback,tap=vt0");
+        assertTrue(both.err().startsWith("vireo: ctl add-net: 400 give exactly one back end"), both.err());
+        assertTrue(ctl("add-net", "loopback,queues=17").err().contains("400 field 'queues' must be a whole number"
+            + " from 1 to 16"));
+        assertTrue(ctl("add-net", "tap=this-name-is-too-long").err().contains("400 tap must be 1 to 15"));
+
+        Path sock = dir.resolve("fs.sock");
+        try (ServerSocketChannel listening = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            listening.bind(UnixDomainSocketAddress.of(sock));
+            Run fs = ctl("add-fs", "tag=share,socket=" + sock + ",id=f1,queues=2,queue-size=256");
+            assertEquals(0, fs.status(), fs.err());
+            VhostUserConfig f = control.filesystems.get(0);
+            assertEquals(VhostUserConfig.Kind.FS, f.kind());
+            assertEquals("share", f.tag());
+            assertEquals(sock, f.socket());
+            assertEquals(2, f.queues());
+            assertEquals(256, f.queueSize());
+            assertTrue(ctl("add-fs", "tag=" + "t".repeat(37) + ",socket=" + sock).err().contains(
+                "400 tag is longer than 36 bytes"));
+            assertTrue(ctl("add-fs", "tag=x,socket=" + sock + ",queue-size=100").err().contains(
+                "400 queue_size must be a power of two"));
+        }
+        Path img = Files.write(dir.resolve("plain"), new byte[1]);
+        assertTrue(ctl("add-fs", "tag=x,socket=" + img).err().contains("400 socket " + img + " is not a socket"));
+        assertTrue(ctl("add-fs", "tag=x,socket=" + dir.resolve("nope")).err().contains("does not exist"));
+        assertEquals(2, ctl("add-fs", "socket=" + sock).status(), "tag is required");
+        assertEquals(2, ctl("add-net", "id=x").status(), "a back end is required");
+        assertEquals(1, control.filesystems.size());
+        assertEquals(2, control.nets.size());
     }
 
     @Test

@@ -169,7 +169,7 @@ class ApiSocketTest {
             Path img = Files.write(dir.resolve("d.img"), new byte[4096]);
             expect(409, api.put("vm.add-disk", "{\"path\": \"" + img + "\", \"id\": \"disk0\"}"));
             expect(404, api.put("vm.remove-device", "{\"id\": \"disk9\"}"));
-            expect(501, api.put("vm.add-net", "{}"));
+            expect(400, api.put("vm.add-net", "{}"));
             expect(404, RawHttp.exchange(socket, RawHttp.request("GET", "/nothing", null)));
 
             byte[] garbage = new byte[1 << 20];
