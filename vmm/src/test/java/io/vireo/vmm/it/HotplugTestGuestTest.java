@@ -7,6 +7,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,6 +27,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * hotplug is {@link NestedLabHotplugTest}.
  */
 class HotplugTestGuestTest {
+    static final Path VIRTIOFSD = Path.of("/usr/lib/qemu/virtiofsd");
+
     @Test
     void shouldFillTheFreeSlotsAndLeaveADeviceTheGuestDoesNotEjectInPlace(@TempDir Path dir) throws Exception {
         assumeTrue(VireoProcess.kvmAccessible(), "skipped: /dev/kvm is missing or not read/write for this user");
@@ -76,6 +81,116 @@ class HotplugTestGuestTest {
         } finally {
             vmm.destroyForcibly();
         }
+    }
+
+    /**
+     * A loopback virtio-net device and a virtio-fs device served by a real virtiofsd, hot-added through the API: 200
+     * with id and PCI address, listed by vm.info with their type and options; bad bodies are 400 in one sentence, a
+     * taken id 409; a remove the test guest never answers is 504 and leaves both in place (virtiofsd still serving).
+     */
+    @Test
+    void shouldHotAddANetAndAFsAndLeaveThemInPlaceWhenTheGuestDoesNotEject(@TempDir Path dir) throws Exception {
+        assumeTrue(VireoProcess.kvmAccessible(), "skipped: /dev/kvm is missing or not read/write for this user");
+        assumeTrue(Files.isExecutable(VIRTIOFSD), "skipped: " + VIRTIOFSD + " is missing (scripts/setup installs it)");
+        assumeTrue("root".equals(ProcessHandle.current().info().user().orElse("")), "skipped: virtiofsd needs root");
+        Path share = Files.createDirectory(dir.resolve("share"));
+        Path fsSock = dir.resolve("fs.sock");
+        Process fsd = new ProcessBuilder(VIRTIOFSD.toString(), "--socket-path=" + fsSock, "-o", "source=" + share,
+            "-o", "cache=none", "-o", "sandbox=chroot").redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectErrorStream(true).redirectOutput(dir.resolve("fsd.log").toFile()).start();
+        Path sock = dir.resolve("api.sock");
+        ProcessBuilder pb = new ProcessBuilder(VireoProcess.root().resolve("vireo").toString(), "run",
+            "--api-socket", sock.toString(), "--timeout", "100", "--cmdline", "loops=200000000000")
+            .directory(VireoProcess.root().toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile());
+        pb.environment().put("VIREO_AOT", "off");
+        Process vmm = pb.start();
+        try {
+            for (int i = 0; i < 300 && !(Files.exists(sock) && Files.exists(fsSock)); i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(Files.exists(sock), () -> "no API socket: " + read(dir.resolve("err")));
+            assertTrue(Files.exists(fsSock), () -> "no virtiofsd socket: " + read(dir.resolve("fsd.log")));
+            try (ApiClient api = ApiClient.of(sock)) {
+                ApiClient.Reply net = api.put("vm.add-net", "{\"id\": \"n1\", \"loopback\": true, \"mac\": "
+                    + "\"52:54:00:aa:bb:cc\", \"queues\": 2, \"mtu\": 9000}");
+                assertEquals(200, net.status(), net.body());
+                assertTrue(net.body().matches("(?s)\\{\\s*\"id\"\\s*:\\s*\"n1\",\\s*\"bdf\"\\s*:\\s*"
+                    + "\"0000:00:01\\.0\"\\s*}\\s*"), net.body());
+                ApiClient.Reply unnamed = api.put("vm.add-net", "{\"loopback\": true}");
+                assertEquals(200, unnamed.status(), unnamed.body());
+                assertTrue(unnamed.body().contains("\"hotnet"), unnamed.body());
+                ApiClient.Reply fs = api.put("vm.add-fs", "{\"id\": \"f1\", \"tag\": \"share\", \"socket\": \""
+                    + fsSock + "\", \"queues\": 1, \"queue_size\": 256}");
+                assertEquals(200, fs.status(), fs.body());
+                assertTrue(fs.body().contains("\"0000:00:03.0\""), fs.body());
+
+                String info = api.get("vm.info").body().replaceAll("\\s+", "");
+                // The options' order is the map's: each one is checked.
+                String n1 = device(info, "n1");
+                assertTrue(n1.startsWith("{\"id\":\"n1\",\"type\":\"virtio-net\",\"bdf\":\"0000:00:01.0\""), n1);
+                for (String o : List.of("\"loopback\":\"on\"", "\"mac\":\"52:54:00:aa:bb:cc\"", "\"queues\":\"2\"",
+                    "\"mtu\":\"9000\"")) {
+                    assertTrue(n1.contains(o), o + " in " + n1);
+                }
+                String f1 = device(info, "f1");
+                assertTrue(f1.startsWith("{\"id\":\"f1\",\"type\":\"virtio-fs\",\"bdf\":\"0000:00:03.0\""), f1);
+                for (String o : List.of("\"tag\":\"share\"", "\"socket\":\"" + fsSock + "\"", "\"queues\":\"1\"",
+                    "\"queue_size\":\"256\"")) {
+                    assertTrue(f1.contains(o), o + " in " + f1);
+                }
+
+                expect400(api, "vm.add-net", "{\"loopback\": true, \"mac\": \"01:00:5e:00:00:01\"}",
+                    "mac 01:00:5e:00:00:01 is a multicast address");
+                expect400(api, "vm.add-net", "{\"loopback\": true, \"mac\": \"52:54:00\"}", "mac must be six hex");
+                expect400(api, "vm.add-net", "{\"id\": \"x\"}", "give exactly one back end");
+                expect400(api, "vm.add-net", "{\"loopback\": true, \"queues\": 0}", "'queues' must be a whole");
+                expect400(api, "vm.add-fs", "{\"socket\": \"" + fsSock + "\"}", "field 'tag' is missing");
+                expect400(api, "vm.add-fs", "{\"tag\": \"t\", \"socket\": \"" + dir.resolve("none.sock") + "\"}",
+                    "does not exist");
+                Path dead = dir.resolve("dead.sock");
+                try (ServerSocketChannel gone = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                    gone.bind(UnixDomainSocketAddress.of(dead)); // closed below: its file stays, nobody listens
+                }
+                expect400(api, "vm.add-fs", "{\"tag\": \"t\", \"socket\": \"" + dead + "\"}", dead.toString());
+                ApiClient.Reply dup = api.put("vm.add-net", "{\"id\": \"f1\", \"loopback\": true}");
+                assertEquals(409, dup.status(), dup.body());
+                ApiClient.Reply dupFs = api.put("vm.add-fs", "{\"id\": \"n1\", \"tag\": \"t\", \"socket\": \""
+                    + fsSock + "\"}");
+                assertEquals(409, dupFs.status(), dupFs.body());
+
+                for (String id : List.of("n1", "f1")) {
+                    ApiClient.Reply r = api.put("vm.remove-device", "{\"id\": \"" + id + "\", \"timeout_ms\": 300}");
+                    assertEquals(504, r.status(), r.body());
+                    assertTrue(r.body().contains("did not eject " + id), r.body());
+                    assertTrue(api.get("vm.info").body().contains("\"" + id + "\""), id + " stays listed");
+                }
+                assertTrue(fsd.isAlive(), "virtiofsd still serves f1's connection");
+                assertTrue(api.get("vm.counters").body().contains("\"n1\""), "n1's counters are live");
+                api.put("vm.shutdown", null);
+            }
+            assertTrue(vmm.waitFor(60, TimeUnit.SECONDS));
+            assertTrue(fsd.waitFor(10, TimeUnit.SECONDS), "virtiofsd ends with the VMM's connection");
+        } finally {
+            vmm.destroyForcibly();
+            fsd.destroyForcibly();
+            fsd.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The JSON object of device {@code id} in vm.info's body (whitespace removed). */
+    private static String device(String info, String id) {
+        int start = info.indexOf("{\"id\":\"" + id + "\"");
+        assertTrue(start >= 0, id + " is listed: " + info);
+        int end = info.indexOf("}}", start);
+        return info.substring(start, end + 2);
+    }
+
+    private static void expect400(ApiClient api, String endpoint, String body, String says) throws Exception {
+        ApiClient.Reply r = api.put(endpoint, body);
+        assertEquals(400, r.status(), body + " -> " + r.body());
+        // One sentence: no escaped line break (a stack trace) in the error.
+        assertTrue(r.body().contains(says) && !r.body().contains("\\n"), body + " -> " + r.body());
     }
 
     private static long openCount(long pid, Path file) throws IOException {
