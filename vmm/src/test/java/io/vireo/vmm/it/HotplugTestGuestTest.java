@@ -97,7 +97,8 @@ class HotplugTestGuestTest {
         Path fsSock = dir.resolve("fs.sock");
         Process fsd = new ProcessBuilder(VIRTIOFSD.toString(), "--socket-path=" + fsSock, "-o", "source=" + share,
             "-o", "cache=none", "-o", "sandbox=chroot")
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectErrorStream(true).redirectOutput(dir.resolve("fsd.log").toFile()).start();
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectErrorStream(true)
+            .redirectOutput(dir.resolve("fsd.log").toFile()).start();
         Path sock = dir.resolve("api.sock");
         ProcessBuilder pb = new ProcessBuilder(VireoProcess.root().resolve("vireo").toString(), "run",
             "--api-socket", sock.toString(), "--timeout", "100", "--cmdline", "loops=200000000000")
