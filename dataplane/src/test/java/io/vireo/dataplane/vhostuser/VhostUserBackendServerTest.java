@@ -66,9 +66,15 @@ class VhostUserBackendServerTest {
         }
     }
 
+    private boolean noneGone() {
+        synchronized (lines) { // the server's session threads log into it meanwhile
+            return lines.stream().noneMatch(l -> l.contains("gone"));
+        }
+    }
+
     private void waitForSessions(long n) throws InterruptedException {
         // A session counts once accepted; its refusals are logged before the next accept.
-        for (int i = 0; i < 500 && (server.sessions() < n || lines.stream().noneMatch(l -> l.contains("gone"))); i++) {
+        for (int i = 0; i < 500 && (server.sessions() < n || noneGone()); i++) {
             Thread.sleep(10);
         }
     }

@@ -139,7 +139,11 @@ class VhostUserNetTest {
                 Libc.closeQuietly(fd);
             }
         }
-        assertTrue(lines.stream().noneMatch(l -> l.contains("refused")), () -> String.join("\n", lines));
+        List<String> logged;
+        synchronized (lines) {
+            logged = List.copyOf(lines);
+        }
+        assertTrue(logged.stream().noneMatch(l -> l.contains("refused")), () -> String.join("\n", logged));
     }
 
     private static int eventfd() {
