@@ -672,7 +672,7 @@ static int run_load(unsigned qd, uint64_t max, uint64_t deadline, uint64_t timeo
         }
         if (rdtsc() - last > timeout)
             break;                      /* what is in flight is lost */
-        if (irq && ctr.inflight >= qd)
+        if (irq && (ctr.inflight >= qd || !more))
             while (*irqs == seen && rdtsc() - last <= timeout)
                 cpu_pause();
         else
