@@ -23,4 +23,6 @@ module io.vireo.dataplane {
     exports io.vireo.dataplane.vhostuser;
     exports io.vireo.dataplane.virtio.device.blk;
     exports io.vireo.dataplane.virtio.device.blk.backend;
+    exports io.vireo.dataplane.virtio.device.net;
+    exports io.vireo.dataplane.virtio.device.net.backend;
 }

@@ -10,6 +10,14 @@
 #include <linux/falloc.h>
 #include <linux/io_uring.h>
 #include <linux/kvm.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+/* USO arrived in Linux 6.2's if_tun.h; this machine's uapi headers (Debian 12, 6.1) predate it. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -862,7 +870,9 @@ static void sockets(void)
 {
     const char *k = "Sockets";
     C(k, AF_UNIX);
+    C(k, AF_INET);
     C(k, SOCK_STREAM);
+    C(k, SOCK_DGRAM);
     C(k, SOCK_NONBLOCK);
     C(k, SOCK_CLOEXEC);
     C(k, SOL_SOCKET);
@@ -893,6 +903,38 @@ static void sockets(void)
     SIZE(u, struct sockaddr_un);
     OFF(u, "SUN_FAMILY_OFFSET", struct sockaddr_un, sun_family);
     OFF(u, "SUN_PATH_OFFSET", struct sockaddr_un, sun_path);
+}
+
+static void tun(void)
+{
+    const char *t = "Tun";
+    C(t, IFF_TAP);
+    C(t, IFF_NO_PI);
+    C(t, IFF_VNET_HDR);
+    C(t, IFF_MULTI_QUEUE);
+    C(t, IFF_ATTACH_QUEUE);
+    C(t, IFF_DETACH_QUEUE);
+    C(t, TUN_F_CSUM);
+    C(t, TUN_F_TSO4);
+    C(t, TUN_F_TSO6);
+    C(t, TUN_F_TSO_ECN);
+    C(t, TUN_F_UFO);
+    C(t, TUN_F_USO4);
+    C(t, TUN_F_USO6);
+    V(t, "TUNSETIFF", (unsigned int) TUNSETIFF);
+    V(t, "TUNSETOFFLOAD", (unsigned int) TUNSETOFFLOAD);
+    V(t, "TUNGETIFF", (unsigned int) TUNGETIFF);
+    V(t, "TUNSETVNETHDRSZ", (unsigned int) TUNSETVNETHDRSZ);
+    V(t, "TUNSETQUEUE", (unsigned int) TUNSETQUEUE);
+    C(t, SIOCGIFMTU);
+    C(t, SIOCSIFMTU);
+
+    const char *r = "IfReqLayout";
+    SIZE(r, struct ifreq);
+    V(r, "NAME_BYTES", IFNAMSIZ);
+    OFF(r, "IFR_NAME_OFFSET", struct ifreq, ifr_name);
+    OFF(r, "IFR_FLAGS_OFFSET", struct ifreq, ifr_flags);
+    OFF(r, "IFR_MTU_OFFSET", struct ifreq, ifr_mtu);
 }
 
 static void seccomp(void)
@@ -958,6 +1000,7 @@ int main(void)
     kvm_registers();
     kvm_vm();
     libc_layouts();
+    tun();
     io_uring();
     sockets();
     seccomp();

@@ -31,6 +31,10 @@ final class FileCalls {
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
     private static final MethodHandle PWRITEV = Native.capturing("pwritev",
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle READV = Native.capturing("readv",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle WRITEV = Native.capturing("writev",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle FDATASYNC = Native.capturing("fdatasync",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle FTRUNCATE = Native.capturing("ftruncate",
@@ -140,6 +144,28 @@ final class FileCalls {
         final long rc;
         try {
             rc = (long) PWRITEV.invokeExact(capture, fd, iovecs, iovcnt, offset);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        return rc < 0 ? -Native.errno(capture) : rc;
+    }
+
+    static long readvRaw(final int fd, final MemorySegment iovecs, final int iovcnt) {
+        final MemorySegment capture = Native.capture();
+        final long rc;
+        try {
+            rc = (long) READV.invokeExact(capture, fd, iovecs, iovcnt);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        return rc < 0 ? -Native.errno(capture) : rc;
+    }
+
+    static long writevRaw(final int fd, final MemorySegment iovecs, final int iovcnt) {
+        final MemorySegment capture = Native.capture();
+        final long rc;
+        try {
+            rc = (long) WRITEV.invokeExact(capture, fd, iovecs, iovcnt);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }

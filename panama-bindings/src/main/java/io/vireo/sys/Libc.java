@@ -203,6 +203,17 @@ public final class Libc {
         return FileCalls.pwriteRaw(fd, buf, n, offset);
     }
 
+    /** {@code readv(fd, iovecs, iovcnt)} (a tap: one frame per call). @return bytes read, or {@code -errno}; never
+     * throws, never allocates */
+    public static long readvRaw(final int fd, final MemorySegment iovecs, final int iovcnt) {
+        return FileCalls.readvRaw(fd, iovecs, iovcnt);
+    }
+
+    /** {@code writev(fd, iovecs, iovcnt)}. @return bytes written, or {@code -errno}; never throws, never allocates */
+    public static long writevRaw(final int fd, final MemorySegment iovecs, final int iovcnt) {
+        return FileCalls.writevRaw(fd, iovecs, iovcnt);
+    }
+
     /**
      * {@code preadv(fd, iovecs, iovcnt, offset)}: reads into {@code iovcnt} {@link IoVecLayout} entries.
      *

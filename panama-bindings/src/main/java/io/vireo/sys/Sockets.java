@@ -20,7 +20,9 @@ import java.util.Arrays;
  */
 public final class Sockets {
     public static final int AF_UNIX = 1;
+    public static final int AF_INET = 2;
     public static final int SOCK_STREAM = 1;
+    public static final int SOCK_DGRAM = 2;
     public static final int SOCK_NONBLOCK = 04000;
     public static final int SOCK_CLOEXEC = 02000000;
     public static final int SOL_SOCKET = 1;
@@ -64,6 +66,21 @@ public final class Sockets {
         }
         if (fd < 0) {
             throw new SysException("socket(AF_UNIX)", Native.errno(capture));
+        }
+        return fd;
+    }
+
+    /** {@code socket(domain, type, 0)} (interface ioctls want an AF_INET datagram socket). */
+    public static int socket(final int domain, final int type) {
+        final MemorySegment capture = Native.capture();
+        final int fd;
+        try {
+            fd = (int) SOCKET.invokeExact(capture, domain, type, 0);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        if (fd < 0) {
+            throw new SysException("socket(" + domain + ", " + type + ")", Native.errno(capture));
         }
         return fd;
     }

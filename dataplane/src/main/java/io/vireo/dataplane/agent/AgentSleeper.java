@@ -19,6 +19,14 @@ public interface AgentSleeper extends AutoCloseable {
      */
     void watch(int fd);
 
+    /**
+     * Adds a descriptor whose readability (edge-triggered) ends {@link #await}, reported with count 0; it is never read
+     * (a tap: reading would take a frame). Any thread.
+     */
+    default void watchReadiness(int fd) {
+        watch(fd);
+    }
+
     /** Removes a watched fd; false if it was not watched. On the agent's thread, so no read of it is under way. */
     boolean unwatch(int fd);
 

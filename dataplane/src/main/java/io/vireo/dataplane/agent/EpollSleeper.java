@@ -18,6 +18,8 @@ import java.lang.foreign.ValueLayout;
 public final class EpollSleeper implements AgentSleeper {
     private static final System.Logger LOG = System.getLogger(EpollSleeper.class.getName());
     private static final int MAX_EVENTS = 64;
+    /** In an event's data: a readiness fd, not to be read. */
+    private static final long READINESS = 1L << 32;
 
     private final String name;
     private final int epfd;
@@ -41,6 +43,12 @@ public final class EpollSleeper implements AgentSleeper {
     }
 
     @Override
+    public void watchReadiness(int fd) {
+        // Edge-triggered: one wake per arrival, and none while input waits unread (the queue has no room for it).
+        Libc.epollCtl(epfd, Libc.EPOLL_CTL_ADD, fd, Libc.EPOLLIN | Libc.EPOLLET, READINESS | fd);
+    }
+
+    @Override
     public boolean unwatch(int fd) {
         try {
             Libc.epollCtl(epfd, Libc.EPOLL_CTL_DEL, fd, 0, 0);
@@ -54,8 +62,13 @@ public final class EpollSleeper implements AgentSleeper {
     public int await(Signals signals, int timeoutMs) {
         int n = Libc.epollWait(epfd, events, MAX_EVENTS, timeoutMs);
         for (int i = 0; i < n; i++) {
-            int fd = (int) events.get(ValueLayout.JAVA_LONG_UNALIGNED,
+            long data = events.get(ValueLayout.JAVA_LONG_UNALIGNED,
                 (long) i * EpollEventLayout.SIZE + EpollEventLayout.DATA_OFFSET);
+            int fd = (int) data;
+            if ((data & READINESS) != 0) {
+                signals.signalled(fd, 0);
+                continue;
+            }
             long r = Libc.readRaw(fd, value, 8);
             if (r == 8) {
                 if (fd != wakeFd) {

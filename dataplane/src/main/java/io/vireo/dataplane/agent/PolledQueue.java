@@ -34,6 +34,14 @@ public interface PolledQueue {
     int completionEventFd();
 
     /**
+     * A file descriptor that becomes readable when the back end has input for this queue (a tap), slept on
+     * edge-triggered and never read by the agent; -1 for none.
+     */
+    default int readinessFd() {
+        return -1;
+    }
+
+    /**
      * Requests handed to the back end and not completed yet (0 for a queue whose work never waits): while any are, the
      * agent bounds its sleep.
      */

@@ -112,6 +112,10 @@ public final class QueueAgent implements Agent, StatsSource {
         if (cfd >= 0) {
             sleeper.watch(cfd);
         }
+        int rfd = queue.readinessFd();
+        if (rfd >= 0) {
+            sleeper.watchReadiness(rfd);
+        }
     }
 
     /**
@@ -236,7 +240,7 @@ public final class QueueAgent implements Agent, StatsSource {
 
     private void signalled(int fd, long count) {
         for (PolledQueue q : queues) {
-            if (q.completionEventFd() == fd) {
+            if (q.completionEventFd() == fd || q.readinessFd() == fd) {
                 counters.increment(AgentCounter.COMPLETION_WAKES);
                 return;
             }

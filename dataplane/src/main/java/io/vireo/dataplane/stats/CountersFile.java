@@ -43,6 +43,7 @@ public final class CountersFile implements AutoCloseable {
     public static final int TYPE_VCPU = 3;
     public static final int TYPE_LATENCY = 4;
     public static final int TYPE_MACHINE = 5;
+    public static final int TYPE_NET_QUEUE = 6;
     static final int HEADER_LENGTH = 128;
     static final int PID_OFFSET = 16;
     static final int START_OFFSET = 24;

@@ -1,7 +1,6 @@
 package io.vireo.vmm.machine;
 
 import io.vireo.dataplane.agent.DataPlane;
-import io.vireo.dataplane.agent.PolledQueue;
 import io.vireo.dataplane.agent.QueueAgent;
 import io.vireo.dataplane.memory.GuestMemory;
 import io.vireo.dataplane.pci.MsixVectorListener;
@@ -101,12 +100,7 @@ final class VirtioDevices implements AutoCloseable {
     Attached add(String name, String kind, String description, PolledDevice device, FaultLog faultLog, long pollNs,
                  AutoCloseable... closeAfterAgents) {
         afterAgents.addAll(List.of(closeAfterAgents));
-        PolledQueue[] polled = new PolledQueue[device.queueCount()];
-        for (int q = 0; q < polled.length; q++) {
-            polled[q] = device.polledQueue(q);
-        }
-        QueueAgent[] owners = dataPlane.place(name, polled, pollNs);
-        AgentOwnedDevice owned = new AgentOwnedDevice(device, owners);
+        AgentOwnedDevice owned = new AgentOwnedDevice(device, AgentOwnedDevice.place(dataPlane, name, device, pollNs));
         int[] firstGsi = new int[1];
         VirtioPciFunction fn = new VirtioPciFunction(owned, memory, vector -> routes.signal(firstGsi[0] + vector),
             true);

@@ -1,11 +1,14 @@
 package io.vireo.dataplane.virtio.agent;
 
 import io.vireo.dataplane.agent.DataPlane;
+import io.vireo.dataplane.agent.PolledQueue;
 import io.vireo.dataplane.agent.QueueAgent;
 import io.vireo.dataplane.virtio.VirtioDevice;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
 import io.vireo.dataplane.virtio.queue.SplitQueue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -26,6 +29,33 @@ public final class AgentOwnedDevice implements VirtioDevice {
         }
         this.device = device;
         this.owners = owners.clone();
+    }
+
+    /**
+     * Places the device's polled queues on agents, each distinct one once (a virtio-net pair serves two virtqueues),
+     * and returns the owner of every virtqueue.
+     */
+    public static QueueAgent[] place(DataPlane dataPlane, String name, PolledDevice device, long pollNs) {
+        List<PolledQueue> distinct = new ArrayList<>();
+        int[] slot = new int[device.queueCount()];
+        for (int q = 0; q < slot.length; q++) {
+            PolledQueue pq = device.polledQueue(q);
+            int at = -1;
+            for (int i = 0; i < distinct.size() && at < 0; i++) {
+                at = distinct.get(i) == pq ? i : -1;
+            }
+            if (at < 0) {
+                at = distinct.size();
+                distinct.add(pq);
+            }
+            slot[q] = at;
+        }
+        QueueAgent[] placed = dataPlane.place(name, distinct.toArray(new PolledQueue[0]), pollNs);
+        QueueAgent[] owners = new QueueAgent[slot.length];
+        for (int q = 0; q < slot.length; q++) {
+            owners[q] = placed[slot[q]];
+        }
+        return owners;
     }
 
     public PolledDevice device() {

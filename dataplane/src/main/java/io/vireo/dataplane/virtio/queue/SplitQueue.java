@@ -349,6 +349,25 @@ public final class SplitQueue {
         return (availFlags() & VIRTQ_AVAIL_F_NO_INTERRUPT) == 0;
     }
 
+    /**
+     * Gives back the last {@code n} chains popped and not pushed: the next pops return them again. For a device that
+     * took buffers ahead of need (virtio-net receive buffers) and stops before filling them, so the avail index it
+     * reports (vhost-user GET_VRING_BASE) loses none.
+     */
+    public void unpop(int n) {
+        if (n < 0 || n > inFlight) {
+            throw new IllegalStateException("cannot unpop " + n + " chains: inFlight=" + inFlight);
+        }
+        lastAvail = (lastAvail - n) & 0xffff;
+        shadowAvail = lastAvail;
+        inFlight -= n;
+    }
+
+    /** The used index the driver has been shown (u16): equal to {@link #nextUsedIdx()} when nothing waits. */
+    public int publishedUsedIdx() {
+        return publishedUsed;
+    }
+
     /** Chains popped and not yet pushed. */
     public int inFlight() {
         return inFlight;

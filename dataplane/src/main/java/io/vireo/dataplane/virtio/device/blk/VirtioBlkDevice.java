@@ -7,6 +7,7 @@ import io.vireo.dataplane.stats.RequestTrace;
 import io.vireo.dataplane.stats.ServiceTimes;
 import io.vireo.dataplane.stats.StatsSink;
 import io.vireo.dataplane.stats.StatsSource;
+import io.vireo.dataplane.virtio.ConfigBytes;
 import io.vireo.dataplane.virtio.FaultLog;
 import io.vireo.dataplane.virtio.VirtioFeatures;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
@@ -188,15 +189,7 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
 
     @Override
     public int readConfig(int offset, int size) {
-        // Little-endian assembly of up to 4 bytes; bytes outside the structure read as 0 (never throws on guest input).
-        int v = 0;
-        for (int k = 0; k < Math.min(size, 4); k++) {
-            int at = offset + k;
-            if (at >= 0 && at < config.length) {
-                v |= (config[at] & 0xff) << (8 * k);
-            }
-        }
-        return v;
+        return ConfigBytes.read(config, offset, size);
     }
 
     @Override
