@@ -23,7 +23,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk failover net_failover virtio_net)
+MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk failover net_failover virtio_net
+         fuse virtiofs)
 TOOLS=(fio iperf3)
 
 # A read-only view of a built cache (the nested lab sees the host's over 9p): use it as it is.

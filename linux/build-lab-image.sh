@@ -27,7 +27,7 @@ done
 
 # In load order; dependencies not listed here are added by install_modules.
 MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
-         netfs fscache 9pnet 9pnet_virtio 9p irqbypass kvm ccp kvm-amd)
+         netfs fscache 9pnet 9pnet_virtio 9p irqbypass kvm ccp kvm-amd tun)
 
 require_root
 mkdir -p "$out"

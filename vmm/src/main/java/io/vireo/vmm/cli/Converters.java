@@ -118,6 +118,14 @@ final class Converters {
         }
     }
 
+    /** {@code tap=NAME|loopback[,key=value]...} of {@code --net}. */
+    static final class Net implements ITypeConverter<io.vireo.vmm.machine.NetConfig> {
+        @Override
+        public io.vireo.vmm.machine.NetConfig convert(String value) {
+            return NetSpec.parse(value);
+        }
+    }
+
     /** {@code FILE[,records=N][,full=wrap|stop]} of {@code --trace}. */
     static final class Trace implements ITypeConverter<MachineConfig.Trace> {
         @Override

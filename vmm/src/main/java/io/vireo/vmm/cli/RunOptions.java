@@ -76,6 +76,14 @@ public final class RunOptions {
             "null:SIZE is a disk that completes every request at once (no file)"})
     final List<DiskConfig> disks = new ArrayList<>();
 
+    @Option(names = "--net", paramLabel = "tap=NAME|loopback[,key=value]...", converter = Converters.Net.class,
+        description = {
+            "a virtio-net device (repeatable; one PCI function each), served by polling queue agents. tap=NAME uses "
+                + "the host tap NAME (created if missing; needs CAP_NET_ADMIN); loopback sends every frame back with "
+                + "the MACs swapped. Keys: mac=XX:XX:XX:XX:XX:XX, queues=N (queue pairs; a multi-queue tap), "
+                + "mtu=N (offered and set on the tap), poll-us=N."})
+    final List<io.vireo.vmm.machine.NetConfig> nets = new ArrayList<>();
+
     @Option(names = "--io-threads", paramLabel = "queue|device|shared", converter = Converters.IoThreads.class,
         description = "queue agents: one thread per queue, per disk (default), or one for all")
     DataPlane.Threads ioThreads = DataPlane.Threads.PER_DEVICE;
@@ -212,7 +220,7 @@ public final class RunOptions {
         }
         return new MachineConfig(k, Optional.ofNullable(rd), List.copyOf(disks), fullCmdline, cpus, memoryBytes,
             timeoutNanos, verbose, unpack, new MachineConfig.Io(ioThreads, ioCpus.list()), stats || statsJson != null,
-            runRoot, trace);
+            runRoot, trace, List.copyOf(nets));
     }
 
     /** {@code FILE[,records=N][,full=wrap|stop]}. */

@@ -15,7 +15,8 @@ import java.util.logging.LogRecord;
  * bounded lock-free queue (JCTools MPSC, VarHandle flavour) and wakes the writer thread, which formats and prints
  * it. A full queue drops the record and counts it; the writer says how many were dropped. A queue agent that logs a
  * guest fault therefore pays for a {@code LogRecord} and a queue offer, never for a {@code write(2)} to a slow or
- * blocked stderr.
+ * blocked stderr. The writer thread starts with the first record (most runs log nothing and so hold no thread for
+ * it).
  */
 public final class AsyncHandler extends Handler {
     private final MpscVarHandleArrayQueue<LogRecord> queue;
@@ -23,6 +24,7 @@ public final class AsyncHandler extends Handler {
     private final AtomicLong dropped = new AtomicLong();
     private final Object drainLock = new Object();
     private final Thread writer;
+    private final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean closed;
 
     public AsyncHandler(PrintStream out, Formatter formatter, int capacity) {
@@ -30,7 +32,6 @@ public final class AsyncHandler extends Handler {
         this.out = out;
         setFormatter(formatter);
         this.writer = Thread.ofPlatform().name("vireo-log").daemon(true).unstarted(this::run);
-        writer.start();
     }
 
     @Override
@@ -39,6 +40,9 @@ public final class AsyncHandler extends Handler {
             return;
         }
         if (queue.offer(r)) {
+            if (!started.get() && started.compareAndSet(false, true)) {
+                writer.start();
+            }
             LockSupport.unpark(writer);
         } else {
             dropped.incrementAndGet();

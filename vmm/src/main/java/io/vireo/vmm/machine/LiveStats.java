@@ -20,7 +20,8 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * The sampled part of the live counters, written by one thread ({@code vireo-stats}, every {@value #PERIOD_MS} ms)
+ * The sampled part of the live counters, written by the thread that waits for the machine's end ({@link
+ * Machine#awaitExit()}, every {@value #PERIOD_MS} ms: no thread of its own)
  * into the counters file beside the data plane's own ordered counters: each vCPU's KVM counters (one pread of its
  * stats fd) and CPU time, each agent's CPU time (from the kernel, per thread), each queue's service-time percentiles
  * over the last period (its HdrHistogram recorders swapped), and the user-space exits. The data plane's counters need
@@ -66,7 +67,6 @@ public final class LiveStats implements AutoCloseable {
     private final Supplier<long[]> exits;
     private final LongSupplier requests;
     private final long[] lastCpu;
-    private Thread sampler;
     private volatile boolean closed;
 
     LiveStats(CountersFile file, List<Queue> queues, List<QueueAgent> agents, List<LongSupplier> vcpuCpu, KvmStats kvm,
@@ -112,23 +112,11 @@ public final class LiveStats implements AutoCloseable {
         return queues * LatencyGauge.values().length + agents + vcpus * VcpuGauge.values().length + 1;
     }
 
-    void start() {
-        sampler = Thread.ofPlatform().name("vireo-stats").daemon(true).start(() -> {
-            while (!closed) {
-                try {
-                    Thread.sleep(PERIOD_MS);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                if (!closed) {
-                    sample();
-                }
-            }
-        });
-    }
-
     /** Samples now (the sampler thread, and once more at exit so the report sees the end). */
     public synchronized void sample() {
+        if (closed) {
+            return;
+        }
         for (int i = 0; i < queues.size(); i++) {
             ServiceTimes t = queues.get(i).times();
             t.sample();
@@ -209,13 +197,5 @@ public final class LiveStats implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        if (sampler != null) {
-            sampler.interrupt();
-            try {
-                sampler.join(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 }

@@ -139,7 +139,6 @@ public final class Machine implements PlatformControl, AutoCloseable {
         }
         if (counters != null) {
             live = new LiveStats(counters, liveQueues, liveAgents, vcpuCpu, kvmStats, this::exitCounts, requests);
-            live.start();
         }
         clock.vcpusStarting();
         stats.started();
@@ -148,15 +147,30 @@ public final class Machine implements PlatformControl, AutoCloseable {
         }
     }
 
-    /** Blocks until the machine stops or the timeout passes; returns the exit status. */
+    /**
+     * Blocks until the machine stops or the timeout passes; returns the exit status. The waiting thread samples the
+     * live counters meanwhile ({@link LiveStats#PERIOD_MS}), so that no thread exists for that alone.
+     */
     public int awaitExit() throws InterruptedException {
         long timeout = config.timeoutNanos();
-        if (timeout > 0) {
-            if (!stopped.await(timeout, TimeUnit.NANOSECONDS)) {
-                stop(ExitStatus.TIMEOUT, "timeout after " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms");
+        long deadline = System.nanoTime() + timeout;
+        long period = TimeUnit.MILLISECONDS.toNanos(LiveStats.PERIOD_MS);
+        while (true) {
+            long wait = period;
+            if (timeout > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    stop(ExitStatus.TIMEOUT, "timeout after " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms");
+                    break;
+                }
+                wait = Math.min(wait, left);
             }
-        } else {
-            stopped.await();
+            if (stopped.await(wait, TimeUnit.NANOSECONDS)) {
+                break;
+            }
+            if (live != null) {
+                live.sample();
+            }
         }
         joinVcpus();
         return status.get();

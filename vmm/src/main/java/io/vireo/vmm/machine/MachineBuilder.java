@@ -88,6 +88,7 @@ public final class MachineBuilder {
             VirtioDevices virtio = VirtioDevices.create(memory, vm, platform.pci(), platform.mapper(), config.io(),
                 counters, deviceResources);
             VirtioDisks disks = VirtioDisks.attach(config.disks(), memory, config.cpus(), virtio, counters, trace);
+            VirtioNets.attach(config.nets(), virtio, counters);
             if (trace != null) {
                 deviceResources.add(trace); // after the devices: their agents write it until they stop
             }
@@ -180,7 +181,11 @@ public final class MachineBuilder {
             queues += VirtioDisks.queueCount(d, config.cpus());
         }
         int agents = queues + 1;
-        return 64 + queues * BlkCounter.values().length + agents * (AgentCounter.values().length + 1)
+        for (NetConfig n : config.nets()) {
+            agents += n.pairs() + 1;
+        }
+        return 64 + VirtioNets.counterCount(config.nets())
+            + queues * BlkCounter.values().length + agents * (AgentCounter.values().length + 1)
             + LiveStats.counterCount(queues, agents, config.cpus());
     }
 

@@ -1,6 +1,7 @@
 package io.vireo.vmm.machine;
 
 import io.vireo.dataplane.agent.DataPlane;
+import io.vireo.dataplane.agent.PolledQueue;
 import io.vireo.dataplane.agent.QueueAgent;
 import io.vireo.dataplane.memory.GuestMemory;
 import io.vireo.dataplane.pci.MsixVectorListener;
@@ -53,9 +54,16 @@ final class VirtioDevices implements AutoCloseable {
         String queueSummary() {
             StringBuilder sb = new StringBuilder();
             for (int q = 0; q < device.queueCount(); q++) {
-                sb.append(q == 0 ? "" : "; ").append('q').append(q);
-                device.polledQueue(q).counters().reportSummary((name, value) -> sb.append(' ').append(name).append('=')
-                    .append(value));
+                PolledQueue pq = device.polledQueue(q);
+                if (q > 0 && device.polledQueue(q - 1) == pq) {
+                    continue; // one polled queue serving several virtqueues (a net pair): once, as qN-M
+                }
+                int last = q;
+                while (last + 1 < device.queueCount() && device.polledQueue(last + 1) == pq) {
+                    last++;
+                }
+                sb.append(q == 0 ? "" : "; ").append('q').append(q).append(last > q ? "-" + last : "");
+                pq.counters().reportSummary((name, value) -> sb.append(' ').append(name).append('=').append(value));
             }
             return sb.toString();
         }

@@ -133,6 +133,18 @@ class BadInputTest {
     }
 
     @Test
+    void shouldNameBadNetOptions() {
+        assertOneLineError(VireoProcess.run("run", "--net", "tap=a/b"), 2, "--net tap=a/b", "tap name");
+        assertOneLineError(VireoProcess.run("run", "--net", "tap=waytoolongtapname0"), 2, "1 to 15 characters");
+        assertOneLineError(VireoProcess.run("run", "--net", "bridge=br0"), 2, "tap=NAME or loopback");
+        assertOneLineError(VireoProcess.run("run", "--net", "loopback,mac=52:54:00:12:34"), 2, "mac", "six hex bytes");
+        assertOneLineError(VireoProcess.run("run", "--net", "loopback,mac=01:00:5e:00:00:01"), 2, "multicast");
+        assertOneLineError(VireoProcess.run("run", "--net", "loopback,queues=0"), 2, "queues", "between 1 and 16");
+        assertOneLineError(VireoProcess.run("run", "--net", "loopback,mtu=20"), 2, "mtu", "between 68 and 65535");
+        assertOneLineError(VireoProcess.run("run", "--net", "loopback,vhost=on"), 2, "unknown option 'vhost'");
+    }
+
+    @Test
     void shouldNameMissingDisk() {
         assertOneLineError(VireoProcess.run("run", "--disk", "/nonexistent/d.img"), 2, "--disk", "/nonexistent/d.img",
             "no such file");
