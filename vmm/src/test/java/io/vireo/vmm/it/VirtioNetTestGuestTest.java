@@ -87,7 +87,9 @@ class VirtioNetTestGuestTest {
         double exits = exitsPerPacket(json, res);
         System.out.println("virtio-net loopback: " + num(res, "pps") + " pps, p50 " + num(res, "lat_p50_ns")
             + " ns, " + exits + " exits per packet");
-        assertTrue(exits < 0.05, "VM exits per packet " + exits + ": " + res);
+        // Nothing per packet: at most a kick per published batch of 16 (0.0625) when the agent sleeps between batches,
+        // as it may on a loaded host; an idle one polls through and takes next to none.
+        assertTrue(exits < 0.1, "VM exits per packet " + exits + ": " + res);
     }
 
     @Test
