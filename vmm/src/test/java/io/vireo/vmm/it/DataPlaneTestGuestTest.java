@@ -123,8 +123,13 @@ class DataPlaneTestGuestTest {
     @Test
     void shouldTakeAtMostOneVmExitPerTwentyIosWhenDeviceAndGuestPoll() {
         Path json = dir.resolve("poll-stats.json");
-        // Null back end, agent polling (default poll-us), guest polling: the I/O path itself needs no exit.
-        VireoProcess.Result r = VireoProcess.run("run", "--disk", "null:1G", "--stats-json", json.toString(),
+        // Null back end, agent polling, guest polling: the I/O path itself needs no exit. The poll bound is 100 ms,
+        // not the default 32 µs: with the default, the adaptive budget follows the gaps the host's scheduler makes
+        // (a fresh-clone CI run beside other builds, load 11 on 2 cores, saw 0.77 exits per I/O as the agent fell
+        // asleep while the vCPU waited for a core), which is a property of the load, not of notification
+        // suppression; ./vireo bench reports exits per I/O with the defaults.
+        VireoProcess.Result r = VireoProcess.run("run", "--disk", "null:1G,poll-us=100000", "--stats-json",
+            json.toString(),
             "--cmdline", "blk=bench rw=randread bs=4096 qd=1 ios=150000");
         assertEquals(0, r.status(), () -> r.stdout() + r.stderr());
         assertEquals(150000, num(result(r), "ios"));

@@ -106,6 +106,14 @@ class ManyMachinesLeakTest {
         return s;
     }
 
+    private static boolean compilerThread(Path task) {
+        try {
+            return Files.readString(task.resolve("comm")).matches("C[12] CompilerThre.*\\R?");
+        } catch (IOException e) {
+            return true; // the thread ended while we looked
+        }
+    }
+
     private static Sample sample() throws IOException {
         System.gc();
         long fds;
@@ -114,7 +122,9 @@ class ManyMachinesLeakTest {
         }
         long threads;
         try (Stream<Path> l = Files.list(Path.of("/proc/self/task"))) {
-            threads = l.count();
+            // HotSpot starts and retires JIT compiler threads as its queue grows and drains
+            // (UseDynamicNumberOfCompilerThreads): a fresh-clone CI run saw 23 threads before and 22 after.
+            threads = l.filter(t -> !compilerThread(t)).count();
         }
         long maps;
         try (Stream<String> l = Files.lines(Path.of("/proc/self/maps"))) {
