@@ -1,14 +1,19 @@
 package io.vireo.vmm.cli;
 
+import io.vireo.vmm.VireoException;
+import io.vireo.vmm.machine.NetConfig;
 import io.vireo.vmm.vhostuser.VhostUserNetDaemon;
 
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IParameterConsumer;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 import java.nio.file.Path;
+import java.util.Stack;
 import java.util.concurrent.Callable;
 
 import static io.vireo.vmm.cli.Sizes.usage;
@@ -24,33 +29,31 @@ import static io.vireo.vmm.cli.Sizes.usage;
             + "queue agents.",
         "One front end at a time; when it goes away the next is accepted. SIGTERM/SIGINT drain and exit 0."})
 final class VhostUserNetCommand implements Callable<Integer> {
-    /** Queue pairs at most (a multi-queue tap has as many queues). */
-    static final int MAX_QUEUES = 16;
-
     @Option(names = "--socket", required = true, paramLabel = "PATH",
         description = "the socket to listen on (a stale socket file is replaced; one in use is refused)")
     Path socket;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    BackEnd backEnd;
+    @Option(names = "--tap", paramLabel = "NAME[,queues=N][,mtu=N][,poll-us=N]",
+        description = "carry the frames on this tap (used if it exists, else created; queues=N > 1 needs a "
+            + "multi_queue tap); options as for vireo run --net")
+    String tap;
 
-    static final class BackEnd {
-        @Option(names = "--tap", paramLabel = "NAME", description = "carry the frames on this tap (used if it exists, "
-            + "else created; --queues > 1 needs a multi_queue tap)")
-        String tap;
+    @Option(names = "--loopback", arity = "0..1", paramLabel = "queues=N[,poll-us=N]",
+        parameterConsumer = LoopbackOptions.class,
+        description = "send every frame back with the MAC addresses swapped (the data plane alone)")
+    String loopback;
 
-        @Option(names = "--loopback", description = "send every frame back with the MAC addresses swapped (the data "
-            + "plane alone)")
-        boolean loopback;
+    /**
+     * {@code --loopback} takes options only when the next word is not a flag: the shared parser lets values look
+     * like flags ({@link Cli}), which would make {@code --loopback --io-cpus 1} read {@code --io-cpus} as options.
+     */
+    static final class LoopbackOptions implements IParameterConsumer {
+        @Override
+        public void consumeParameters(Stack<String> args, ArgSpec argSpec, CommandSpec commandSpec) {
+            // no positional arguments here: a next word that is not a flag is the options (checked by NetSpec).
+            argSpec.setValue(!args.isEmpty() && !args.peek().startsWith("-") ? args.pop() : "");
+        }
     }
-
-    @Option(names = "--queues", paramLabel = "N", description = "queue pairs offered, 1-" + MAX_QUEUES
-        + " (default 1)")
-    int queues = 1;
-
-    @Option(names = "--poll-us", paramLabel = "N", description = "how long a queue agent keeps polling after its "
-        + "last frame before it sleeps, in µs (default 32; 0 = sleep after each batch)")
-    long pollUs = 32;
 
     @Mixin
     VhostUserOptions common;
@@ -63,32 +66,22 @@ final class VhostUserNetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (queues < 1 || queues > MAX_QUEUES) {
-            throw usage("--queues " + queues + ": must be 1 to " + MAX_QUEUES);
+        if ((tap == null) == (loopback == null)) {
+            throw usage("vhost-user-net needs one back end: --tap NAME or --loopback"
+                + (tap != null ? ", not both" : ""));
         }
-        if (pollUs < 0 || pollUs > 1_000_000) {
-            throw usage("--poll-us " + pollUs + ": must be 0 to 1000000");
+        String spec = tap != null ? "tap=" + tap : "loopback" + (loopback.isEmpty() ? "" : "," + loopback);
+        NetConfig net;
+        try {
+            net = NetSpec.parse(spec);
+        } catch (VireoException e) {
+            // NetSpec speaks of --net tap=NAME / --net loopback: name the flags given here instead.
+            throw usage(e.getMessage().replaceFirst("^--net tap=", "--tap ").replaceFirst("^--net loopback",
+                "--loopback"));
         }
-        if (backEnd.tap != null && !validTapName(backEnd.tap)) {
-            throw usage("--tap '" + backEnd.tap + "': not an interface name (1-15 characters, no '/', ':' or space)");
-        }
-        VhostUserNetDaemon.Config config = new VhostUserNetDaemon.Config(socket, backEnd.tap, queues,
-            common.ioThreads, common.ioCpus.list(), pollUs * 1000);
+        VhostUserNetDaemon.Config config = new VhostUserNetDaemon.Config(socket, net, common.ioThreads,
+            common.ioCpus.list());
         return VhostUserServing.serve("vhost-user-net", log -> VhostUserNetDaemon.start(config, log), common.stats,
             common.statsJson, parent.err());
-    }
-
-    /** Linux's dev_valid_name: 1-15 bytes, not "." or "..", no '/', ':' or whitespace. */
-    static boolean validTapName(String name) {
-        if (name.isEmpty() || name.length() > 15 || name.equals(".") || name.equals("..")) {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c == '/' || c == ':' || Character.isWhitespace(c) || c < 0x21 || c > 0x7e) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -6,6 +6,7 @@ import io.vireo.dataplane.virtio.device.net.VirtioNetDevice;
 import io.vireo.dataplane.virtio.device.net.backend.LoopbackNetBackend;
 import io.vireo.dataplane.virtio.device.net.backend.NetBackend;
 import io.vireo.dataplane.virtio.device.net.backend.TapNetBackend;
+import io.vireo.vmm.machine.NetConfig;
 
 import java.nio.file.Path;
 import java.util.function.Consumer;
@@ -18,19 +19,15 @@ import java.util.function.Consumer;
  * front end gets a session, the next one is accepted when it leaves.
  */
 public final class VhostUserNetDaemon extends VhostUserDaemon {
-    /** The device's MAC (config space): front ends bring their own, so this only fills the field. */
-    private static final byte[] MAC = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
-
     /**
      * @param socket  the UNIX socket to listen on
-     * @param tap     the tap to carry the frames (opened, or created), or null for the loopback (every frame sent
-     *                back with the MAC addresses swapped)
-     * @param pairs   queue pairs offered (a multi-queue tap for more than one)
+     * @param net     the device as {@code vireo run --net} takes it: a tap (opened, or created) or the loopback
+     *                (every frame sent back with the MAC addresses swapped), queue pairs, MTU, poll budget; the MAC
+     *                only fills the config space (front ends bring their own)
      * @param threads queue agents: per queue pair, per device (default) or shared
      * @param ioCpus  CPUs to pin the agents to, round-robin; empty for none
-     * @param pollNs  how long an agent keeps polling after its last frame before it sleeps
      */
-    public record Config(Path socket, String tap, int pairs, DataPlane.Threads threads, int[] ioCpus, long pollNs) {
+    public record Config(Path socket, NetConfig net, DataPlane.Threads threads, int[] ioCpus) {
     }
 
     private final NetBackend backend;
@@ -49,13 +46,15 @@ public final class VhostUserNetDaemon extends VhostUserDaemon {
      * @throws IllegalArgumentException for a tap or socket that cannot be used (one-line message)
      */
     public static VhostUserNetDaemon start(Config config, Consumer<String> log) {
-        NetBackend backend = config.tap() != null ? TapNetBackend.open(config.tap(), config.pairs(), 0)
-            : new LoopbackNetBackend(config.pairs());
+        NetConfig net = config.net();
+        NetBackend backend = net.backend() == NetConfig.Backend.TAP
+            ? TapNetBackend.open(net.tap(), net.pairs(), net.mtu()) : new LoopbackNetBackend(net.pairs());
         VirtioNetDevice device = null;
         try {
-            device = new VirtioNetDevice(backend, MAC, config.pairs(), 0, null, "net0");
-            Served served = serve(config.socket(), device, "net0", config.pollNs(), config.threads(),
-                config.ioCpus(), log);
+            int mtu = net.mtu() != 0 ? net.mtu() : backend instanceof TapNetBackend t ? t.mtu() : 0;
+            device = new VirtioNetDevice(backend, net.macOrDefault(0), net.pairs(), mtu, null, "net0");
+            Served served = serve(config.socket(), device, "net0", net.pollNs(), config.threads(), config.ioCpus(),
+                log);
             return new VhostUserNetDaemon(backend, device, served);
         } catch (RuntimeException e) {
             if (device != null) {
