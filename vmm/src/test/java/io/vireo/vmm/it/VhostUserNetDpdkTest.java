@@ -51,17 +51,10 @@ class VhostUserNetDpdkTest {
         Path daemonErr = dir.resolve("daemon.err");
         Path pmdOut = dir.resolve("testpmd.out");
         String prefix = "vireo-t-" + ProcessHandle.current().pid();
-        Process daemon = new ProcessBuilder(VireoProcess.root().resolve("vireo").toString(), "vhost-user-net",
-            "--socket", sock.toString(), "--loopback", "--io-cpus", "1", "--stats-json", stats.toString())
-            .directory(VireoProcess.root().toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(daemonErr.toFile()).start();
+        Process daemon = startDaemon(sock, daemonErr, "--loopback", "--io-cpus", "1", "--stats-json",
+            stats.toString());
         Process pmd = null;
         try {
-            for (int i = 0; i < 600 && !Files.exists(sock); i++) {
-                assertTrue(daemon.isAlive(), () -> "the daemon died: " + read(daemonErr));
-                Thread.sleep(50);
-            }
-            assertTrue(Files.exists(sock), () -> "no socket after 30 s: " + read(daemonErr));
             // Forwarding core 0, main lcore 1 (it sleeps); Vireo's agent is pinned to CPU 1.
             pmd = new ProcessBuilder(TESTPMD.toString(), "-l", "0,1", "--main-lcore", "1", "--no-pci", "--no-huge",
                 "-m", "1024", "--file-prefix=" + prefix, "--vdev", "net_virtio_user0,path=" + sock + ",queues=1",
@@ -109,12 +102,33 @@ class VhostUserNetDpdkTest {
         }
     }
 
+    /** {@code vireo vhost-user-net --socket sock args...}, once its socket is there; stderr to {@code err}. */
+    static Process startDaemon(Path sock, Path err, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of(VireoProcess.root().resolve("vireo").toString(),
+            "vhost-user-net", "--socket", sock.toString()));
+        cmd.addAll(List.of(args));
+        Process daemon = new ProcessBuilder(cmd).directory(VireoProcess.root().toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile()).start();
+        for (int i = 0; i < 600 && !Files.exists(sock); i++) {
+            if (!daemon.isAlive()) {
+                throw new AssertionError("the daemon died: " + read(err));
+            }
+            Thread.sleep(50);
+        }
+        if (!Files.exists(sock)) {
+            daemon.destroyForcibly();
+            throw new AssertionError("no socket after 30 s: " + read(err));
+        }
+        return daemon;
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> stats(Path json) throws IOException {
         return (Map<String, Object>) MiniJson.parse(Files.readString(json));
     }
 
-    private static String read(Path p) {
+    static String read(Path p) {
         try {
             return Files.exists(p) ? Files.readString(p) : "";
         } catch (IOException e) {
