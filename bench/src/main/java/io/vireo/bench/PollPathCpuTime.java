@@ -21,6 +21,7 @@ public final class PollPathCpuTime {
     public static void main(String[] args) {
         BlkDataPlaneBench b = new BlkDataPlaneBench();
         b.batch = args.length > 0 ? Integer.parseInt(args[0]) : 32;
+        b.trace = "off";
         b.setUp();
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long sink = 0;

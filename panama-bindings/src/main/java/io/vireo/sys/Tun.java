@@ -76,10 +76,18 @@ public final class Tun {
 
     /** TUNSETVNETHDRSZ: the bytes of virtio-net header before each frame (12 for virtio 1.x). */
     public static void setVnetHeaderSize(final int fd, final int bytes) {
+        final int rc = setVnetHeaderSizeRaw(fd, bytes);
+        if (rc < 0) {
+            throw SysException.fromRaw("ioctl(TUNSETVNETHDRSZ)", rc);
+        }
+    }
+
+    /** TUNSETVNETHDRSZ; returns 0 or {@code -errno} (the control path of a running device: no exception). */
+    public static int setVnetHeaderSizeRaw(final int fd, final int bytes) {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment v = arena.allocate(JAVA_INT);
             v.set(JAVA_INT, 0, bytes);
-            Libc.ioctl(fd, TUNSETVNETHDRSZ, v, "TUNSETVNETHDRSZ");
+            return (int) Libc.ioctlRaw(fd, TUNSETVNETHDRSZ, v);
         }
     }
 

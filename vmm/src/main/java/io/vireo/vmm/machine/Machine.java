@@ -5,6 +5,7 @@ import io.vireo.dataplane.memory.MemfdGuestMemory;
 import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.RequestTrace;
 import io.vireo.dataplane.stats.StatsSource;
+import io.vireo.sys.NativeHeap;
 import io.vireo.vmm.ExitStatus;
 import io.vireo.vmm.devices.PlatformControl;
 import io.vireo.vmm.devices.PortIoBus;
@@ -30,6 +31,9 @@ import java.util.function.LongSupplier;
  * status; the rest are ignored.
  */
 public final class Machine implements PlatformControl, AutoCloseable {
+    /** Sampling periods between two native-heap trims (about a second). */
+    private static final int TRIM_PERIODS = 5;
+
     private static final int RUNNING = -1;
 
     private final MachineConfig config;
@@ -149,12 +153,14 @@ public final class Machine implements PlatformControl, AutoCloseable {
 
     /**
      * Blocks until the machine stops or the timeout passes; returns the exit status. The waiting thread samples the
-     * live counters meanwhile ({@link LiveStats#PERIOD_MS}), so that no thread exists for that alone.
+     * live counters meanwhile ({@link LiveStats#PERIOD_MS}) and now and then trims the native heap ({@link
+     * NativeHeap}), so that no thread exists for either alone.
      */
     public int awaitExit() throws InterruptedException {
         long timeout = config.timeoutNanos();
         long deadline = System.nanoTime() + timeout;
         long period = TimeUnit.MILLISECONDS.toNanos(LiveStats.PERIOD_MS);
+        long periods = 0;
         while (true) {
             long wait = period;
             if (timeout > 0) {
@@ -170,6 +176,9 @@ public final class Machine implements PlatformControl, AutoCloseable {
             }
             if (live != null) {
                 live.sample();
+            }
+            if (++periods % TRIM_PERIODS == 0) {
+                NativeHeap.trim(); // the JIT's freed compile arenas back to the kernel (NativeHeap)
             }
         }
         joinVcpus();

@@ -52,7 +52,11 @@ final class VirtioNets {
         try {
             return TapNetBackend.open(net.tap(), net.pairs(), net.mtu());
         } catch (IllegalArgumentException e) {
-            throw new VireoException(ExitStatus.USAGE, "--net " + e.getMessage());
+            // "tap NAME: why" from the back end; the user wrote --net tap=NAME.
+            String why = e.getMessage();
+            String prefix = "tap " + net.tap() + ": ";
+            throw new VireoException(ExitStatus.USAGE, "--net " + net.name() + ": "
+                + (why.startsWith(prefix) ? why.substring(prefix.length()) : why));
         }
     }
 

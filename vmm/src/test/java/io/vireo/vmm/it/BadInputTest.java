@@ -145,6 +145,19 @@ class BadInputTest {
     }
 
     @Test
+    void shouldSayInOneLineThatATapNeedsCapNetAdmin() {
+        Path setpriv = Path.of("/usr/bin/setpriv");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(setpriv), "no setpriv(1)");
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+            "runs as root without CAP_NET_ADMIN");
+        // Root without CAP_NET_ADMIN may open /dev/net/tun but not create a tap.
+        VireoProcess.Result r = VireoProcess.exec(List.of(setpriv.toString(), "--bounding-set=-net_admin",
+            "--inh-caps=-net_admin", "--", VireoProcess.root().resolve("vireo").toString(), "run", "--net",
+            "tap=vnoperm" + ProcessHandle.current().pid() % 10000), Map.of(), 120);
+        assertOneLineError(r, 2, "--net tap=vnoperm", "no permission", "CAP_NET_ADMIN");
+    }
+
+    @Test
     void shouldNameMissingDisk() {
         assertOneLineError(VireoProcess.run("run", "--disk", "/nonexistent/d.img"), 2, "--disk", "/nonexistent/d.img",
             "no such file");

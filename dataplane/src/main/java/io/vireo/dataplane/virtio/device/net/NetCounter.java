@@ -11,6 +11,9 @@ public enum NetCounter implements Counter {
     RX_BYTES(true),
     TX_FRAMES(true),
     TX_BYTES(true),
+    /** Frames with segmentation offload (gso_type not NONE): larger than the MTU, cut by the host or the guest. */
+    TX_GSO_FRAMES(true),
+    RX_GSO_FRAMES(true),
     /** Transmit chains the queue refused (loops, outside RAM, ...): completed with used length 0. */
     TX_DROPS_MALFORMED_CHAIN,
     /** Transmit frames with a header shorter than 12 bytes, a runt frame, or offload fields not negotiated. */
@@ -27,7 +30,10 @@ public enum NetCounter implements Counter {
     RX_DROPS_NO_ROOM,
     /** Receive errors of the back end (a frame lost in the tap). */
     RX_DROPS_BACKEND,
-    /** Polls that found frames waiting and no receive buffers: the frames wait in the back end. */
+    /**
+     * Polls that found too few receive buffers for the next frame (a tap cannot tell whether one waits: for the
+     * largest it may hand over); the frames wait in the back end.
+     */
     RX_STALLS,
     /** Polls that found the back end unable to take a frame: transmit chains wait in the ring. */
     TX_STALLS,

@@ -25,6 +25,8 @@ public final class NetHeaderLayout {
     public static final int CSUM_OFFSET_OFFSET = 8;
     public static final int NUM_BUFFERS_OFFSET = 10;
     public static final int SIZE = 12;
+    /** A legacy driver without MRG_RXBUF: no num_buffers (virtio 1.2 §5.1.6.1, legacy interface). */
+    public static final int LEGACY_SIZE = 10;
 
     public static final int F_NEEDS_CSUM = 1;
     public static final int F_DATA_VALID = 2;
@@ -45,5 +47,11 @@ public final class NetHeaderLayout {
     public static final int MAX_GSO_FRAME = 65536 + ETH_HEADER_VLAN;
 
     private NetHeaderLayout() {
+    }
+
+    /** The header's size for the negotiated {@code features}: 12 with VERSION_1 or MRG_RXBUF, else 10. */
+    public static int size(long features) {
+        return (features & (io.vireo.dataplane.virtio.VirtioFeatures.VERSION_1 | NetFeatures.MRG_RXBUF)) != 0 ? SIZE
+            : LEGACY_SIZE;
     }
 }

@@ -81,6 +81,8 @@ public final class NetQueuePair implements PolledQueue {
     private boolean mergeable;
     private long maxTxFrame;
     private long maxRxBytes;
+    /** 12, or 10 for a legacy driver without MRG_RXBUF. */
+    private int hdrLen = NetHeaderLayout.SIZE;
     /** Frames wait and the driver posted too few buffers: its receive kicks are wanted. */
     private boolean rxStarved;
 
@@ -89,6 +91,8 @@ public final class NetQueuePair implements PolledQueue {
     private long txBytes;
     private long rxFrames;
     private long rxBytes;
+    private long txGso;
+    private long rxGso;
 
     NetQueuePair(VirtioNetDevice device, int pair, int depth, NetPort port, Counters<NetCounter> counters) {
         this.device = device;
@@ -161,14 +165,16 @@ public final class NetQueuePair implements PolledQueue {
         int mtu = device.mtu();
         maxTxFrame = (negotiated & (NetFeatures.HOST_TSO4 | NetFeatures.HOST_TSO6 | NetFeatures.HOST_USO)) != 0
             ? NetHeaderLayout.MAX_GSO_FRAME : mtu + NetHeaderLayout.ETH_HEADER_VLAN;
-        maxRxBytes = NetHeaderLayout.SIZE + ((negotiated & NetFeatures.GUEST_GSO) != 0
+        hdrLen = NetHeaderLayout.size(negotiated);
+        maxRxBytes = hdrLen + ((negotiated & NetFeatures.GUEST_GSO) != 0
             ? NetHeaderLayout.MAX_GSO_FRAME : mtu + NetHeaderLayout.ETH_HEADER_VLAN);
     }
 
     /** Stops receiving: stashed buffers go back to the ring, untouched (a later owner pops them again). */
     void resetRx() {
         if (rx != null && stashCount > 0 && !rxBroken) {
-            rx.unpop(stashCount);
+            // Stashed chains are the newest popped and none of them was pushed: they are the tail unpop gives back.
+            rx.unpop(Math.min(stashCount, rx.inFlight()));
         }
         clearStash();
         flushCounters();
@@ -268,7 +274,7 @@ public final class NetQueuePair implements PolledQueue {
 
     private void sendChain() {
         long total = chain.totalReadable();
-        long frame = total - NetHeaderLayout.SIZE;
+        long frame = total - hdrLen;
         if (frame < NetHeaderLayout.ETH_HEADER) {
             counters.increment(NetCounter.TX_DROPS_BAD_HEADER);
             return;
@@ -277,7 +283,7 @@ public final class NetQueuePair implements PolledQueue {
             counters.increment(NetCounter.TX_DROPS_TOO_BIG);
             return;
         }
-        chain.gatherReadable(0, header, 0, NetHeaderLayout.SIZE);
+        chain.gatherReadable(0, header, 0, hdrLen);
         if (!headerValid(frame)) {
             counters.increment(NetCounter.TX_DROPS_BAD_HEADER);
             return;
@@ -294,6 +300,9 @@ public final class NetQueuePair implements PolledQueue {
         }
         txFrames++;
         txBytes += frame;
+        if (header.get(ValueLayout.JAVA_BYTE, NetHeaderLayout.GSO_TYPE_OFFSET) != NetHeaderLayout.GSO_NONE) {
+            txGso++;
+        }
     }
 
     /** §5.1.6.2.1: the offload fields a driver may use are those of the features it negotiated. */
@@ -359,11 +368,11 @@ public final class NetQueuePair implements PolledQueue {
                 counters.increment(NetCounter.RX_DROPS_BACKEND);
                 continue;
             }
-            if (n < NetHeaderLayout.SIZE + NetHeaderLayout.ETH_HEADER) {
+            if (n < hdrLen + NetHeaderLayout.ETH_HEADER) {
                 counters.increment(NetCounter.RX_DROPS_BACKEND);
                 continue;
             }
-            if (!device.accepts(GuestIovecs.getMac(rxIov, rxIovCount, NetHeaderLayout.SIZE))) {
+            if (!device.accepts(GuestIovecs.getMac(rxIov, rxIovCount, hdrLen))) {
                 counters.increment(NetCounter.RX_DROPS_FILTERED);
                 continue;
             }
@@ -398,10 +407,10 @@ public final class NetQueuePair implements PolledQueue {
     }
 
     private void stash(QueueError rc) {
-        int slot = (stashFirst + stashCount) % depth;
+        int slot = (stashFirst + stashCount) & (depth - 1);
         stashHead[slot] = chain.headId();
         boolean ok = rc == QueueError.OK && chain.readableCount() == 0 && chain.count() <= RX_MAX_DESCS
-            && chain.totalWritable() >= NetHeaderLayout.SIZE;
+            && chain.totalWritable() >= hdrLen;
         if (!ok) {
             counters.increment(NetCounter.RX_MALFORMED_CHAINS);
             if (rc != QueueError.OK) {
@@ -438,7 +447,7 @@ public final class NetQueuePair implements PolledQueue {
         long room = 0;
         int chains = 0;
         for (int c = 0; c < stashCount; c++) {
-            int slot = (stashFirst + c) % depth;
+            int slot = (stashFirst + c) & (depth - 1);
             if (stashBytes[slot] < 0 || k + stashDescs[slot] > IOV_MAX) {
                 break;
             }
@@ -464,13 +473,15 @@ public final class NetQueuePair implements PolledQueue {
         long left = n;
         int used = 0;
         while (left > 0 && used < chains) {
-            int slot = (stashFirst + used) % depth;
+            int slot = (stashFirst + used) & (depth - 1);
             long len = Math.min(stashBytes[slot], left);
             left -= len;
             used++;
         }
         // §5.1.6.4: num_buffers is always written with VERSION_1 (1 without MRG_RXBUF); a tap leaves it untouched.
-        GuestIovecs.putShortLE(rxIov, rxIovCount, NetHeaderLayout.NUM_BUFFERS_OFFSET, used);
+        if (hdrLen == NetHeaderLayout.SIZE) {
+            GuestIovecs.putShortLE(rxIov, rxIovCount, NetHeaderLayout.NUM_BUFFERS_OFFSET, used);
+        }
         left = n;
         for (int c = 0; c < used; c++) {
             int slot = stashFirst;
@@ -478,18 +489,21 @@ public final class NetQueuePair implements PolledQueue {
             left -= len;
             rx.pushUsed(stashHead[slot], (int) len);
             stashValidBytes -= stashBytes[slot];
-            stashFirst = (stashFirst + 1) % depth;
+            stashFirst = (stashFirst + 1) & (depth - 1);
             stashCount--;
         }
         // Malformed chains that reached the front complete with length 0.
         while (stashCount > 0 && stashBytes[stashFirst] < 0) {
             rx.pushUsed(stashHead[stashFirst], 0);
             stashMalformed--;
-            stashFirst = (stashFirst + 1) % depth;
+            stashFirst = (stashFirst + 1) & (depth - 1);
             stashCount--;
         }
         rxFrames++;
-        rxBytes += n - NetHeaderLayout.SIZE;
+        rxBytes += n - hdrLen;
+        if (GuestIovecs.getByte(rxIov, rxIovCount, NetHeaderLayout.GSO_TYPE_OFFSET) > 0) {
+            rxGso++;
+        }
     }
 
     // ------------------------------------------------------------------ publishing and faults
@@ -518,14 +532,18 @@ public final class NetQueuePair implements PolledQueue {
         if (txFrames != 0) {
             counters.add(NetCounter.TX_FRAMES, txFrames);
             counters.add(NetCounter.TX_BYTES, txBytes);
+            counters.add(NetCounter.TX_GSO_FRAMES, txGso);
             txFrames = 0;
             txBytes = 0;
+            txGso = 0;
         }
         if (rxFrames != 0) {
             counters.add(NetCounter.RX_FRAMES, rxFrames);
             counters.add(NetCounter.RX_BYTES, rxBytes);
+            counters.add(NetCounter.RX_GSO_FRAMES, rxGso);
             rxFrames = 0;
             rxBytes = 0;
+            rxGso = 0;
         }
     }
 }

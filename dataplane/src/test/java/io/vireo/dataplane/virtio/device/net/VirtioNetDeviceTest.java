@@ -81,6 +81,23 @@ class VirtioNetDeviceTest {
     }
 
     @Test
+    void shouldUseTheTenByteHeaderOfALegacyDriverWithoutMergeableBuffers() {
+        try (NetRig rig = new NetRig(io.vireo.dataplane.virtio.VirtioFeatures.VERSION_1 | NetFeatures.MRG_RXBUF)) {
+            long[] rx = rig.postRx(0, 1, 2048);
+            byte[] f = NetRig.frame(NetRig.MAC, 90, 2);
+            long gpa = NetRig.TX_AREA + 0x80000;
+            rig.mem.write(gpa, new byte[NetHeaderLayout.LEGACY_SIZE]);
+            rig.mem.write(gpa + NetHeaderLayout.LEGACY_SIZE, f);
+            rig.tx(0).addChain(List.of(Buf.readable(gpa, NetHeaderLayout.LEGACY_SIZE + f.length)));
+            rig.run();
+            List<UsedElem> used = rig.used(0);
+            assertEquals(1, used.size());
+            assertEquals(NetHeaderLayout.LEGACY_SIZE + 90, used.get(0).len());
+            assertArrayEquals(swapped(f), rig.mem.read(rx[0] + NetHeaderLayout.LEGACY_SIZE, 90));
+        }
+    }
+
+    @Test
     void shouldKeepFramesInTheBackEndWhileTheDriverPostsNoReceiveBuffers() {
         LoopbackNetBackend loop = new LoopbackNetBackend(1);
         try (NetRig rig = new NetRig(loop, 1, 0)) {

@@ -132,7 +132,7 @@ public final class LoopbackNetBackend implements NetBackend {
                 return -Errno.EINVAL;
             }
             // Swap destination and source MAC: the reply goes back to its sender.
-            long frame = h + NetHeaderLayout.SIZE;
+            long frame = h + NetHeaderLayout.size(guestFeatures);
             for (int k = 0; k < 6; k++) {
                 byte d = ring.get(ValueLayout.JAVA_BYTE, frame + k);
                 ring.set(ValueLayout.JAVA_BYTE, frame + k, ring.get(ValueLayout.JAVA_BYTE, frame + 6 + k));

@@ -134,6 +134,13 @@ public final class TapNetBackend implements NetBackend {
 
     @Override
     public void negotiated(long features) {
+        for (int fd : fds) {
+            // 12 bytes for virtio 1.x (or MRG_RXBUF), 10 for a legacy driver without it (pitfall: the tap's default).
+            int rc = Tun.setVnetHeaderSizeRaw(fd, NetHeaderLayout.size(features));
+            if (rc < 0) {
+                LOG.log(Level.WARNING, "tap " + name + ": TUNSETVNETHDRSZ failed: " + Errno.name(-rc));
+            }
+        }
         int tun = 0;
         // Pitfall: TUNSETOFFLOAD says what the guest can receive, so it follows the GUEST_* bits it acked; segments
         // need the checksum offload too.
