@@ -316,6 +316,23 @@ public final class Machine implements PlatformControl, AutoCloseable {
 
     @Override
     public void close() {
+        // Closed while vCPUs still run (awaitExit threw, an embedder closes early): stop them before their kvm_run
+        // mappings and guest RAM go, or a vCPU thread reads unmapped memory (seen: SIGSEGV in VcpuLoop.handleExit
+        // after the thread in awaitExit died of an error). A vCPU that will not stop keeps what it maps: leaked,
+        // not pulled from under it.
+        boolean vcpusStopped = true;
+        if (threads.stream().anyMatch(Thread::isAlive)) {
+            stop(ExitStatus.INTERNAL_ERROR, "closed while running");
+            try {
+                joinVcpus();
+            } catch (InterruptedException | IllegalStateException e) {
+                vcpusStopped = false;
+                System.err.println("vireo: closing the machine: " + e.getMessage() + "; its memory stays mapped");
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
         if (live != null) {
             live.close();
         }
@@ -328,6 +345,9 @@ public final class Machine implements PlatformControl, AutoCloseable {
         }
         if (kvmStats != null) {
             kvmStats.close();
+        }
+        if (!vcpusStopped) {
+            return;
         }
         for (Vcpu v : vcpus) {
             v.close();
