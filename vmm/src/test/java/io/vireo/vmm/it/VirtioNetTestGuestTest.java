@@ -13,10 +13,10 @@ import java.util.Map;
 
 import static io.vireo.vmm.it.DataPlaneTestGuestTest.num;
 import static io.vireo.vmm.it.DataPlaneTestGuestTest.obj;
-import static io.vireo.vmm.it.DataPlaneTestGuestTest.result;
 import static io.vireo.vmm.it.QemuVirtioNetTest.HOST;
 import static io.vireo.vmm.it.QemuVirtioNetTest.TAP;
 import static io.vireo.vmm.it.QemuVirtioNetTest.assertIntact;
+import static io.vireo.vmm.it.QemuVirtioNetTest.assertPingsAnswered;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -51,13 +51,8 @@ class VirtioNetTestGuestTest {
     void shouldGetEveryPingAnsweredByTheHostThroughTheTap() {
         needNamespaces();
         try (NetNamespace ns = NetNamespace.create(TAP, HOST)) {
-            VireoProcess.Result r = VireoProcess.exec(ns.command(vireo("--net", "tap=" + TAP, "--cmdline",
-                "net=ping count=3")), Map.of(), 120);
-            assertEquals(0, r.status(), () -> r.stdout() + r.stderr());
-            assertTrue(r.stdout().contains("net: arp peer=10.77.0.1 mac="), r.stdout());
-            Map<String, Object> res = result(r);
-            assertEquals(3, num(res, "packets"), res::toString);
-            assertEquals(0, num(res, "lost"), res::toString);
+            assertPingsAnswered(VireoProcess.exec(ns.command(vireo("--net", "tap=" + TAP, "--cmdline",
+                "net=ping count=3")), Map.of(), 120), 3);
         }
     }
 
