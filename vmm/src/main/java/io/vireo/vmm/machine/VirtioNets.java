@@ -2,9 +2,7 @@ package io.vireo.vmm.machine;
 
 import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.virtio.device.net.VirtioNetDevice;
-import io.vireo.dataplane.virtio.device.net.backend.LoopbackNetBackend;
 import io.vireo.dataplane.virtio.device.net.backend.NetBackend;
-import io.vireo.dataplane.virtio.device.net.backend.TapNetBackend;
 import io.vireo.vmm.ExitStatus;
 import io.vireo.vmm.VireoException;
 
@@ -29,10 +27,10 @@ final class VirtioNets {
         for (NetConfig net : nets) {
             int index = all.devices.size();
             String name = "net" + index;
-            NetBackend backend = open(net);
+            NetBackend backend = NetBackends.open(net);
             VirtioNetDevice dev;
             try {
-                int mtu = net.mtu() != 0 ? net.mtu() : backend instanceof TapNetBackend t ? t.mtu() : 0;
+                int mtu = NetBackends.mtu(net, backend);
                 dev = new VirtioNetDevice(backend, net.macOrDefault(index), net.pairs(), mtu, counters, name);
             } catch (IllegalArgumentException e) {
                 backend.close();
@@ -43,21 +41,6 @@ final class VirtioNets {
                 + ", " + net.pairs() + " queue pair(s)", dev, dev.faultLog(), net.pollNs(), dev, backend);
         }
         return all;
-    }
-
-    private static NetBackend open(NetConfig net) {
-        if (net.backend() == NetConfig.Backend.LOOPBACK) {
-            return new LoopbackNetBackend(net.pairs());
-        }
-        try {
-            return TapNetBackend.open(net.tap(), net.pairs(), net.mtu());
-        } catch (IllegalArgumentException e) {
-            // "tap NAME: why" from the back end; the user wrote --net tap=NAME.
-            String why = e.getMessage();
-            String prefix = "tap " + net.tap() + ": ";
-            throw new VireoException(ExitStatus.USAGE, "--net " + net.name() + ": "
-                + (why.startsWith(prefix) ? why.substring(prefix.length()) : why));
-        }
     }
 
     /** Counters the devices of {@code nets} keep: for the counters file's size. */

@@ -44,7 +44,7 @@ final class Frames {
         return f;
     }
 
-    /** The UDP payload of a received frame (after {@code skip} header bytes) from {@code srcPort}, or null. */
+    /** The UDP payload of a received frame (after {@code skip} header bytes) from {@code srcPort} (-1 any), or null. */
     static byte[] udpPayload(byte[] received, int skip, int srcPort) {
         int ip = skip + 14;
         if (received.length < ip + 28 || received[skip + 12] != 0x08 || received[skip + 13] != 0x00
@@ -55,7 +55,7 @@ final class Frames {
         int udp = ip + ihl;
         int port = ((received[udp] & 0xff) << 8) | (received[udp + 1] & 0xff);
         int len = ((received[udp + 4] & 0xff) << 8) | (received[udp + 5] & 0xff);
-        if (port != srcPort || udp + len > received.length) {
+        if ((srcPort >= 0 && port != srcPort) || udp + len > received.length) {
             return null;
         }
         return Arrays.copyOfRange(received, udp + 8, udp + len);

@@ -35,7 +35,7 @@ final class NetRig implements AutoCloseable {
     static final byte[] PEER = {0x52, 0x54, 0x00, (byte) 0xab, (byte) 0xcd, (byte) 0xef};
     static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    final Arena arena = Arena.ofConfined();
+    final Arena arena = Arena.ofShared();
     final GuestMemory mem = TestGuestMemory.create(arena);
     final NetBackend backend;
     final VirtioNetDevice dev;

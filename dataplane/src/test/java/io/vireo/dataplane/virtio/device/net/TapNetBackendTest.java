@@ -1,8 +1,17 @@
 package io.vireo.dataplane.virtio.device.net;
 
+import io.vireo.dataplane.agent.AgentCounter;
+import io.vireo.dataplane.agent.QueueAgent;
 import io.vireo.dataplane.virtio.device.net.backend.TapNetBackend;
+import io.vireo.sys.Libc;
+
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BusySpinIdleStrategy;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -80,6 +89,73 @@ class TapNetBackendTest {
                 } finally {
                     echo.destroyForcibly();
                     echo.waitFor(5, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
+    /**
+     * Back-pressure with a real tap: datagrams arrive while the driver has posted no receive buffers. The pair's agent
+     * (its real epoll sleep, the tap fd edge-triggered in it) must neither spin nor read and drop them: it sleeps,
+     * and the driver's kick after posting buffers brings every datagram in.
+     */
+    @Test
+    void shouldSleepWithFramesWaitingInTheTapAndDeliverThemAllOnceBuffersArrive() throws Exception {
+        String tap = "vtapb" + ProcessHandle.current().pid() % 100000;
+        try (NetNamespace ns = NetNamespace.create("vireo-netb")) {
+            TapNetBackend backend = TapNetBackend.open(tap, 1, 0);
+            try (NetRig rig = new NetRig(backend, 1, 0)) {
+                ns.adopt(tap, "10.213.8.1/24");
+                NetNamespace.check(ns.exec("ip", "neigh", "add", "10.213.8.2", "lladdr", "52:54:00:12:34:56", "dev",
+                    tap));
+                QueueAgent agent = new QueueAgent("net-bp", 50_000, -1);
+                NetQueuePair pair = (NetQueuePair) rig.dev.polledQueue(0);
+                agent.add(pair);
+                AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null,
+                    agent);
+                AgentRunner.startOnThread(runner);
+                try {
+                    int count = 20;
+                    NetNamespace.check(ns.exec("python3", "-c", "import socket\n"
+                        + "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+                        + "for i in range(" + count + "): s.sendto(bytes([i])*(100+i),('10.213.8.2',9999))\n"));
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    while (rig.dev.sum(NetCounter.RX_STALLS) == 0 && System.nanoTime() < deadline) {
+                        Thread.sleep(10);
+                    }
+                    assertTrue(rig.dev.sum(NetCounter.RX_STALLS) > 0, "the pair saw no room for the frames");
+                    Thread.sleep(200);
+                    long cycles = agent.counter(AgentCounter.DUTY_CYCLES);
+                    Thread.sleep(300);
+                    long spun = agent.counter(AgentCounter.DUTY_CYCLES) - cycles;
+                    // A spinning agent runs millions of cycles in 300 ms; a sleeping one a handful (each arrival).
+                    assertTrue(spun < 1000, "the agent sleeps while frames wait: " + spun + " duty cycles");
+                    assertTrue(agent.counter(AgentCounter.IDLE_SLEEPS) > 0);
+                    assertEquals(0, rig.dev.sum(NetCounter.RX_FRAMES));
+                    assertEquals(0, rig.dev.sum(NetCounter.RX_DROPS_BACKEND), "nothing read and dropped");
+                    // The driver posts buffers and kicks (the ioeventfd's write).
+                    rig.postRx(0, 64, 2048);
+                    rig.kickAll();
+                    MemorySegment one = Arena.ofAuto().allocate(8, 8);
+                    one.set(ValueLayout.JAVA_LONG, 0, 1L);
+                    Libc.write(pair.kickEventFd(), one, 8);
+                    List<byte[]> got = new ArrayList<>();
+                    while (got.size() < count && System.nanoTime() < deadline + TimeUnit.SECONDS.toNanos(10)) {
+                        for (byte[] f : rig.received(0)) {
+                            byte[] p = Frames.udpPayload(f, 12, -1);
+                            if (p != null) {
+                                got.add(p);
+                            }
+                        }
+                        Thread.sleep(5);
+                    }
+                    assertEquals(count, got.size(), "every datagram, none lost to the wait");
+                    for (int i = 0; i < count; i++) {
+                        assertEquals(100 + i, got.get(i).length);
+                        assertEquals(i, got.get(i)[0]);
+                    }
+                } finally {
+                    runner.close();
                 }
             }
         }
