@@ -75,13 +75,22 @@ final class VhostUserNetCommand implements Callable<Integer> {
         try {
             net = NetSpec.parse(spec);
         } catch (VireoException e) {
-            // NetSpec speaks of --net tap=NAME / --net loopback: name the flags given here instead.
-            throw usage(e.getMessage().replaceFirst("^--net tap=", "--tap ").replaceFirst("^--net loopback",
-                "--loopback"));
+            throw renamed(e);
         }
         VhostUserNetDaemon.Config config = new VhostUserNetDaemon.Config(socket, net, common.ioThreads,
             common.ioCpus.list());
-        return VhostUserServing.serve("vhost-user-net", log -> VhostUserNetDaemon.start(config, log), common.stats,
-            common.statsJson, parent.err());
+        return VhostUserServing.serve("vhost-user-net", log -> {
+            try {
+                return VhostUserNetDaemon.start(config, log);
+            } catch (VireoException e) {
+                throw renamed(e);
+            }
+        }, common.stats, common.statsJson, parent.err());
+    }
+
+    /** vireo run's messages speak of --net tap=NAME / --net loopback: name the flags given here instead. */
+    private static VireoException renamed(VireoException e) {
+        return usage(e.getMessage().replaceFirst("^--net tap=", "--tap ").replaceFirst("^--net loopback",
+            "--loopback"));
     }
 }

@@ -3,9 +3,8 @@ package io.vireo.vmm.vhostuser;
 import io.vireo.dataplane.agent.DataPlane;
 import io.vireo.dataplane.stats.StatsSink;
 import io.vireo.dataplane.virtio.device.net.VirtioNetDevice;
-import io.vireo.dataplane.virtio.device.net.backend.LoopbackNetBackend;
 import io.vireo.dataplane.virtio.device.net.backend.NetBackend;
-import io.vireo.dataplane.virtio.device.net.backend.TapNetBackend;
+import io.vireo.vmm.machine.NetBackends;
 import io.vireo.vmm.machine.NetConfig;
 
 import java.nio.file.Path;
@@ -43,16 +42,16 @@ public final class VhostUserNetDaemon extends VhostUserDaemon {
      * Opens the back end, starts the agents, binds the socket and serves on a thread of its own.
      *
      * @param log where the server's lines go (null: the platform logger)
-     * @throws IllegalArgumentException for a tap or socket that cannot be used (one-line message)
+     * @throws io.vireo.vmm.VireoException (usage) for a tap that cannot be used, naming it as {@code --net tap=NAME}
+     * @throws IllegalArgumentException for a socket that cannot be used (one-line message)
      */
     public static VhostUserNetDaemon start(Config config, Consumer<String> log) {
         NetConfig net = config.net();
-        NetBackend backend = net.backend() == NetConfig.Backend.TAP
-            ? TapNetBackend.open(net.tap(), net.pairs(), net.mtu()) : new LoopbackNetBackend(net.pairs());
+        NetBackend backend = NetBackends.open(net);
         VirtioNetDevice device = null;
         try {
-            int mtu = net.mtu() != 0 ? net.mtu() : backend instanceof TapNetBackend t ? t.mtu() : 0;
-            device = new VirtioNetDevice(backend, net.macOrDefault(0), net.pairs(), mtu, null, "net0");
+            device = new VirtioNetDevice(backend, net.macOrDefault(0), net.pairs(), NetBackends.mtu(net, backend),
+                null, "net0");
             Served served = serve(config.socket(), device, "net0", net.pollNs(), config.threads(), config.ioCpus(),
                 log);
             return new VhostUserNetDaemon(backend, device, served);
