@@ -119,11 +119,21 @@ static void fadt(const struct sdt *t, struct acpi_info *out)
 }
 
 /* MCFG: header, 8 reserved bytes, then 16-byte entries
- * {u64 base, u16 segment, u8 start bus, u8 end bus, u32 reserved}. Segment 0 only. */
+ * {u64 base, u16 segment, u8 start bus, u8 end bus, u32 reserved}: every
+ * entry goes to segs[], the first of segment 0 also to mcfg_base. */
 static void mcfg(const struct sdt *t, struct acpi_info *out)
 {
     const uint8_t *b = (const uint8_t *)t;
     for (uint32_t o = 44; o + 16 <= t->len; o += 16) {
+        if (out->nsegs < ACPI_MAX_SEGS) {
+            struct acpi_ecam *e = &out->segs[out->nsegs++];
+            e->base = rd64(b + o);
+            e->seg = (uint16_t)(b[o + 8] | b[o + 9] << 8);
+            e->bus_start = b[o + 10];
+            e->bus_end = b[o + 11];
+        } else {
+            kprintf("warning: acpi: more than %d MCFG entries, the rest ignored\n", ACPI_MAX_SEGS);
+        }
         if ((b[o + 8] | b[o + 9]) || out->mcfg_base)
             continue;
         out->mcfg_base = rd64(b + o);

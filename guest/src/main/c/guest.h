@@ -85,6 +85,7 @@ uint64_t heap_free_bytes(void);
 
 /* acpi.c */
 #define ACPI_MAX_CPUS   64      /* APIC ids kept; the count goes on beyond */
+#define ACPI_MAX_SEGS   32      /* MCFG entries (PCI segments) kept */
 struct acpi_info {
     int found;                  /* MADT found and parsed */
     uint32_t cpus;              /* enabled LAPIC + x2APIC entries */
@@ -94,6 +95,12 @@ struct acpi_info {
     int slp_typa;               /* from \_S5_, -1 = not found */
     uint64_t mcfg_base;         /* ECAM of PCI segment 0 from the MCFG, 0 = none */
     uint8_t mcfg_bus_start, mcfg_bus_end;
+    uint32_t nsegs;             /* MCFG entries kept in segs[] (segment 0's too) */
+    struct acpi_ecam {
+        uint64_t base;
+        uint16_t seg;
+        uint8_t bus_start, bus_end;
+    } segs[ACPI_MAX_SEGS];
 };
 void acpi_scan(uint64_t rsdp_hint, struct acpi_info *out);
 

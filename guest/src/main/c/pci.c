@@ -11,8 +11,14 @@
 struct pci_func pci_funcs[PCI_MAX_FUNCS];
 int pci_nfuncs;
 
-static uint64_t ecam;                   /* 0: use mechanism #1 */
+static uint64_t ecam;                   /* segment 0's window; 0: use mechanism #1 */
 static uint8_t ecam_bus0, ecam_bus1;
+
+/* Segments above 0 (PCI segment groups, one MCFG entry each) have no
+ * mechanism #1: only their ECAM window reaches them. */
+#define PCI_MAX_SEGS 32
+static struct { uint64_t base; uint16_t seg; uint8_t bus0, bus1; } segs[PCI_MAX_SEGS];
+static unsigned nsegs;
 
 /* Fallback allocator for BARs the firmware left at 0 (neither SeaBIOS nor
  * Vireo does that; a bare VMM might). Above the q35 ECAM, below the IOAPIC. */
@@ -32,85 +38,93 @@ void pci_init(const struct acpi_info *a)
                     (unsigned long long)a->mcfg_base, a->mcfg_bus_start);
         kprintf("pci: config=cf8\n");
     }
+    nsegs = 0;
+    for (uint32_t i = 0; i < a->nsegs && nsegs < PCI_MAX_SEGS; i++) {
+        const struct acpi_ecam *e = &a->segs[i];
+        if (!e->seg)
+            continue;
+        if (!e->base || e->base >= (1ull << 32) || e->bus_start) {
+            kprintf("warning: pci: segment %u ECAM 0x%llx bus %u not usable, segment skipped\n", e->seg,
+                    (unsigned long long)e->base, e->bus_start);
+            continue;
+        }
+        segs[nsegs].base = e->base, segs[nsegs].seg = e->seg;
+        segs[nsegs].bus0 = e->bus_start, segs[nsegs].bus1 = e->bus_end;
+        nsegs++;
+        kprintf("pci: segment %u ecam base=0x%llx buses=%u-%u\n", e->seg, (unsigned long long)e->base,
+                e->bus_start, e->bus_end);
+    }
 }
 
-const char *pci_name(uint16_t bdf)
+/* "bb:dd.f" on segment 0, "ssss:bb:dd.f" elsewhere (as Linux prints them). */
+const char *pci_name(uint32_t bdf)
 {
-    static char names[4][8];
+    static char names[4][16];
     static unsigned slot;
-    char *s = names[slot++ & 3];
+    char *s = names[slot++ & 3], *p = s;
     static const char hx[] = "0123456789abcdef";
-    unsigned bus = bdf >> 8, dev = (bdf >> 3) & 31, fn = bdf & 7;
-    s[0] = hx[bus >> 4], s[1] = hx[bus & 15], s[2] = ':';
-    s[3] = hx[dev >> 4], s[4] = hx[dev & 15], s[5] = '.';
-    s[6] = hx[fn], s[7] = 0;
+    unsigned seg = bdf >> 16, bus = (bdf >> 8) & 0xff, dev = (bdf >> 3) & 31, fn = bdf & 7;
+    if (seg) {
+        for (int sh = 12; sh >= 0; sh -= 4)
+            *p++ = hx[(seg >> sh) & 15];
+        *p++ = ':';
+    }
+    p[0] = hx[bus >> 4], p[1] = hx[bus & 15], p[2] = ':';
+    p[3] = hx[dev >> 4], p[4] = hx[dev & 15], p[5] = '.';
+    p[6] = hx[fn], p[7] = 0;
     return s;
 }
 
-static int use_ecam(uint16_t bdf)
+/* The config space address of bdf's register, 0 when only mechanism #1 reaches it (or nothing does). */
+static uint64_t ecam_of(uint32_t bdf, unsigned reg)
 {
-    return ecam && (bdf >> 8) >= ecam_bus0 && (bdf >> 8) <= ecam_bus1;
+    unsigned seg = bdf >> 16, bus = (bdf >> 8) & 0xff;
+    if (!seg)
+        return ecam && bus >= ecam_bus0 && bus <= ecam_bus1
+            ? ecam + ((uint64_t)(bus - ecam_bus0) << 20) + ((uint64_t)(bdf & 0xff) << 12) + reg : 0;
+    for (unsigned i = 0; i < nsegs; i++)
+        if (segs[i].seg == seg && bus >= segs[i].bus0 && bus <= segs[i].bus1)
+            return segs[i].base + ((uint64_t)(bus - segs[i].bus0) << 20) + ((uint64_t)(bdf & 0xff) << 12) + reg;
+    return 0;
 }
 
-static uint64_t ecam_addr(uint16_t bdf, unsigned reg)
+static void cf8(uint32_t bdf, unsigned reg)
 {
-    return ecam + ((uint64_t)((bdf >> 8) - ecam_bus0) << 20) + ((uint64_t)(bdf & 0xff) << 12) + reg;
+    outl(0xcf8, 0x80000000u | (bdf & 0xffff) << 8 | (reg & 0xfc));
 }
 
-static void cf8(uint16_t bdf, unsigned reg)
-{
-    outl(0xcf8, 0x80000000u | (uint32_t)bdf << 8 | (reg & 0xfc));
-}
+/* Each accessor: ECAM when the segment's window covers the bus; else
+ * mechanism #1 on segment 0; else (a segment without ECAM) all ones / dropped. */
+#define PCI_READ(bits, in, port)                                    \
+    uint##bits##_t pci_r##bits(uint32_t bdf, unsigned reg)          \
+    {                                                               \
+        uint64_t e = ecam_of(bdf, reg);                             \
+        if (e)                                                      \
+            return mmio_r##bits(e);                                 \
+        if (bdf >> 16)                                              \
+            return (uint##bits##_t)~0u;                             \
+        cf8(bdf, reg);                                              \
+        return in(port);                                            \
+    }
+#define PCI_WRITE(bits, out, port)                                  \
+    void pci_w##bits(uint32_t bdf, unsigned reg, uint##bits##_t v)  \
+    {                                                               \
+        uint64_t e = ecam_of(bdf, reg);                             \
+        if (e)                                                      \
+            return mmio_w##bits(e, v);                              \
+        if (bdf >> 16)                                              \
+            return;                                                 \
+        cf8(bdf, reg);                                              \
+        out(port, v);                                               \
+    }
+PCI_READ(8, inb, 0xcfc + (reg & 3))
+PCI_READ(16, inw, 0xcfc + (reg & 2))
+PCI_READ(32, inl, 0xcfc)
+PCI_WRITE(8, outb, 0xcfc + (reg & 3))
+PCI_WRITE(16, outw, 0xcfc + (reg & 2))
+PCI_WRITE(32, outl, 0xcfc)
 
-uint8_t pci_r8(uint16_t bdf, unsigned reg)
-{
-    if (use_ecam(bdf))
-        return mmio_r8(ecam_addr(bdf, reg));
-    cf8(bdf, reg);
-    return inb(0xcfc + (reg & 3));
-}
-
-uint16_t pci_r16(uint16_t bdf, unsigned reg)
-{
-    if (use_ecam(bdf))
-        return mmio_r16(ecam_addr(bdf, reg));
-    cf8(bdf, reg);
-    return inw(0xcfc + (reg & 2));
-}
-
-uint32_t pci_r32(uint16_t bdf, unsigned reg)
-{
-    if (use_ecam(bdf))
-        return mmio_r32(ecam_addr(bdf, reg));
-    cf8(bdf, reg);
-    return inl(0xcfc);
-}
-
-void pci_w8(uint16_t bdf, unsigned reg, uint8_t v)
-{
-    if (use_ecam(bdf))
-        return mmio_w8(ecam_addr(bdf, reg), v);
-    cf8(bdf, reg);
-    outb(0xcfc + (reg & 3), v);
-}
-
-void pci_w16(uint16_t bdf, unsigned reg, uint16_t v)
-{
-    if (use_ecam(bdf))
-        return mmio_w16(ecam_addr(bdf, reg), v);
-    cf8(bdf, reg);
-    outw(0xcfc + (reg & 2), v);
-}
-
-void pci_w32(uint16_t bdf, unsigned reg, uint32_t v)
-{
-    if (use_ecam(bdf))
-        return mmio_w32(ecam_addr(bdf, reg), v);
-    cf8(bdf, reg);
-    outl(0xcfc, v);
-}
-
-unsigned pci_find_cap(uint16_t bdf, uint8_t id, unsigned from)
+unsigned pci_find_cap(uint32_t bdf, uint8_t id, unsigned from)
 {
     if (!(pci_r16(bdf, 0x06) & 0x10))           /* status: capability list */
         return 0;
@@ -190,7 +204,7 @@ void pci_enable(const struct pci_func *f)
         pci_w16(f->bdf, 0x04, want);
 }
 
-static void probe(uint16_t bdf, uint16_t vendor)
+static void probe(uint32_t bdf, uint16_t vendor)
 {
     if (pci_nfuncs == PCI_MAX_FUNCS) {
         kprintf("warning: pci: more than %d functions, %s ignored\n", PCI_MAX_FUNCS, pci_name(bdf));
@@ -253,16 +267,16 @@ static void probe(uint16_t bdf, uint16_t vendor)
             f->class, f->rev, f->hdr, line);
 }
 
-static void scan_bus(unsigned bus, int depth)
+static void scan_bus(unsigned seg, unsigned bus, int depth)
 {
     for (unsigned dev = 0; dev < 32; dev++) {
-        uint16_t bdf0 = (uint16_t)(bus << 8 | dev << 3);
+        uint32_t bdf0 = seg << 16 | bus << 8 | dev << 3;
         uint16_t v = pci_r16(bdf0, 0x00);
         if (v == 0xffff || v == 0)
             continue;
         unsigned nfn = (pci_r8(bdf0, 0x0e) & 0x80) ? 8 : 1;
         for (unsigned fn = 0; fn < nfn; fn++) {
-            uint16_t bdf = bdf0 | fn;
+            uint32_t bdf = bdf0 | fn;
             if (fn && ((v = pci_r16(bdf, 0x00)) == 0xffff || v == 0))
                 continue;
             probe(bdf, v);
@@ -270,7 +284,7 @@ static void scan_bus(unsigned bus, int depth)
             if ((pci_r8(bdf, 0x0e) & 0x7f) == 1) {
                 unsigned sec = pci_r8(bdf, 0x19);
                 if (sec > bus && depth < 8)
-                    scan_bus(sec, depth + 1);
+                    scan_bus(seg, sec, depth + 1);
                 else
                     kprintf("warning: pci: bridge %s secondary bus %u not followed\n", pci_name(bdf), sec);
             }
@@ -281,8 +295,10 @@ static void scan_bus(unsigned bus, int depth)
 void pci_scan(void)
 {
     pci_nfuncs = 0;
-    scan_bus(0, 0);
-    kprintf("pci: functions=%d\n", pci_nfuncs);
+    scan_bus(0, 0, 0);
+    for (unsigned i = 0; i < nsegs; i++)
+        scan_bus(segs[i].seg, segs[i].bus0, 0);
+    kprintf("pci: functions=%d segments=%u\n", pci_nfuncs, nsegs + 1);
 }
 
 uint8_t reg_r8(const struct region *r, unsigned off)

@@ -4,7 +4,7 @@
 
 #include "guest.h"
 
-#define PCI_MAX_FUNCS 256     /* bus 0 holds 32 x 8; Vireo packs 64+ disks as functions */
+#define PCI_MAX_FUNCS 1024    /* bus 0 holds 32 x 8; more segments hold more */
 
 enum { BAR_NONE, BAR_IO, BAR_MEM32, BAR_MEM64 };
 
@@ -15,7 +15,7 @@ struct pci_bar {
 };
 
 struct pci_func {
-    uint16_t bdf;               /* bus << 8 | dev << 3 | fn */
+    uint32_t bdf;               /* segment << 16 | bus << 8 | dev << 3 | fn */
     uint16_t vendor, device, subsys_vendor, subsys;
     uint32_t class;             /* class << 16 | subclass << 8 | prog-if */
     uint8_t rev, hdr;           /* header type without the multi-function bit */
@@ -27,18 +27,18 @@ extern int pci_nfuncs;
 
 void pci_init(const struct acpi_info *acpi);    /* picks ECAM (MCFG) or mechanism #1 */
 void pci_scan(void);                            /* fills pci_funcs, prints a line per function */
-const char *pci_name(uint16_t bdf);             /* "bb:dd.f", static buffer per call slot */
+const char *pci_name(uint32_t bdf);             /* "[ssss:]bb:dd.f", static buffer per call slot */
 
-uint8_t  pci_r8(uint16_t bdf, unsigned reg);
-uint16_t pci_r16(uint16_t bdf, unsigned reg);
-uint32_t pci_r32(uint16_t bdf, unsigned reg);
-void pci_w8(uint16_t bdf, unsigned reg, uint8_t v);
-void pci_w16(uint16_t bdf, unsigned reg, uint16_t v);
-void pci_w32(uint16_t bdf, unsigned reg, uint32_t v);
+uint8_t  pci_r8(uint32_t bdf, unsigned reg);
+uint16_t pci_r16(uint32_t bdf, unsigned reg);
+uint32_t pci_r32(uint32_t bdf, unsigned reg);
+void pci_w8(uint32_t bdf, unsigned reg, uint8_t v);
+void pci_w16(uint32_t bdf, unsigned reg, uint16_t v);
+void pci_w32(uint32_t bdf, unsigned reg, uint32_t v);
 
 /* Capability list walk: offset of the next capability with the given ID
  * after `from` (0 = from the start), 0 if none. */
-unsigned pci_find_cap(uint16_t bdf, uint8_t id, unsigned from);
+unsigned pci_find_cap(uint32_t bdf, uint8_t id, unsigned from);
 
 /* Sets I/O + memory decode (for the BAR kinds present) and bus mastering. */
 void pci_enable(const struct pci_func *f);

@@ -42,7 +42,7 @@ static const char *nm(const struct vdev *d) { return pci_name(d->pci->bdf); }
 static int map_cap(struct vdev *d, unsigned cap, struct region *r)
 {
     const struct pci_func *f = d->pci;
-    uint16_t bdf = f->bdf;
+    uint32_t bdf = f->bdf;
     uint8_t bar = pci_r8(bdf, cap + 4);
     uint32_t off = pci_r32(bdf, cap + 8), len = pci_r32(bdf, cap + 12);
     if (bar > 5 || f->bar[bar].kind == BAR_NONE)
@@ -216,7 +216,7 @@ int vdev_msix(struct vdev *d, unsigned nq, const uint32_t *apic)
                 nq, nq + 1);
         return -1;
     }
-    uint16_t bdf = d->pci->bdf;
+    uint32_t bdf = d->pci->bdf;
     uint16_t ctl = pci_r16(bdf, d->msix_cap + 2);
     pci_w16(bdf, d->msix_cap + 2, ctl | 0xc000);        /* enable + function mask while programming */
     uint32_t apic_id = mmio_r32(0xfee00020) >> 24;

@@ -3,7 +3,7 @@ package io.vireo.bench;
 import io.vireo.dataplane.agent.PolledQueue;
 import io.vireo.dataplane.memory.GuestMemory;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
-import io.vireo.dataplane.virtio.device.net.NetHeaderLayout;
+import io.vireo.dataplane.virtio.device.net.backend.NetHeaderLayout;
 import io.vireo.dataplane.virtio.device.net.VirtioNetDevice;
 import io.vireo.dataplane.virtio.device.net.backend.GuestIovecs;
 import io.vireo.dataplane.virtio.device.net.backend.LoopbackNetBackend;

@@ -55,6 +55,23 @@ class LayeringTest {
     }
 
     @Test
+    void shouldKeepTheMachineAndTheApiFreeOfEachOtherAsLayers() {
+        check(noClasses().that().resideInAPackage("io.vireo.vmm.machine..")
+            .should().dependOnClassesThat().resideInAPackage("io.vireo.vmm.api..")
+            .because("the machine offers DeviceControl; the API maps it to HTTP, never the other way (DESIGN.md)"));
+        check(noClasses().that().resideInAPackage("io.vireo.vmm.api..")
+            .should().dependOnClassesThat().resideInAPackage("io.vireo.vmm.cli..")
+            .because("cli starts the API and is its client; the API sees no CLI words"));
+    }
+
+    @Test
+    void shouldKeepJettyInTheApi() {
+        check(noClasses().that().resideOutsideOfPackage("io.vireo.vmm.api..")
+            .should().dependOnClassesThat().resideInAPackage("org.eclipse.jetty..")
+            .because("HTTP is the control API's business; the machine and the data plane know nothing of it"));
+    }
+
+    @Test
     void shouldKeepKvmFreeOfTheMachine() {
         check(noClasses().that().resideInAPackage("io.vireo.vmm.kvm..")
             .should().dependOnClassesThat().resideInAnyPackage("io.vireo.vmm.machine..", "io.vireo.vmm.cli..")

@@ -29,5 +29,7 @@ public enum AgentCounter implements Counter {
     /** Control commands run. */
     COMMANDS,
     /** Wall time of duty cycles that found no work and did not sleep: the price of polling, on a busy CPU. */
-    IDLE_POLL_NS
+    IDLE_POLL_NS,
+    /** Times the agent was paused ({@link QueueAgent#pause}: the machine's pause). */
+    PAUSES
 }

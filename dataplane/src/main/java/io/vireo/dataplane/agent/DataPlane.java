@@ -61,6 +61,8 @@ public final class DataPlane implements AutoCloseable {
     private final int[] cpus;
     private final Map<String, QueueAgent> agents = new LinkedHashMap<>();
     private final List<AgentRunner> runners = new ArrayList<>();
+    /** The agent each runner runs, index for index with {@link #runners} and {@link #errorCounters}. */
+    private final List<QueueAgent> runnerAgents = new ArrayList<>();
     private final List<AtomicCounter> errorCounters = new ArrayList<>();
     private final UnsafeBuffer errorLogBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(ERROR_LOG_BYTES, 64));
     private final DistinctErrorLog errorLog = new DistinctErrorLog(errorLogBuffer, SystemEpochClock.INSTANCE);
@@ -96,11 +98,7 @@ public final class DataPlane implements AutoCloseable {
         }
         QueueAgent[] owners = new QueueAgent[queues.length];
         for (int q = 0; q < queues.length; q++) {
-            String key = switch (threads) {
-                case PER_QUEUE -> deviceName + "-q" + q;
-                case PER_DEVICE -> deviceName;
-                case SHARED -> "io";
-            };
+            String key = key(deviceName, q);
             QueueAgent agent = agents.computeIfAbsent(key, k -> new QueueAgent(k, pollBudgetNs,
                 cpus.length == 0 ? -1 : cpus[agents.size() % cpus.length], counters));
             agent.add(queues[q]);
@@ -109,26 +107,106 @@ public final class DataPlane implements AutoCloseable {
         return owners;
     }
 
-    public List<QueueAgent> agents() {
+    /**
+     * As {@link #place}, on a data plane that may be running (a hot-added device): an agent the threading mode already
+     * has takes the queues on its thread ({@link QueueAgent#addLive}); a new one (per device, per queue) starts its own
+     * thread at once.
+     */
+    public synchronized QueueAgent[] placeLive(String deviceName, PolledQueue[] queues, long pollBudgetNs) {
+        if (!started) {
+            return place(deviceName, queues, pollBudgetNs);
+        }
+        if (closed) {
+            throw new IllegalStateException("data plane closed");
+        }
+        QueueAgent[] owners = new QueueAgent[queues.length];
+        List<QueueAgent> fresh = new ArrayList<>();
+        for (int q = 0; q < queues.length; q++) {
+            String key = key(deviceName, q);
+            QueueAgent agent = agents.get(key);
+            if (agent == null) {
+                // Counters of its own: the counters file was sized for the devices at boot.
+                agent = new QueueAgent(key, pollBudgetNs, cpus.length == 0 ? -1 : cpus[agents.size() % cpus.length]);
+                agents.put(key, agent);
+                fresh.add(agent);
+            }
+            if (fresh.contains(agent)) {
+                agent.add(queues[q]);
+            } else {
+                agent.addLive(queues[q]);
+            }
+            owners[q] = agent;
+        }
+        for (QueueAgent agent : fresh) {
+            CountersManager errorCounterSet = new CountersManager(
+                new UnsafeBuffer(BufferUtil.allocateDirectAligned(CountersManager.METADATA_LENGTH, 64)),
+                new UnsafeBuffer(BufferUtil.allocateDirectAligned(CountersManager.COUNTER_LENGTH, 64)));
+            startAgent(agent, errorCounterSet);
+        }
+        return owners;
+    }
+
+    /**
+     * Takes a removed device's queues off their agents ({@link QueueAgent#removeLive}); an agent left with no queue
+     * that was the device's own (per device, per queue) is stopped and its thread joined. Reset the queues first.
+     */
+    public synchronized void removeLive(String deviceName, PolledQueue[] queues, QueueAgent[] owners) {
+        for (int q = 0; q < queues.length; q++) {
+            owners[q].removeLive(queues[q]);
+        }
+        if (threads == Threads.SHARED) {
+            return;
+        }
+        for (int q = 0; q < queues.length; q++) {
+            String key = key(deviceName, q);
+            QueueAgent agent = agents.get(key);
+            if (agent == owners[q] && agent.queueCount() == 0) {
+                agents.remove(key);
+                int i = runnerAgents.indexOf(agent);
+                if (i >= 0) {
+                    runnerAgents.remove(i);
+                    errorCounters.remove(i);
+                    agent.requestStop();
+                    runners.remove(i).close(1000, thread -> LOG.log(Level.WARNING, "queue agent thread "
+                        + thread.getName() + " did not stop"));
+                }
+            }
+        }
+    }
+
+    private String key(String deviceName, int q) {
+        return switch (threads) {
+            case PER_QUEUE -> deviceName + "-q" + q;
+            case PER_DEVICE -> deviceName;
+            case SHARED -> "io";
+        };
+    }
+
+    public synchronized List<QueueAgent> agents() {
         return List.copyOf(agents.values());
     }
 
     /** Starts one thread per agent. */
-    public void start() {
+    public synchronized void start() {
         started = true;
         int n = Math.max(agents.size(), 1);
         CountersManager errorCounterSet = new CountersManager(
             new UnsafeBuffer(BufferUtil.allocateDirectAligned(n * CountersManager.METADATA_LENGTH, 64)),
             new UnsafeBuffer(BufferUtil.allocateDirectAligned(n * CountersManager.COUNTER_LENGTH, 64)));
-        ErrorHandler onError = this::onError;
         for (QueueAgent agent : agents.values()) {
-            AtomicCounter errorCounter = errorCounterSet.newCounter("queue agent errors: " + agent.roleName());
-            errorCounters.add(errorCounter);
-            AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), onError, errorCounter, agent);
-            AgentRunner.startOnThread(runner, r -> Thread.ofPlatform().name("vireo-io-" + agent.roleName())
-                .daemon(true).unstarted(r));
-            runners.add(runner);
+            startAgent(agent, errorCounterSet);
         }
+    }
+
+    private void startAgent(QueueAgent agent, CountersManager errorCounterSet) {
+        ErrorHandler onError = this::onError;
+        AtomicCounter errorCounter = errorCounterSet.newCounter("queue agent errors: " + agent.roleName());
+        errorCounters.add(errorCounter);
+        AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), onError, errorCounter, agent);
+        AgentRunner.startOnThread(runner, r -> Thread.ofPlatform().name("vireo-io-" + agent.roleName())
+            .daemon(true).unstarted(r));
+        runners.add(runner);
+        runnerAgents.add(agent);
     }
 
     /** The runner's error handler (on the agent's thread, after it counted the error). */
@@ -159,7 +237,7 @@ public final class DataPlane implements AutoCloseable {
     }
 
     /** Agent counters, summed over agents. */
-    public void report(StatsSink sink) {
+    public synchronized void report(StatsSink sink) {
         List<Counters<AgentCounter>> all = new ArrayList<>(agents.size());
         for (QueueAgent a : agents.values()) {
             all.add(a.counters());
@@ -170,9 +248,29 @@ public final class DataPlane implements AutoCloseable {
         sink.counter("agent_distinct_errors", distinctErrors());
     }
 
+    /**
+     * Pauses every agent ({@link QueueAgent#pause}): each finishes the requests it holds, then parks. With the guest
+     * stopped first, no request is left half served. Returns the requests still in flight after {@code timeoutNs}
+     * (they complete after {@link #resume}), 0 normally.
+     */
+    public synchronized int pause(long timeoutNs) {
+        int inFlight = 0;
+        for (QueueAgent agent : agents.values()) {
+            inFlight += agent.pause(timeoutNs);
+        }
+        return inFlight;
+    }
+
+    /** Restarts every agent {@link #pause} parked. */
+    public synchronized void resume() {
+        for (QueueAgent agent : agents.values()) {
+            agent.resume();
+        }
+    }
+
     /** Stops every agent and joins its thread; the queues are no longer served. Idempotent. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A busy-polling virtqueue worker: an agrona {@link Agent} whose duty cycle reads the clock once, drains a bounded
@@ -56,6 +57,10 @@ public final class QueueAgent implements Agent, StatsSource {
 
     private volatile Thread thread;
     private volatile boolean stopRequested;
+    /** Set by {@link #pause}, cleared by {@link #resume}. */
+    private volatile boolean pauseRequested;
+    /** Resumes so far: a parked agent leaves when it moves (a resume followed at once by a pause is not missed). */
+    private volatile long resumes;
     private volatile boolean terminated;
     private long lastWorkNs;
     /** Since the last work: an idle cycle passed (a gap to report), the agent slept. */
@@ -116,6 +121,41 @@ public final class QueueAgent implements Agent, StatsSource {
         if (rfd >= 0) {
             sleeper.watchReadiness(rfd);
         }
+    }
+
+    /**
+     * Gives {@code queue} to this agent while it may be running (a hot-added device): on the agent's thread, between
+     * duty cycles, so the queue array the duty cycle reads is replaced whole. Before the agent starts, as {@link #add}.
+     */
+    public void addLive(PolledQueue queue) {
+        submitAndWait(() -> {
+            added.add(queue);
+            queues = added.toArray(new PolledQueue[0]);
+            sleeper.watch(queue.kickEventFd());
+            if (queue.completionEventFd() >= 0) {
+                sleeper.watch(queue.completionEventFd());
+            }
+        });
+    }
+
+    /**
+     * Takes {@code queue} away from this agent (a hot-removed device), on its thread: after this returns the agent
+     * never touches the queue or its eventfds again, and the caller may close them. Reset the queue first: requests
+     * still in flight are the caller's to have finished. Returns false if the agent did not serve it.
+     */
+    public boolean removeLive(PolledQueue queue) {
+        boolean[] removed = new boolean[1];
+        submitAndWait(() -> {
+            removed[0] = added.remove(queue);
+            if (removed[0]) {
+                queues = added.toArray(new PolledQueue[0]);
+                sleeper.unwatch(queue.kickEventFd());
+                if (queue.completionEventFd() >= 0) {
+                    sleeper.unwatch(queue.completionEventFd());
+                }
+            }
+        });
+        return removed[0];
     }
 
     /**
@@ -303,10 +343,16 @@ public final class QueueAgent implements Agent, StatsSource {
         })) {
             Thread.onSpinWait();
         }
+        await(done);
+    }
+
+    /** The command's result; null when this thread is interrupted meanwhile (its flag is set again). */
+    private <T> T await(CompletableFuture<T> done) {
         try {
-            done.get(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            return done.get(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return null;
         } catch (ExecutionException e) {
             throw new IllegalStateException("queue agent " + name + ": command failed", e.getCause());
         } catch (TimeoutException e) {
@@ -324,6 +370,80 @@ public final class QueueAgent implements Agent, StatsSource {
     public void requestStop() {
         stopRequested = true;
         wake();
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t); // a paused agent stops too
+        }
+    }
+
+    /**
+     * Stops serving: on the agent's thread, serves what the queues hold until nothing is left to pop and no request is
+     * in flight (every request the guest made before its vCPUs stopped completes and is published), then parks the
+     * thread until {@link #resume}. Returns once the agent is parked, or after {@code timeoutNs} with requests still in
+     * flight (they stay with the back end and are reaped after the resume: none is lost). Call it with the guest's
+     * vCPUs stopped, from another thread (before the agent has started there is nothing to stop).
+     *
+     * @return requests still in flight when the agent parked (0 normally)
+     */
+    public int pause(long timeoutNs) {
+        pauseRequested = true;
+        Thread t = thread;
+        if (t == null || terminated) {
+            return 0;
+        }
+        CompletableFuture<Integer> parked = new CompletableFuture<>();
+        while (!offer(() -> drainAndPark(parked, timeoutNs))) {
+            Thread.onSpinWait();
+        }
+        Integer left = await(parked);
+        if (left == null) {
+            throw new IllegalStateException("interrupted while pausing queue agent " + name);
+        }
+        return left;
+    }
+
+    /** Ends a {@link #pause}: the agent's duty cycle goes on where it stopped. Any thread. */
+    public void resume() {
+        pauseRequested = false;
+        // One writer (the machine's control thread: pause and resume come one at a time). ORDERING: the volatile
+        // write comes before the unpark, and the parked thread re-reads it after waking.
+        resumes++;
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /** Whether the agent is paused, or asked to pause. */
+    public boolean paused() {
+        return pauseRequested;
+    }
+
+    /** The pause command, on the agent's thread: finish the queues' work, report, park until resumed or stopped. */
+    private void drainAndPark(CompletableFuture<Integer> parked, long timeoutNs) {
+        // Read before pause() can return (it waits for `parked`), so before the resume that ends this pause.
+        long resumed = resumes;
+        long deadline = clock.nanoTime() + timeoutNs;
+        int inFlight;
+        while (true) {
+            int work = 0;
+            inFlight = 0;
+            for (PolledQueue q : queues) {
+                work += q.poll();
+                inFlight += q.inFlight();
+            }
+            if (work == 0 && inFlight == 0 || clock.nanoTime() - deadline > 0) {
+                break;
+            }
+            if (work == 0) {
+                Thread.onSpinWait();
+            }
+        }
+        counters.increment(AgentCounter.PAUSES);
+        parked.complete(inFlight);
+        while (resumes == resumed && !stopRequested) {
+            LockSupport.park(this);
+        }
     }
 
     @Override

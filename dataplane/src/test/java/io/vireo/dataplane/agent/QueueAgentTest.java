@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,7 +34,7 @@ class QueueAgentTest {
     }
 
     /** A queue whose work is scripted: each poll() takes the next value (0 when none), events are recorded. */
-    private static final class ScriptedQueue implements PolledQueue {
+    private static class ScriptedQueue implements PolledQueue {
         final ArrayDeque<Integer> work = new ArrayDeque<>();
         final List<String> events = new ArrayList<>();
         boolean pendingAtArm;
@@ -254,5 +255,101 @@ class QueueAgentTest {
         }
         assertEquals(sleeps, sleeper.sleeps, "caught by polling: no sleep");
         assertEquals(5, slow.counters().get(AgentCounter.POLL_CAUGHT));
+    }
+
+    /** A queue with requests in flight: each poll reaps one (and moves the clock 1 ms); {@code stuck} never drain. */
+    private static final class InFlightQueue extends ScriptedQueue {
+        final HandClock time;
+        final int stuck;
+        volatile int polls;
+
+        InFlightQueue(HandClock time, int inFlight, int stuck) {
+            this.time = time;
+            this.inFlight = inFlight;
+            this.stuck = stuck;
+        }
+
+        @Override
+        public int poll() {
+            polls++;
+            time.now += 1_000_000;
+            if (inFlight > stuck) {
+                inFlight--;
+                return 1;
+            }
+            return 0;
+        }
+    }
+
+    /** Runs {@code a}'s duty cycle on a thread of its own until it is stopped. */
+    private static Thread run(QueueAgent a) {
+        Thread t = new Thread(() -> {
+            a.onStart();
+            try {
+                while (true) {
+                    a.doWork();
+                }
+            } catch (AgentTerminationException stopped) {
+                a.onClose();
+            }
+        }, "agent-under-test");
+        t.start();
+        return t;
+    }
+
+    private static void awaitStarted(QueueAgent a) throws InterruptedException {
+        while (a.thread() == null) {
+            Thread.sleep(1);
+        }
+    }
+
+    @Test
+    void shouldFinishWhatIsInFlightThenParkUntilResumed() throws Exception {
+        HandClock time = new HandClock();
+        InFlightQueue q = new InFlightQueue(time, 5, 0);
+        QueueAgent a = new QueueAgent("p", new PollBudget(BUDGET_NS), -1, time, new RecordingSleeper());
+        a.add(q);
+        Thread t = run(a);
+        try {
+            awaitStarted(a);
+            assertEquals(0, a.pause(TimeUnit.SECONDS.toNanos(10)), "nothing left in flight");
+            assertEquals(0, q.inFlight, "every request in flight completed before the agent parked");
+            assertTrue(a.paused());
+            int polls = q.polls;
+            Thread.sleep(100);
+            assertEquals(polls, q.polls, "a paused agent polls nothing");
+            assertEquals(1, a.counter(AgentCounter.PAUSES));
+            a.resume();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (q.polls == polls && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertTrue(q.polls > polls, "polling again after the resume");
+            // A pause right after a resume, before the agent has left its park, is a pause of its own.
+            assertEquals(0, a.pause(TimeUnit.SECONDS.toNanos(10)));
+            a.resume();
+            assertEquals(0, a.pause(TimeUnit.SECONDS.toNanos(10)));
+            assertEquals(3, a.counter(AgentCounter.PAUSES));
+            a.resume();
+        } finally {
+            a.requestStop();
+            t.join(10_000);
+        }
+        assertTrue(a.terminated());
+    }
+
+    @Test
+    void shouldParkAfterTheTimeoutWithRequestsStillInFlightAndStopWhilePaused() throws Exception {
+        HandClock time = new HandClock();
+        InFlightQueue q = new InFlightQueue(time, 3, 1);
+        QueueAgent a = new QueueAgent("p", new PollBudget(BUDGET_NS), -1, time, new RecordingSleeper());
+        a.add(q);
+        Thread t = run(a);
+        awaitStarted(a);
+        assertEquals(1, a.pause(TimeUnit.MILLISECONDS.toNanos(10)), "one request is still with the back end");
+        a.requestStop();
+        t.join(10_000);
+        assertFalse(t.isAlive(), "a paused agent stops when asked");
+        assertTrue(a.terminated());
     }
 }

@@ -26,6 +26,24 @@ public final class Aml {
     static final int MULTI_NAME_PREFIX = 0x2f;
     static final int EXT_OP_PREFIX = 0x5b;
     static final int DEVICE_OP = 0x82;
+    static final int METHOD_OP = 0x14;
+    static final int LOCAL0_OP = 0x60;
+    static final int ARG0_OP = 0x68;
+    static final int STORE_OP = 0x70;
+    static final int SHIFT_LEFT_OP = 0x79;
+    static final int AND_OP = 0x7b;
+    static final int NOTIFY_OP = 0x86;
+    static final int IF_OP = 0xa0;
+    static final int RETURN_OP = 0xa4;
+    static final int MUTEX_OP = 0x01;
+    static final int ACQUIRE_OP = 0x23;
+    static final int RELEASE_OP = 0x27;
+    static final int OP_REGION_OP = 0x80;
+    static final int FIELD_OP = 0x81;
+    /** OperationRegion space: SystemIO (ACPI 6.5, 19.6.100). */
+    public static final int REGION_SYSTEM_IO = 0x01;
+    /** Field flags: DWordAcc (bits 3:0 = 3), NoLock, WriteAsZeros (bits 6:5 = 1). */
+    public static final int FIELD_DWORD_ACC_WRITE_ZEROS = 0x03 | 0x40;
     static final int ROOT_CHAR = '\\';
     static final int PARENT_PREFIX_CHAR = '^';
     /** PkgLength holds at most 28 bits (20.2.4). */
@@ -112,6 +130,116 @@ public final class Aml {
     public static byte[] device(String path, byte[]... terms) {
         byte[] body = concat(namePath(path), concat(terms));
         return concat(new byte[] {EXT_OP_PREFIX, (byte) DEVICE_OP}, pkgLength(body.length), body);
+    }
+
+    /** {@code Method(name, argCount, NotSerialized) {terms}} (20.2.5.2: MethodFlags bits 2:0 = ArgCount). */
+    public static byte[] method(String name, int argCount, byte[]... terms) {
+        if (argCount < 0 || argCount > 7) {
+            throw new IllegalArgumentException("a method takes 0-7 arguments, not " + argCount);
+        }
+        byte[] body = concat(namePath(name), new byte[] {(byte) argCount}, concat(terms));
+        return concat(new byte[] {METHOD_OP}, pkgLength(body.length), body);
+    }
+
+    /** A method invocation: the method's name then its arguments (the callee's argument count must match). */
+    public static byte[] call(String path, byte[]... args) {
+        return concat(namePath(path), concat(args));
+    }
+
+    /** {@code LocalN}, N 0-7. */
+    public static byte[] local(int n) {
+        return new byte[] {(byte) (LOCAL0_OP + checkIndex(n, 7))};
+    }
+
+    /** {@code ArgN}, N 0-6. */
+    public static byte[] arg(int n) {
+        return new byte[] {(byte) (ARG0_OP + checkIndex(n, 6))};
+    }
+
+    private static int checkIndex(int n, int max) {
+        if (n < 0 || n > max) {
+            throw new IllegalArgumentException(n + " outside 0-" + max);
+        }
+        return n;
+    }
+
+    /** {@code Store(value, target)}. */
+    public static byte[] store(byte[] value, byte[] target) {
+        return concat(new byte[] {STORE_OP}, value, target);
+    }
+
+    /** {@code And(a, b)} with no target (the result is the term's value). */
+    public static byte[] and(byte[] a, byte[] b) {
+        return concat(new byte[] {AND_OP}, a, b, new byte[] {0});
+    }
+
+    /** {@code ShiftLeft(value, count)} with no target. */
+    public static byte[] shiftLeft(byte[] value, byte[] count) {
+        return concat(new byte[] {SHIFT_LEFT_OP}, value, count, new byte[] {0});
+    }
+
+    /** {@code If (predicate) {terms}}. */
+    public static byte[] ifThen(byte[] predicate, byte[]... terms) {
+        byte[] body = concat(predicate, concat(terms));
+        return concat(new byte[] {(byte) IF_OP}, pkgLength(body.length), body);
+    }
+
+    /** {@code Notify(object, value)}. */
+    public static byte[] notify(String object, long value) {
+        return concat(new byte[] {(byte) NOTIFY_OP}, namePath(object), integer(value));
+    }
+
+    /** {@code Return(value)}. */
+    public static byte[] ret(byte[] value) {
+        return concat(new byte[] {(byte) RETURN_OP}, value);
+    }
+
+    /** {@code Mutex(name, 0)}. */
+    public static byte[] mutex(String name) {
+        return concat(new byte[] {EXT_OP_PREFIX, MUTEX_OP}, namePath(name), new byte[] {0});
+    }
+
+    /** {@code Acquire(mutex, 0xFFFF)}: wait forever. */
+    public static byte[] acquire(String mutex) {
+        return concat(new byte[] {EXT_OP_PREFIX, ACQUIRE_OP}, namePath(mutex), new byte[] {(byte) 0xff, (byte) 0xff});
+    }
+
+    /** {@code Release(mutex)}. */
+    public static byte[] release(String mutex) {
+        return concat(new byte[] {EXT_OP_PREFIX, RELEASE_OP}, namePath(mutex));
+    }
+
+    /** {@code OperationRegion(name, space, offset, length)}. */
+    public static byte[] operationRegion(String name, int space, long offset, long length) {
+        return concat(new byte[] {EXT_OP_PREFIX, (byte) OP_REGION_OP}, namePath(name), new byte[] {(byte) space},
+            integer(offset), integer(length));
+    }
+
+    /**
+     * {@code Field(region, flags) {name, bits, ...}}: consecutive named fields, each {@code bits} wide (a NamedField's
+     * width is encoded like a PkgLength, but counts bits, not itself: 20.2.5.2).
+     */
+    public static byte[] field(String region, int flags, String[] names, int[] bits) {
+        if (names.length != bits.length) {
+            throw new IllegalArgumentException("one width per field name");
+        }
+        java.io.ByteArrayOutputStream list = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < names.length; i++) {
+            list.writeBytes(nameSeg(names[i]));
+            list.writeBytes(fieldWidth(bits[i]));
+        }
+        byte[] body = concat(namePath(region), new byte[] {(byte) flags}, list.toByteArray());
+        return concat(new byte[] {EXT_OP_PREFIX, (byte) FIELD_OP}, pkgLength(body.length), body);
+    }
+
+    private static byte[] fieldWidth(int bits) {
+        if (bits < 1 || bits > 0xfff) {
+            throw new IllegalArgumentException("field width " + bits + " outside 1-4095 bits");
+        }
+        if (bits <= 0x3f) {
+            return new byte[] {(byte) bits};
+        }
+        return new byte[] {(byte) (1 << 6 | (bits & 0x0f)), (byte) (bits >>> 4)};
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.vireo.vmm.acpi;
 
+import io.vireo.vmm.devices.AcpiGpe;
 import io.vireo.vmm.devices.AcpiPm;
 import io.vireo.vmm.devices.ResetControl;
 
@@ -17,6 +18,8 @@ import java.nio.charset.StandardCharsets;
  *  48  SMI_CMD u32           0: ACPI always on 116  RESET_REG (GAS)        I/O 0xCF9, 8 bits
  *  56  PM1a_EVT_BLK u32      0x600            128  RESET_VALUE u8          0x06
  *  64  PM1a_CNT_BLK u32      0x604            131  FADT Minor Version      3 (ACPI 6.3)
+ *  80  GPE0_BLK u32          0xAFE0           220  X_GPE0_BLK (GAS)        I/O 0xAFE0, 32 bits
+ *  92  GPE0_BLK_LEN u8       4: 16 events (AcpiGpe: PCI hotplug is event 1)
  *  76  PM_TMR_BLK u32        0: no PM timer   132  X_FIRMWARE_CTRL u64     0 (FACS is <4G)
  *  88  PM1_EVT_LEN u8        4                140  X_DSDT u64              DSDT
  *  89  PM1_CNT_LEN u8        2                148  X_PM1a_EVT_BLK (GAS)    I/O 0x600, 32 bits
@@ -106,10 +109,11 @@ public final class Fadt {
         t.u32(0);                             // 68 PM1b_CNT_BLK
         t.u32(0);                             // 72 PM2_CNT_BLK
         t.u32(0);                             // 76 PM_TMR_BLK
-        t.u32(0).u32(0);                      // 80 GPE0_BLK, GPE1_BLK
+        t.u32(AcpiGpe.BASE).u32(0);           // 80 GPE0_BLK, GPE1_BLK
         t.u8(AcpiPm.PM1_EVT_LENGTH);          // 88 PM1_EVT_LEN
         t.u8(AcpiPm.PM1_CNT_LENGTH);          // 89 PM1_CNT_LEN
-        t.u8(0).u8(0).u8(0).u8(0).u8(0);      // 90 PM2_CNT_LEN, PM_TMR_LEN, GPE0/1_BLK_LEN, GPE1_BASE
+        t.u8(0).u8(0);                        // 90 PM2_CNT_LEN, PM_TMR_LEN
+        t.u8(AcpiGpe.LENGTH).u8(0).u8(0);     // 92 GPE0_BLK_LEN, GPE1_BLK_LEN, GPE1_BASE
         t.u8(0);                              // 95 CST_CNT
         t.u16(C_STATE_NOT_SUPPORTED);         // 96 P_LVL2_LAT
         t.u16(C_STATE_NOT_SUPPORTED);         // 98 P_LVL3_LAT
@@ -133,7 +137,7 @@ public final class Fadt {
         Gas.NONE.appendTo(t);                 // 184 X_PM1b_CNT_BLK
         Gas.NONE.appendTo(t);                 // 196 X_PM2_CNT_BLK
         Gas.NONE.appendTo(t);                 // 208 X_PM_TMR_BLK
-        Gas.NONE.appendTo(t);                 // 220 X_GPE0_BLK
+        Gas.io(AcpiGpe.BASE, AcpiGpe.LENGTH, Gas.ACCESS_BYTE).appendTo(t); // 220 X_GPE0_BLK
         Gas.NONE.appendTo(t);                 // 232 X_GPE1_BLK
         Gas.NONE.appendTo(t);                 // 244 SLEEP_CONTROL_REG (hardware-reduced only)
         Gas.NONE.appendTo(t);                 // 256 SLEEP_STATUS_REG (hardware-reduced only)

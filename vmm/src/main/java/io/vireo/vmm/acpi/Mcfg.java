@@ -1,5 +1,7 @@
 package io.vireo.vmm.acpi;
 
+import java.util.List;
+
 /**
  * PCI Express memory mapped configuration space base address description table (PCI Firmware
  * Specification 3.2, 4.1.2; signature "MCFG" reserved by ACPI 6.5 table 5.6): where each segment's ECAM
@@ -30,16 +32,29 @@ public final class Mcfg {
     private Mcfg() {
     }
 
+    /** One allocation structure: {@code base} is bus 0's config space of {@code segment}. */
+    public record Window(long base, int segment, int startBus, int endBus) {
+        public Window {
+            if (startBus < 0 || endBus > 255 || startBus > endBus || (segment & ~0xffff) != 0
+                || (base & ((1 << 20) - 1)) != 0) {
+                throw new IllegalArgumentException("MCFG window base=0x" + Long.toHexString(base) + ", segment="
+                    + segment + ", buses " + startBus + "-" + endBus + ": base must be 1 MiB aligned, buses 0-255");
+            }
+        }
+    }
+
     /** An MCFG with one ECAM window: {@code baseGpa} for buses {@code startBus}-{@code endBus} of a segment. */
     public static byte[] build(long baseGpa, int segment, int startBus, int endBus) {
-        if (startBus < 0 || endBus > 255 || startBus > endBus || (segment & ~0xffff) != 0
-            || (baseGpa & ((1 << 20) - 1)) != 0) {
-            throw new IllegalArgumentException("MCFG window base=0x" + Long.toHexString(baseGpa) + ", segment="
-                + segment + ", buses " + startBus + "-" + endBus + ": base must be 1 MiB aligned, buses 0-255");
-        }
+        return build(List.of(new Window(baseGpa, segment, startBus, endBus)));
+    }
+
+    /** An MCFG with one allocation structure per window, in order. */
+    public static byte[] build(List<Window> windows) {
         AcpiTable t = new AcpiTable("MCFG", REVISION);
         t.zeros(8);
-        t.u64(baseGpa).u16(segment).u8(startBus).u8(endBus).u32(0);
+        for (Window w : windows) {
+            t.u64(w.base()).u16(w.segment()).u8(w.startBus()).u8(w.endBus()).u32(0);
+        }
         return t.toBytes();
     }
 }

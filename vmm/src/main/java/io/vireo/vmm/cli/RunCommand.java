@@ -1,6 +1,9 @@
 package io.vireo.vmm.cli;
 
 import io.vireo.vmm.ExitStatus;
+import io.vireo.vmm.VireoException;
+import io.vireo.vmm.api.ApiServer;
+import io.vireo.vmm.api.MachineTarget;
 import io.vireo.vmm.machine.LiveStats;
 import io.vireo.vmm.machine.Machine;
 import io.vireo.vmm.machine.MachineBuilder;
@@ -44,7 +47,14 @@ final class RunCommand implements Callable<Integer> {
         options.checkCommandAfterDoubleDash(spec.commandLine().getParseResult().originalArgs());
         PrintStream err = parent.err();
         MachineConfig config = options.toConfig(TestGuestImage::path);
-        try (Machine machine = MachineBuilder.build(config)) {
+        if (options.apiSocket != null) {
+            try {
+                ApiServer.checkPath(options.apiSocket); // before the VM exists: a bad path stops nothing half-made
+            } catch (IllegalArgumentException e) {
+                throw new VireoException(ExitStatus.USAGE, "--api-socket " + e.getMessage());
+            }
+        }
+        try (Machine machine = MachineBuilder.build(config); ApiServer api = startApi(machine)) {
             SignalStop.install(machine);
             // Set-up is done (KVM, guest RAM, disks, agents, signal handlers): from here on, the sandbox.
             Sandbox.install(options.seccomp());
@@ -62,6 +72,27 @@ final class RunCommand implements Callable<Integer> {
                 reportStats(machine, err);
                 machine.trace().ifPresent(t -> err.println("vireo: " + t.describe()));
             }
+        }
+    }
+
+    /** --api-socket: the control API, before the sandbox (the socket is made during set-up). */
+    private ApiServer startApi(Machine machine) {
+        if (options.apiSocket == null) {
+            return null;
+        }
+        try {
+            return ApiServer.start(options.apiSocket, new MachineTarget(machine));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            int status = e instanceof IllegalArgumentException ? ExitStatus.USAGE : ExitStatus.INTERNAL_ERROR;
+            // The guest runs already: stop its vCPUs and agents before the machine is closed under them.
+            machine.stop(status, "--api-socket " + e.getMessage());
+            try {
+                machine.awaitExit();
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            machine.quiesce();
+            throw new VireoException(status, "--api-socket " + e.getMessage());
         }
     }
 

@@ -3,6 +3,8 @@ package io.vireo.vmm.cli;
 import io.vireo.dataplane.agent.DataPlane;
 import io.vireo.vmm.machine.DiskConfig;
 import io.vireo.vmm.machine.MachineConfig;
+import io.vireo.vmm.pci.PciBus;
+import io.vireo.vmm.pci.PciSegments;
 import io.vireo.vmm.sandbox.Sandbox;
 
 import picocli.CommandLine;
@@ -76,6 +78,10 @@ public final class RunOptions {
             "null:SIZE is a disk that completes every request at once (no file)"})
     final List<DiskConfig> disks = new ArrayList<>();
 
+    @Option(names = "--pci-segments", paramLabel = "N", converter = Converters.WholeNumber.class,
+        description = "PCI segments (host bridges of 31 slots each), 1..16; more are added when the disks need them")
+    int pciSegments = 1;
+
     @Option(names = "--net", paramLabel = "tap=NAME|loopback[,key=value]...", converter = Converters.Net.class,
         description = {
             "a virtio-net device (repeatable; one PCI function each), served by polling queue agents. tap=NAME uses "
@@ -91,6 +97,11 @@ public final class RunOptions {
     @Option(names = "--io-cpus", paramLabel = "LIST", converter = Converters.CpuList.class,
         description = "pin the queue agents to these host CPUs, round-robin (e.g. 1 or 0,1)")
     Converters.Cpus ioCpus = Converters.Cpus.NONE;
+
+    @Option(names = "--api-socket", paramLabel = "PATH", description = "serve the control API (HTTP/1.1 + JSON, "
+        + "as Cloud Hypervisor's) on a Unix socket at PATH, owner-only: curl --unix-socket PATH "
+        + "http://localhost/api/v1/vm.info, or vireo ctl --api-socket PATH info")
+    Path apiSocket;
 
     @Option(names = "--seccomp", paramLabel = "off|log|on", converter = Converters.SeccompMode.class,
         description = "after set-up, a seccomp filter refuses execve, ptrace, mount, kexec, module loading, bpf, "
@@ -205,6 +216,13 @@ public final class RunOptions {
         Path k = kernel != null ? kernel : defaultKernel.get();
         checkReadableFile("--kernel", k);
         checkDisks();
+        if (pciSegments < 1 || pciSegments > PciSegments.MAX_SEGMENTS) {
+            throw usage("--pci-segments must be 1.." + PciSegments.MAX_SEGMENTS + " (got " + pciSegments + ")");
+        }
+        if (PciSegments.needed(disks.size()) > PciSegments.MAX_SEGMENTS) {
+            throw usage(disks.size() + " disks do not fit: " + PciSegments.MAX_SEGMENTS + " PCI segments hold "
+                + PciSegments.MAX_SEGMENTS * PciBus.CAPACITY + " devices");
+        }
         if (statsJson != null) {
             StatsJson.checkWritable(statsJson);
         }
@@ -220,7 +238,7 @@ public final class RunOptions {
         }
         return new MachineConfig(k, Optional.ofNullable(rd), List.copyOf(disks), fullCmdline, cpus, memoryBytes,
             timeoutNanos, verbose, unpack, new MachineConfig.Io(ioThreads, ioCpus.list()), stats || statsJson != null,
-            runRoot, trace, List.copyOf(nets));
+            runRoot, trace, pciSegments, List.copyOf(nets));
     }
 
     /** {@code FILE[,records=N][,full=wrap|stop]}. */

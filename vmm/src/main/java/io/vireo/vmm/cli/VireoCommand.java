@@ -37,6 +37,7 @@ import java.util.concurrent.Callable;
         JmhCommand.class,
         VhostUserBlkCommand.class,
         VhostUserNetCommand.class,
+        CtlCommand.class,
     },
     footer = {"", "Run 'vireo help COMMAND' or 'vireo COMMAND --help' for a command's flags."})
 public final class VireoCommand implements Callable<Integer> {

@@ -27,16 +27,29 @@ public final class MsiRoutes implements AutoCloseable {
     private long[] address = new long[0];
     private int[] data = new int[0];
     private boolean[] valid = new boolean[0];
-    private int[] eventFds = new int[0];
+    // ORDERING: replaced whole under the lock, read by signal() on agent threads without it.
+    private volatile int[] eventFds = new int[0];
     private int next = FIRST_MSI_GSI;
+    /** GSI blocks given back by {@link #release}, by size: reused before new GSIs are taken. */
+    private final java.util.Map<Integer, java.util.ArrayDeque<Integer>> freed = new java.util.HashMap<>();
 
     public MsiRoutes(Vm vm) {
         this.vm = vm;
         this.maxGsis = (int) Math.min(4096, vm.kvm().checkExtension(Kvm.KVM_CAP_IRQ_ROUTING));
     }
 
-    /** Reserves {@code count} GSIs with their irqfds; returns the first. Before the guest runs. */
+    /**
+     * Reserves {@code count} GSIs with their irqfds; returns the first. Before the guest runs, or for a hot-added
+     * device (a block {@link #release}d earlier is reused first). The arrays {@link #signal} reads are replaced whole:
+     * an agent that still holds the old one finds its own eventfds in it.
+     */
     public synchronized int allocate(int count) {
+        java.util.ArrayDeque<Integer> reuse = freed.get(count);
+        if (reuse != null && !reuse.isEmpty()) {
+            int first = reuse.pop();
+            assignIrqfds(first, first + count);
+            return first;
+        }
         if (next + count > maxGsis) {
             throw new IllegalStateException("out of GSIs: " + (next + count) + " needed, KVM allows " + maxGsis);
         }
@@ -46,19 +59,66 @@ public final class MsiRoutes implements AutoCloseable {
         address = java.util.Arrays.copyOf(address, n);
         data = java.util.Arrays.copyOf(data, n);
         valid = java.util.Arrays.copyOf(valid, n);
-        eventFds = java.util.Arrays.copyOf(eventFds, n);
+        int[] fds = java.util.Arrays.copyOf(eventFds, n);
+        java.util.Arrays.fill(fds, first - FIRST_MSI_GSI, n, -1);
+        eventFds = fds;
+        assignIrqfds(first, next);
+        return first;
+    }
+
+    private void assignIrqfds(int from, int to) {
+        int[] fds = eventFds.clone();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment irqfd = arena.allocate(KvmIrqfdLayout.SIZE, 8);
-            for (int gsi = first; gsi < next; gsi++) {
+            for (int gsi = from; gsi < to; gsi++) {
                 int fd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
-                eventFds[gsi - FIRST_MSI_GSI] = fd;
+                fds[gsi - FIRST_MSI_GSI] = fd;
                 irqfd.fill((byte) 0);
                 irqfd.set(ValueLayout.JAVA_INT_UNALIGNED, KvmIrqfdLayout.FD_OFFSET, fd);
                 irqfd.set(ValueLayout.JAVA_INT_UNALIGNED, KvmIrqfdLayout.GSI_OFFSET, gsi);
                 Libc.ioctl(vm.fd(), Kvm.KVM_IRQFD, irqfd, "KVM_IRQFD");
             }
         }
-        return first;
+        eventFds = fds;
+    }
+
+    /**
+     * Gives back {@code count} GSIs from {@code first} (a removed device's, whose agents no longer signal them): each
+     * irqfd is deassigned and closed and its route dropped, and the block is reused by the next {@link #allocate} of
+     * the same size.
+     */
+    public synchronized void release(int first, int count) {
+        boolean routed = false;
+        int[] fds = eventFds.clone();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment irqfd = arena.allocate(KvmIrqfdLayout.SIZE, 8);
+            for (int gsi = first; gsi < first + count; gsi++) {
+                int i = gsi - FIRST_MSI_GSI;
+                irqfd.fill((byte) 0);
+                irqfd.set(ValueLayout.JAVA_INT_UNALIGNED, KvmIrqfdLayout.FD_OFFSET, fds[i]);
+                irqfd.set(ValueLayout.JAVA_INT_UNALIGNED, KvmIrqfdLayout.GSI_OFFSET, gsi);
+                irqfd.set(ValueLayout.JAVA_INT_UNALIGNED, KvmIrqfdLayout.FLAGS_OFFSET, Kvm.KVM_IRQFD_FLAG_DEASSIGN);
+                Libc.ioctl(vm.fd(), Kvm.KVM_IRQFD, irqfd, "KVM_IRQFD deassign");
+                Libc.closeQuietly(fds[i]);
+                fds[i] = -1;
+                routed |= valid[i];
+                valid[i] = false;
+            }
+        }
+        eventFds = fds;
+        if (routed) {
+            commit();
+        }
+        freed.computeIfAbsent(count, k -> new java.util.ArrayDeque<>()).push(first);
+    }
+
+    /** Open irqfds (for leak tests). */
+    public synchronized int irqfds() {
+        int n = 0;
+        for (int fd : eventFds) {
+            n += fd >= 0 ? 1 : 0;
+        }
+        return n;
     }
 
     /** The guest programmed (or reprogrammed) the message of {@code gsi}. Control path (vCPU thread). */
@@ -135,7 +195,9 @@ public final class MsiRoutes implements AutoCloseable {
     @Override
     public synchronized void close() {
         for (int fd : eventFds) {
-            Libc.closeQuietly(fd);
+            if (fd >= 0) {
+                Libc.closeQuietly(fd);
+            }
         }
     }
 }

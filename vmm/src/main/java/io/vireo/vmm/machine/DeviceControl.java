@@ -42,6 +42,6 @@ public interface DeviceControl {
     /** Restarts what {@link #pause()} stopped. */
     void resume() throws DeviceControlException;
 
-    /** {@code running} or {@code paused}. */
+    /** {@code running} or {@code paused}; {@code shutdown} once the run is ending. */
     String state();
 }

@@ -189,6 +189,78 @@ public final class Machine implements PlatformControl, AutoCloseable {
         return stopping;
     }
 
+    private final Object pauseLock = new Object();
+    private volatile boolean pauseRequested;
+    /** vCPU threads parked in {@link #parkVcpu}; guarded by pauseLock. */
+    private int parkedVcpus;
+    private MachineControl control;
+
+    boolean pauseRequested() {
+        return pauseRequested;
+    }
+
+    /** On a vCPU thread, out of KVM_RUN: waits while a pause lasts (or until the machine stops). */
+    void parkVcpu() {
+        synchronized (pauseLock) {
+            parkedVcpus++;
+            pauseLock.notifyAll();
+            try {
+                while (pauseRequested && !stopping) {
+                    pauseLock.wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                parkedVcpus--;
+            }
+        }
+    }
+
+    /**
+     * Takes every vCPU out of KVM_RUN and parks it; returns true once all are parked, false if the machine stopped or
+     * {@code timeoutNs} passed first (then the pause is undone).
+     */
+    boolean pauseVcpus(long timeoutNs) throws InterruptedException {
+        // ORDERING: pauseRequested (volatile) is written before each loop's threadHandle is read in kick().
+        pauseRequested = true;
+        for (VcpuLoop loop : loops) {
+            loop.kick();
+        }
+        long deadline = System.nanoTime() + timeoutNs;
+        synchronized (pauseLock) {
+            while (parkedVcpus < loops.size() && !stopping) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                pauseLock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+            if (parkedVcpus < loops.size() || stopping) {
+                pauseRequested = false;
+                pauseLock.notifyAll();
+                return false;
+            }
+            return true;
+        }
+    }
+
+    /** Lets every parked vCPU run again. */
+    void resumeVcpus() {
+        synchronized (pauseLock) {
+            pauseRequested = false;
+            pauseLock.notifyAll();
+        }
+    }
+
+    /** What a control plane (the API socket) may do with this machine: pause, resume, devices, hot add/remove. */
+    public DeviceControl control() {
+        return control;
+    }
+
+    void control(MachineControl c) {
+        this.control = c;
+    }
+
     /** Ends the run with {@code exitStatus} unless something ended it already. Any thread. */
     public void stop(int exitStatus, String reason) {
         if (!status.compareAndSet(RUNNING, exitStatus)) {
@@ -200,6 +272,9 @@ public final class Machine implements PlatformControl, AutoCloseable {
         stopping = true;
         for (VcpuLoop loop : loops) {
             loop.kick();
+        }
+        synchronized (pauseLock) {
+            pauseLock.notifyAll(); // a paused vCPU leaves its park and sees stopping
         }
         stopped.countDown();
     }

@@ -10,6 +10,7 @@ import io.vireo.sys.Kvm;
 import io.vireo.vmm.ExitStatus;
 import io.vireo.vmm.VireoException;
 import io.vireo.vmm.acpi.AcpiTables;
+import io.vireo.vmm.acpi.Aml;
 import io.vireo.vmm.boot.BootException;
 import io.vireo.vmm.boot.BootLayout;
 import io.vireo.vmm.boot.E820Map;
@@ -19,6 +20,7 @@ import io.vireo.vmm.boot.LoadedKernel;
 import io.vireo.vmm.boot.LongModeTables;
 import io.vireo.vmm.boot.PvhElfLoader;
 import io.vireo.vmm.boot.SetupHeader;
+import io.vireo.vmm.devices.AcpiGpe;
 import io.vireo.vmm.devices.AcpiPm;
 import io.vireo.vmm.devices.DebugExitPort;
 import io.vireo.vmm.devices.I8042;
@@ -31,11 +33,15 @@ import io.vireo.vmm.kvm.KvmSystem;
 import io.vireo.vmm.kvm.Vcpu;
 import io.vireo.vmm.kvm.Vm;
 import io.vireo.vmm.pci.PciAcpi;
+import io.vireo.vmm.pci.PciBus;
+import io.vireo.vmm.pci.PciHotplugController;
+import io.vireo.vmm.pci.PciSegments;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -76,7 +82,7 @@ public final class MachineBuilder {
             vm.mapMemory(memory);
             clock.step("VM and memory slots");
 
-            Platform platform = Platform.create(memory);
+            Platform platform = Platform.create(memory, pciSegments(config));
             RunDirectory runDir = RunDirectory.create(config.runRoot() != null ? config.runRoot()
                 : RunDirectory.defaultRoot());
             created.add(runDir);
@@ -85,8 +91,8 @@ public final class MachineBuilder {
             RequestTrace trace = config.trace() == null ? null : RequestTrace.create(config.trace().file(),
                 config.trace().records(), config.trace().wrap());
             List<AutoCloseable> deviceResources = new ArrayList<>();
-            VirtioDevices virtio = VirtioDevices.create(memory, vm, platform.pci(), platform.mapper(), config.io(),
-                counters, deviceResources);
+            VirtioDevices virtio = VirtioDevices.create(memory, vm, platform.segments(), platform.mapper(),
+                config.io(), counters, deviceResources);
             VirtioDisks disks = VirtioDisks.attach(config.disks(), memory, config.cpus(), virtio, counters, trace);
             VirtioNets.attach(config.nets(), virtio, counters);
             if (trace != null) {
@@ -101,9 +107,13 @@ public final class MachineBuilder {
             }
             created.addAll(deviceResources);
             clock.step("platform and disks");
-            long rsdp = PciAcpi.addTo(new AcpiTables(config.cpus()), platform.windows())
+            int segmentCount = platform.segments().count();
+            long rsdp = PciAcpi.addTo(new AcpiTables(config.cpus()), platform.segments(),
+                    PciHotplugController::bridgeAml)
+                .addDsdtObject(Aml.scope("\\_SB", PciHotplugController.controllerAml(segmentCount)))
+                .addDsdtObject(PciHotplugController.gpeAml(AcpiGpe.PCI_HOTPLUG))
                 .writeTo(memory, BootLayout.ACPI_BASE);
-            E820Map e820 = PciAcpi.e820(E820Map.of(memory));
+            E820Map e820 = PciAcpi.e820(E820Map.of(memory), platform.segments().count());
             clock.step("ACPI and e820");
             BspEntry entry = loadKernel(config, memory, kernelImage, initrd, rsdp, e820);
             clock.step("load kernel");
@@ -131,6 +141,15 @@ public final class MachineBuilder {
             deviceResources.forEach(machine::closeAlso);
             machine.live(runDir, counters, trace, disks.queues(), virtio.agents(), disks::requests);
             machine.onQuiesce(virtio::stopAgents);
+            MachineControl control = new MachineControl(machine, virtio, coldPlugged(config, virtio));
+            Hotplug hotplug = new Hotplug(virtio, platform.segments(), memory, config.cpus());
+            machine.closeAlso(hotplug::close);
+            AcpiGpe gpe = new AcpiGpe(level -> vm.setIrqLine(AcpiPm.SCI_IRQ, level));
+            PciHotplugController hotplugController = new PciHotplugController(segmentCount, hotplug::eject,
+                () -> gpe.raise(AcpiGpe.PCI_HOTPLUG));
+            hotplug.controller(hotplugController);
+            control.hotplug(hotplug);
+            machine.control(control);
             for (VirtioDevices.Attached d : virtio.attached()) {
                 machine.addReport(() -> d.kind() + " " + d.name() + " (" + d.description()
                     + "): notifies that exited to user space=" + d.userspaceNotifies() + "\nvireo: " + d.kind() + " "
@@ -153,9 +172,15 @@ public final class MachineBuilder {
             pio.register(I8042.DATA_PORT, 1, i8042);
             pio.register(I8042.COMMAND_PORT, 1, i8042);
             pio.register(AcpiPm.BASE, AcpiPm.LENGTH, new AcpiPm(machine));
+            pio.register(AcpiGpe.BASE, AcpiGpe.LENGTH, gpe);
+            pio.register(PciHotplugController.PORT, PciHotplugController.LENGTH, hotplugController);
             pio.register(ResetControl.PORT, 1, new ResetControl(machine));
 
-            platform.finishPci();
+            try {
+                platform.finishPci();
+            } catch (IllegalStateException e) {
+                throw new VireoException(ExitStatus.USAGE, "the PCI devices do not fit: " + e.getMessage());
+            }
             clock.step("devices");
             machine.start(pio, platform.mmio());
             ConsoleInput input = new ConsoleInput(uart, machine);
@@ -172,6 +197,34 @@ public final class MachineBuilder {
             }
             throw e;
         }
+    }
+
+    /**
+     * The PCI segments: as many as asked for ({@code --pci-segments}), or more when the cold-plugged devices outgrow
+     * them (each segment's bus holds {@link PciBus#CAPACITY} functions).
+     */
+    static int pciSegments(MachineConfig config) {
+        int functions = config.disks().size();
+        int needed = PciSegments.needed(functions);
+        if (needed > PciSegments.MAX_SEGMENTS) {
+            throw new VireoException(ExitStatus.USAGE, functions + " PCI devices do not fit: "
+                + PciSegments.MAX_SEGMENTS + " PCI segments of " + PciBus.CAPACITY + " functions hold "
+                + PciSegments.MAX_SEGMENTS * PciBus.CAPACITY);
+        }
+        return Math.max(config.pciSegments(), needed);
+    }
+
+    /** The devices on the bus at boot, for {@code vm.info}: the disks are disk0, disk1, ... in --disk order. */
+    private static List<DeviceControl.DeviceInfo> coldPlugged(MachineConfig config, VirtioDevices virtio) {
+        List<DeviceControl.DeviceInfo> all = new ArrayList<>();
+        List<VirtioDevices.Attached> attached = virtio.attached();
+        for (int i = 0; i < attached.size(); i++) {
+            VirtioDevices.Attached a = attached.get(i);
+            Map<String, String> options = i < config.disks().size() && a.name().equals("disk" + i)
+                ? MachineControl.diskOptions(config.disks().get(i)) : Map.of();
+            all.add(new DeviceControl.DeviceInfo(a.name(), a.kind(), a.place().bdf(), options));
+        }
+        return all;
     }
 
     /** Room in the counters file for every counter of this configuration, with some to spare. */

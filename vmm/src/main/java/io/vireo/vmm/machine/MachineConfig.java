@@ -22,12 +22,13 @@ import java.util.Optional;
  * @param stats          collect KVM's stats (binary stats fds) and the POST-code window marks
  * @param runRoot        where the VM's run directory (live counters) goes: ROOT/pid/; null for the default
  * @param trace          the request trace, or null for none
+ * @param pciSegments    PCI segments to create at least (more when the disks need them)
  * @param nets           virtio-net devices, one PCI function each
  */
 public record MachineConfig(Path kernel, Optional<Path> initrd, List<DiskConfig> disks, String cmdline, int cpus,
                             long memoryBytes,
                             long timeoutNanos, boolean verbose, boolean unpackKernel, Io io, boolean stats,
-                            Path runRoot, Trace trace, List<NetConfig> nets) {
+                            Path runRoot, Trace trace, int pciSegments, List<NetConfig> nets) {
 
     public MachineConfig {
         nets = nets == null ? List.of() : List.copyOf(nets);
@@ -36,9 +37,9 @@ public record MachineConfig(Path kernel, Optional<Path> initrd, List<DiskConfig>
     /** Without network devices. */
     public MachineConfig(Path kernel, Optional<Path> initrd, List<DiskConfig> disks, String cmdline, int cpus,
                          long memoryBytes, long timeoutNanos, boolean verbose, boolean unpackKernel, Io io,
-                         boolean stats, Path runRoot, Trace trace) {
+                         boolean stats, Path runRoot, Trace trace, int pciSegments) {
         this(kernel, initrd, disks, cmdline, cpus, memoryBytes, timeoutNanos, verbose, unpackKernel, io, stats,
-            runRoot, trace, List.of());
+            runRoot, trace, pciSegments, List.of());
     }
 
     /** {@code --trace FILE[,records=N][,full=wrap|stop]}. */

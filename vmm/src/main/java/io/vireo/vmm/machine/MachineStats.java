@@ -71,6 +71,11 @@ public final class MachineStats {
         sources.add(new Source(name, source));
     }
 
+    /** Removes the source named {@code name} (a hot-removed device), if there is one. */
+    public synchronized void removeSource(String name) {
+        sources.removeIf(s -> s.name().equals(name));
+    }
+
     /** Every counter now. Any thread. */
     public synchronized StatsPoint capture() {
         long now = System.nanoTime();

@@ -73,9 +73,15 @@ final class VcpuLoop implements Runnable {
     private void runLoop() {
         try {
             threadHandle = VcpuKick.prepareCurrentThread(vcpu.fd());
-            // ORDERING: threadHandle (volatile) is published before we read stopping(); the stopper
-            // writes stopping before it reads threadHandle, so one of us sees the other.
+            // ORDERING: threadHandle (volatile) is published before we read stopping() and pauseRequested(); the
+            // stopper (pauser) writes its flag before it reads threadHandle, so one of us sees the other.
             while (!machine.stopping()) {
+                if (machine.pauseRequested()) {
+                    // Out of KVM_RUN, between two exits: the vCPU's state is whole (a pending I/O completes at
+                    // the next entry). Parks until the resume.
+                    machine.parkVcpu();
+                    continue;
+                }
                 long r = vcpu.run();
                 if (r < 0) {
                     if (-r == Errno.EINTR || -r == Errno.EAGAIN) {

@@ -8,6 +8,8 @@ import io.vireo.dataplane.pci.PciHeaderLayout;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -26,6 +28,7 @@ public final class PciBarMapper {
     private final MmioBus memory;
     private final MmioBus ports;
     private final List<BarMappingListener> listeners = new CopyOnWriteArrayList<>();
+    private final Map<PciFunction, Tracker> trackers = new ConcurrentHashMap<>();
 
     /**
      * @param memory the MMIO dispatch the vCPU loop consults on MMIO exits
@@ -47,9 +50,17 @@ public final class PciBarMapper {
         }
     }
 
+    /** Follows every function of every segment (call after assigning BARs, before the guest runs). */
+    public void attach(PciSegments segments) {
+        for (int s = 0; s < segments.count(); s++) {
+            attach(segments.bus(s));
+        }
+    }
+
     /** Follows one function's BARs from now on, mapping what is already enabled. */
     public void attach(PciAddress address, PciFunction f) {
         Tracker t = new Tracker(address, f);
+        trackers.put(f, t);
         f.config().addBarListener((bar, oldAddr, newAddr) -> t.refresh());
         f.config().addCommandListener((oldCommand, newCommand) -> t.refresh());
         // Lock order is always config space, then tracker: listeners already run under the config lock.
@@ -58,15 +69,52 @@ public final class PciBarMapper {
         }
     }
 
+    /**
+     * Stops following {@code f} (a removed function): its mapped BARs are unmapped (listeners told, so ioeventfds go)
+     * and later config writes to it map nothing. False if it was not followed.
+     */
+    public boolean detach(PciFunction f) {
+        Tracker t = trackers.remove(f);
+        if (t == null) {
+            return false;
+        }
+        synchronized (f.config()) {
+            t.detach();
+        }
+        return true;
+    }
+
     /** The mapped state of one function's BARs. */
     private final class Tracker {
         private final PciAddress address;
         private final PciFunction function;
         private final long[] mappedAt = new long[PciHeaderLayout.BAR_COUNT];
+        private boolean detached;
 
         Tracker(PciAddress address, PciFunction function) {
             this.address = address;
             this.function = function;
+        }
+
+        synchronized void detach() {
+            detached = true;
+            PciConfigSpace c = function.config();
+            for (int i = 0; i < PciHeaderLayout.BAR_COUNT; i++) {
+                PciBar bar = c.bar(i);
+                if (bar != null) {
+                    unmap(i, bar);
+                }
+            }
+        }
+
+        private void unmap(int i, PciBar bar) {
+            if (mappedAt[i] != 0) {
+                (bar.isIo() ? ports : memory).unregister(mappedAt[i]);
+                for (BarMappingListener l : listeners) {
+                    l.unmapped(address, function, i, mappedAt[i], bar.sizeBytes(), bar.isIo());
+                }
+                mappedAt[i] = 0;
+            }
         }
 
         synchronized void refresh() {
@@ -76,18 +124,12 @@ public final class PciBarMapper {
                 if (bar == null) {
                     continue;
                 }
-                long want = wanted(c, i, bar);
+                long want = detached ? 0 : wanted(c, i, bar);
                 if (want == mappedAt[i]) {
                     continue;
                 }
                 MmioBus target = bar.isIo() ? ports : memory;
-                if (mappedAt[i] != 0) {
-                    target.unregister(mappedAt[i]);
-                    for (BarMappingListener l : listeners) {
-                        l.unmapped(address, function, i, mappedAt[i], bar.sizeBytes(), bar.isIo());
-                    }
-                    mappedAt[i] = 0;
-                }
+                unmap(i, bar);
                 if (want != 0) {
                     if (target.tryRegister(want, bar.sizeBytes(), handler(i, bar.sizeBytes()))) {
                         mappedAt[i] = want;

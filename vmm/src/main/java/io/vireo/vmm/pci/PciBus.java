@@ -4,6 +4,7 @@ import io.vireo.dataplane.pci.PciFunction;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import static io.vireo.vmm.pci.PciAddress.DEVICES_PER_BUS;
 import static io.vireo.vmm.pci.PciAddress.FUNCTIONS_PER_DEVICE;
@@ -21,23 +22,50 @@ import static io.vireo.vmm.pci.PciAddress.FUNCTIONS_PER_DEVICE;
  * any OS) scans functions 1-7 of a multi-function device. The price: functions sharing a slot cannot be
  * hot-unplugged one at a time, which Vireo does not do.
  *
- * <p>Add every function before the vCPU threads start (starting a thread publishes the table to it); after
- * that the table is only read.
+ * <p>Functions come and go while vCPUs run (hotplug, {@link #attachSlot}, {@link #removeSlot}): the table is an
+ * {@link AtomicReferenceArray}, so a config access on a vCPU thread is one volatile load, no lock; changes
+ * serialise on the bus.
+ *
+ * <p>Bus 0 of PCI segment {@link #segment()}: every segment has its own bus 0 and host bridge ({@link PciSegments}).
  */
 public final class PciBus {
     public static final int HOST_BRIDGE_DEVICE = 0;
     /** Functions a guest can be given: every function of slots 1-31. */
     public static final int CAPACITY = (DEVICES_PER_BUS - 1) * FUNCTIONS_PER_DEVICE;
 
-    private final PciFunction[][] slots = new PciFunction[DEVICES_PER_BUS][FUNCTIONS_PER_DEVICE];
+    // ORDERING: volatile per element: a vCPU sees a function fully built, or not at all.
+    private final AtomicReferenceArray<PciFunction> slots =
+        new AtomicReferenceArray<>(DEVICES_PER_BUS * FUNCTIONS_PER_DEVICE);
     private final PciHostBridge hostBridge = new PciHostBridge();
+    private final int segment;
 
     /** One attached function and where it is. */
     public record Attached(PciAddress address, PciFunction function) {
     }
 
     public PciBus() {
-        slots[HOST_BRIDGE_DEVICE][0] = hostBridge;
+        this(0);
+    }
+
+    /** Bus 0 of PCI segment {@code segment}. */
+    public PciBus(int segment) {
+        if (segment < 0 || segment > 0xffff) {
+            throw new IllegalArgumentException("PCI segment " + segment + " outside 0-65535");
+        }
+        this.segment = segment;
+        slots.set(index(HOST_BRIDGE_DEVICE, 0), hostBridge);
+    }
+
+    public int segment() {
+        return segment;
+    }
+
+    private static int index(int device, int function) {
+        return device * FUNCTIONS_PER_DEVICE + function;
+    }
+
+    private PciFunction at(int device, int function) {
+        return slots.get(index(device, function));
     }
 
     public PciHostBridge hostBridge() {
@@ -46,17 +74,80 @@ public final class PciBus {
 
     /** Attaches {@code f} at the next free place (see the class comment); returns where. */
     public synchronized PciAddress addFunction(PciFunction f) {
+        PciAddress a = nextFree();
+        if (a == null) {
+            throw new IllegalStateException("PCI bus 0 of segment " + segment + " is full: " + CAPACITY
+                + " functions in " + (DEVICES_PER_BUS - 1) + " slots of " + FUNCTIONS_PER_DEVICE);
+        }
+        addFunction(a, f);
+        return a;
+    }
+
+    /** Where {@link #addFunction(PciFunction)} would put the next function; null when the bus is full. */
+    public synchronized PciAddress nextFree() {
         for (int fn = 0; fn < FUNCTIONS_PER_DEVICE; fn++) {
             for (int dev = HOST_BRIDGE_DEVICE + 1; dev < DEVICES_PER_BUS; dev++) {
-                if (slots[dev][fn] == null && (fn == 0 || slots[dev][0] != null)) {
-                    PciAddress a = new PciAddress(0, dev, fn);
-                    addFunction(a, f);
-                    return a;
+                if (at(dev, fn) == null && (fn == 0 || at(dev, 0) != null)) {
+                    return new PciAddress(0, dev, fn);
                 }
             }
         }
-        throw new IllegalStateException("PCI bus 0 is full: " + CAPACITY + " functions in " + (DEVICES_PER_BUS - 1)
-            + " slots of " + FUNCTIONS_PER_DEVICE);
+        return null;
+    }
+
+    /** The first slot with no function at all (a hotplug slot); -1 when every slot is in use. */
+    public synchronized int freeSlot() {
+        for (int dev = HOST_BRIDGE_DEVICE + 1; dev < DEVICES_PER_BUS; dev++) {
+            if (slotEmpty(dev)) {
+                return dev;
+            }
+        }
+        return -1;
+    }
+
+    private boolean slotEmpty(int dev) {
+        for (int fn = 0; fn < FUNCTIONS_PER_DEVICE; fn++) {
+            if (at(dev, fn) != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Puts {@code f} alone (function 0) into the empty slot {@code device}, as a hot-added device: from the next config
+     * access on, the guest finds it.
+     */
+    public synchronized PciAddress attachSlot(int device, PciFunction f) {
+        if (device <= HOST_BRIDGE_DEVICE || device >= DEVICES_PER_BUS || !slotEmpty(device)) {
+            throw new IllegalArgumentException("slot " + device + " of segment " + segment + " is not a free slot");
+        }
+        PciAddress a = new PciAddress(0, device, 0);
+        addFunction(a, f);
+        return a;
+    }
+
+    /** Takes every function out of slot {@code device} (a hot remove); the guest reads all ones there at once. */
+    public synchronized void removeSlot(int device) {
+        if (device <= HOST_BRIDGE_DEVICE || device >= DEVICES_PER_BUS) {
+            throw new IllegalArgumentException("slot " + device + " cannot be removed");
+        }
+        for (int fn = FUNCTIONS_PER_DEVICE - 1; fn >= 0; fn--) {
+            slots.set(index(device, fn), null);
+        }
+    }
+
+    /** True if slot {@code device} holds only function 0 (a device that can be ejected on its own). */
+    public synchronized boolean singleFunction(int device) {
+        if (device <= HOST_BRIDGE_DEVICE || device >= DEVICES_PER_BUS || at(device, 0) == null) {
+            return false;
+        }
+        for (int fn = 1; fn < FUNCTIONS_PER_DEVICE; fn++) {
+            if (at(device, fn) != null) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -67,11 +158,18 @@ public final class PciBus {
         if (a.bus() != 0) {
             throw new IllegalArgumentException("only bus 0 exists; cannot attach at " + a);
         }
-        if (slots[a.device()][a.function()] != null) {
-            throw new IllegalArgumentException(a + " is taken by "
-                + slots[a.device()][a.function()].getClass().getSimpleName());
+        if (at(a.device(), a.function()) != null) {
+            throw new IllegalArgumentException(a + " is taken by " + at(a.device(), a.function()).getClass()
+                .getSimpleName());
         }
-        slots[a.device()][a.function()] = f;
+        // The header bit first: a guest that finds the new function finds its slot marked multi-function.
+        if (a.function() != 0) {
+            PciFunction f0 = at(a.device(), 0);
+            if (f0 != null) {
+                f0.config().setMultiFunction(true);
+            }
+        }
+        slots.set(index(a.device(), a.function()), f);
         updateMultiFunction(a.device());
     }
 
@@ -80,7 +178,7 @@ public final class PciBus {
         if (device < 0 || device >= DEVICES_PER_BUS || function < 0 || function >= FUNCTIONS_PER_DEVICE) {
             return null;
         }
-        return slots[device][function];
+        return at(device, function);
     }
 
     /** Every attached function, host bridge first, in bus order. */
@@ -88,8 +186,9 @@ public final class PciBus {
         List<Attached> list = new ArrayList<>();
         for (int dev = 0; dev < DEVICES_PER_BUS; dev++) {
             for (int fn = 0; fn < FUNCTIONS_PER_DEVICE; fn++) {
-                if (slots[dev][fn] != null) {
-                    list.add(new Attached(new PciAddress(0, dev, fn), slots[dev][fn]));
+                PciFunction f = at(dev, fn);
+                if (f != null) {
+                    list.add(new Attached(new PciAddress(0, dev, fn), f));
                 }
             }
         }
@@ -117,13 +216,13 @@ public final class PciBus {
     }
 
     private void updateMultiFunction(int device) {
-        PciFunction f0 = slots[device][0];
+        PciFunction f0 = at(device, 0);
         if (f0 == null) {
             return;
         }
         boolean multi = false;
         for (int fn = 1; fn < FUNCTIONS_PER_DEVICE; fn++) {
-            multi |= slots[device][fn] != null;
+            multi |= at(device, fn) != null;
         }
         f0.config().setMultiFunction(multi);
     }

@@ -15,9 +15,9 @@ import io.vireo.vmm.boot.E820Entry;
  * </pre>
  * The window is at {@link #BASE_GPA} = 0xE0000000, in the 32-bit hole above the BAR window
  * (0xC0000000-0xDFFFFFFF) and far below the IOAPIC (0xFEC00000). Vireo has one bus, so the window is
- * {@link #SIZE_BYTES} = 1 MiB and the MCFG table says buses 0-0; 0xE0100000-0xEFFFFFFF stays free for more
- * buses. The window must also be reserved in the e820 map or ACPI motherboard resources, or Linux refuses
- * to use it ("MMCONFIG ... not reserved"): see {@link PciAcpi}.
+ * {@link #SIZE_BYTES} = 1 MiB and the MCFG table says buses 0-0; PCI segment N's window follows at
+ * {@code BASE_GPA + N MiB} ({@link #baseOf}), up to 0xEFFFFFFF. The window must also be reserved in the e820
+ * map or ACPI motherboard resources, or Linux refuses to use it ("MMCONFIG ... not reserved"): see {@link PciAcpi}.
  *
  * <p>Accesses of 1, 2 or 4 bytes within one dword are config accesses; any other size or one that crosses a
  * dword (undefined in 7.2.2) reads all ones and writes nothing. Register offsets past a conventional
@@ -39,9 +39,25 @@ public final class PciEcam implements MmioHandler {
         this.bus = bus;
     }
 
+    /** The most PCI segments whose windows fit below 0xF0000000 (0xE0000000 + 256 MiB). */
+    public static final int MAX_SEGMENTS_IN_AREA = 256;
+
     /** The e820 entry that reserves the window. */
     public static E820Entry e820Entry() {
-        return new E820Entry(BASE_GPA, SIZE_BYTES, E820Entry.TYPE_RESERVED);
+        return e820Entry(1);
+    }
+
+    /** The e820 entry that reserves the windows of {@code segments} segments, back to back from {@link #BASE_GPA}. */
+    public static E820Entry e820Entry(int segments) {
+        return new E820Entry(BASE_GPA, segments * SIZE_BYTES, E820Entry.TYPE_RESERVED);
+    }
+
+    /** Where segment {@code segment}'s window starts: one {@link #SIZE_BYTES} window per segment. */
+    public static long baseOf(int segment) {
+        if (segment < 0 || segment >= MAX_SEGMENTS_IN_AREA) {
+            throw new IllegalArgumentException("PCI segment " + segment + " has no ECAM window");
+        }
+        return BASE_GPA + segment * SIZE_BYTES;
     }
 
     /** The window offset of register {@code offset} of {@code bus:device.function}. */

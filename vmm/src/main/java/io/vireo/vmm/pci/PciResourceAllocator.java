@@ -4,9 +4,12 @@ import io.vireo.dataplane.pci.PciBar;
 import io.vireo.dataplane.pci.PciConfigSpace;
 import io.vireo.dataplane.pci.PciHeaderLayout;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Assigns BAR addresses before boot, as firmware does: 32-bit memory BARs from the 32-bit window, 64-bit
@@ -14,12 +17,19 @@ import java.util.List;
  * I/O BARs from the I/O window; each naturally aligned (PCI 3.0 6.2.5.1: a BAR decodes a size-aligned range).
  * {@link #assign(PciBus)} places the largest BARs first so alignment wastes little. Running out is an error
  * that says how much was asked for and what was left.
+ *
+ * <p>After boot it serves hot-added devices the same way, from where the cold-plugged ones ended; a removed device's
+ * ranges come back through {@link #release} and are handed out again first to a BAR of the same kind and size (every
+ * virtio function of a type has the same BARs, so a slot's add/remove/add cycle reuses its ranges exactly).
+ * Thread-safe: hot add and remove run on control threads.
  */
 public final class PciResourceAllocator {
     private final PciWindows windows;
     private long nextMem32;
     private long nextMem64;
     private long nextIo;
+    /** Released ranges by kind and size: {@code kind:size} to base addresses. */
+    private final Map<String, ArrayDeque<Long>> free = new HashMap<>();
 
     public PciResourceAllocator(PciWindows windows) {
         this.windows = windows;
@@ -29,8 +39,12 @@ public final class PciResourceAllocator {
     }
 
     /** An address for {@code bar} from its window; the window's cursor moves past it. */
-    public long allocate(PciBar bar) {
+    public synchronized long allocate(PciBar bar) {
         long size = bar.sizeBytes();
+        ArrayDeque<Long> reuse = free.get(bar.kind() + ":" + size);
+        if (reuse != null && !reuse.isEmpty()) {
+            return reuse.pop();
+        }
         return switch (bar.kind()) {
             case MEMORY32 -> {
                 long a = take(nextMem32, size, windows.mem32End(), "32-bit memory", windows.mem32Base());
@@ -50,8 +64,13 @@ public final class PciResourceAllocator {
         };
     }
 
+    /** Takes back {@code base}, which {@link #allocate} gave for {@code bar}. */
+    public synchronized void release(PciBar bar, long base) {
+        free.computeIfAbsent(bar.kind() + ":" + bar.sizeBytes(), k -> new ArrayDeque<>()).push(base);
+    }
+
     /** Assigns every defined BAR of every function on {@code bus}, largest first. */
-    public void assign(PciBus bus) {
+    public synchronized void assign(PciBus bus) {
         record Request(PciBus.Attached at, int index, PciBar bar) {
         }
         List<Request> requests = new ArrayList<>();

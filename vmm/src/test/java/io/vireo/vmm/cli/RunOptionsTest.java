@@ -87,4 +87,21 @@ class RunOptionsTest {
         RunOptions o = RunOptions.parse(List.of("--cpus", "2", "--", "uname", "-r"));
         assertEquals(List.of("uname", "-r"), o.command);
     }
+
+    @Test
+    void shouldTakePciSegmentsAndRefuseWhatCannotFit() throws IOException {
+        assertEquals(1, config().pciSegments());
+        assertEquals(4, config("--pci-segments", "4").pciSegments());
+        assertTrue(error(() -> config("--pci-segments", "0")).contains("--pci-segments must be 1..16"));
+        assertTrue(error(() -> config("--pci-segments", "17")).contains("--pci-segments must be 1..16"));
+        // 16 segments x 248 functions: one disk more is a usage error, not an internal one.
+        Path d = Files.write(dir.resolve("d.img"), new byte[512]);
+        String[] args = new String[2 * (16 * 248 + 1)];
+        for (int i = 0; i < args.length; i += 2) {
+            args[i] = "--disk";
+            args[i + 1] = d + ",readonly=on";
+        }
+        String e = error(() -> config(args));
+        assertTrue(e.contains("3969 disks do not fit") && e.contains("16 PCI segments hold 3968"), e);
+    }
 }

@@ -44,6 +44,16 @@ class BadInputTest {
     }
 
     @Test
+    void shouldRefuseAnApiSocketPathThatCannotBeOneBeforeTheVmStarts(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("taken"), "a file");
+        // Refused before the VM is built: no guest output at all (stdout is empty).
+        assertOneLineError(VireoProcess.run("run", "--api-socket", file.toString()), 2, "--api-socket",
+            file.toString(), "exists and is not a socket");
+        assertOneLineError(VireoProcess.run("run", "--api-socket", "/nonexistent/dir/api.sock"), 2, "--api-socket",
+            "directory /nonexistent/dir does not exist");
+    }
+
+    @Test
     void shouldRefuseZeroMemory() {
         assertOneLineError(VireoProcess.run("run", "--memory", "0"), 2, "--memory");
     }

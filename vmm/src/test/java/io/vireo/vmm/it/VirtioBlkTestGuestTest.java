@@ -148,6 +148,43 @@ class VirtioBlkTestGuestTest {
     }
 
     @Test
+    void shouldFindThreeHundredDisksAcrossTwoSegmentsAndReadTheLastOne() throws Exception {
+        // 300 > 248 functions of segment 0: a second segment (its own host bridge and ECAM window in the MCFG)
+        // comes by itself. Segment 0's 16 KiB I/O window holds 128 legacy I/O BARs of 128 bytes: the first 128 disks
+        // are transitional, the rest modern-only, and every one works (the driver takes the modern interface).
+        List<String> args = new ArrayList<>(List.of("run", "--io-threads", "shared"));
+        List<byte[]> contents = new ArrayList<>();
+        Random random = new Random(300);
+        for (int i = 0; i < 300; i++) {
+            byte[] b = new byte[4096];
+            random.nextBytes(b);
+            contents.add(b);
+            args.addAll(List.of("--disk", Files.write(dir.resolve("seg" + i + ".img"), b) + ""));
+        }
+        List<String> list = new ArrayList<>(args);
+        list.addAll(List.of("--cmdline", "blk=list"));
+        VireoProcess.Result all = VireoProcess.run(list.toArray(String[]::new));
+        assertEquals(0, all.status(), all.stdout() + all.stderr());
+        assertTrue(all.stdout().contains("pci: segment 1 ecam base=0xe0100000 buses=0-0"), all.stdout());
+        assertTrue(all.stdout().contains("pci: functions=302 segments=2"), all.stdout()); // + two host bridges
+        assertEquals(300, all.stdout().lines().filter(l -> l.startsWith("blk: dev=")).count(), all.stdout());
+        assertEquals(128, all.stdout().lines().filter(l -> l.matches("pci: 00:.* 1af4:1001 .*bar0=io:.*")).count(),
+            "transitional, with an I/O BAR");
+        assertEquals(172, all.stdout().lines().filter(l -> l.matches("pci: .* 1af4:1042 .*") && !l.contains("=io:"))
+            .count(), "modern-only, no I/O BAR");
+        assertEquals(52, all.stdout().lines().filter(l -> l.startsWith("blk: dev=0001:00:")).count());
+
+        List<String> read = new ArrayList<>(args);
+        read.addAll(List.of("--cmdline", "blk=sha256:last"));
+        VireoProcess.Result r = VireoProcess.run(read.toArray(String[]::new));
+        assertEquals(0, r.status(), r.stdout() + r.stderr());
+        // Functions fill function 0 of slots 1-31, then function 1 of each, ...: segment 1 holds disks 248-299, and
+        // the last one a scan finds, 0001:00:1f.0, is function 0 of its slot 31: disk 248 + 30.
+        assertEquals("0001:00:1f.0", field(r, "blk: sha256=[0-9a-f]{64} bytes=4096 dev=(\\S+)"));
+        assertEquals(sha256(contents.get(278)), field(r, "blk: sha256=([0-9a-f]{64})"));
+    }
+
+    @Test
     void shouldGiveTheSameAnswerUnderQemu() {
         assumeTrue(Files.isExecutable(QemuTestGuestTest.QEMU), "skipped: no " + QemuTestGuestTest.QEMU);
         List<String> cmd = new ArrayList<>(QemuTestGuestTest.qemu("512M", 1, "blk=sha256"));

@@ -118,4 +118,63 @@ class PciAcpiTest {
             }
         }
     }
+
+    @Test
+    void shouldGiveEachSegmentAnMcfgWindowAndAHostBridgeOfItsOwn() {
+        byte[] m = PciAcpi.mcfg(3);
+        assertEquals(Mcfg.ALLOCATIONS_OFFSET + 3 * Mcfg.ALLOCATION_SIZE, m.length);
+        assertEquals(0, AcpiTable.sum(m, 0, m.length));
+        for (int s = 0; s < 3; s++) {
+            int at = Mcfg.ALLOCATIONS_OFFSET + s * Mcfg.ALLOCATION_SIZE;
+            assertEquals(0xe000_0000L + s * (1L << 20), le(m).getLong(at), "segment " + s + "'s ECAM follows");
+            assertEquals(s, le(m).getShort(at + Mcfg.SEGMENT_OFFSET));
+            assertEquals(0, m[at + Mcfg.START_BUS_OFFSET]);
+            assertEquals(0, m[at + Mcfg.END_BUS_OFFSET]);
+        }
+
+        List<PciWindows> w = List.of(WINDOWS.slice(0, 3), WINDOWS.slice(1, 3), WINDOWS.slice(2, 3));
+        byte[] aml = PciAcpi.dsdt(w, s -> new byte[0][]);
+        int pc02 = AmlReader.indexOf(aml, "PC02".getBytes(StandardCharsets.US_ASCII));
+        assertTrue(pc02 > AmlReader.indexOf(aml, "PC01".getBytes(StandardCharsets.US_ASCII)));
+        assertNotEquals(-1, AmlReader.indexOf(aml, Aml.name("_SEG", Aml.integer(2))));
+        assertNotEquals(-1, AmlReader.indexOf(aml, Aml.name("_UID", Aml.integer(2))));
+        int producer = AmlResource.GENERAL_PRODUCER_FIXED;
+        PciWindows w2 = w.get(2);
+        // Bus 0 and its memory windows; no config ports and no I/O: those are segment 0's.
+        assertEquals(List.of(
+            new Resource(0x88, AmlResource.TYPE_BUS_NUMBER, 0, 0, 1, producer, 0),
+            new Resource(0x87, AmlResource.TYPE_MEMORY, w2.mem32Base(), w2.mem32End() - 1,
+                w2.mem32End() - w2.mem32Base(), producer, 1),
+            new Resource(0x8a, AmlResource.TYPE_MEMORY, w2.mem64Base(), w2.mem64End() - 1,
+                w2.mem64End() - w2.mem64Base(), producer, 3)),
+            AmlReader.resources(AmlReader.namedBuffer(aml, pc02, "_CRS")));
+        int mbrd = AmlReader.indexOf(aml, "MBRD".getBytes(StandardCharsets.US_ASCII));
+        assertEquals(List.of(new Resource(0x86, 0, 0xe000_0000L, 0xe000_0000L + (3L << 20) - 1, 3L << 20, 0, 1)),
+            AmlReader.resources(AmlReader.namedBuffer(aml, mbrd, "_CRS")), "every ECAM window reserved");
+    }
+
+    @Test
+    void shouldSliceTheMemoryWindowsWithoutOverlapAndKeepIoOnSegmentZero() {
+        PciWindows[] s = new PciWindows[4];
+        for (int i = 0; i < 4; i++) {
+            s[i] = WINDOWS.slice(i, 4);
+            assertTrue(s[i].mem32Base() >= WINDOWS.mem32Base() && s[i].mem32End() <= WINDOWS.mem32End());
+            assertTrue(s[i].mem64Base() >= WINDOWS.mem64Base() && s[i].mem64End() <= WINDOWS.mem64End());
+            if (i > 0) {
+                assertEquals(s[i - 1].mem32End(), s[i].mem32Base());
+                assertEquals(s[i - 1].mem64End(), s[i].mem64Base());
+            }
+            assertEquals(i == 0, s[i].hasIo());
+        }
+        assertEquals(128L << 20, s[1].mem32End() - s[1].mem32Base());
+        assertEquals(WINDOWS, WINDOWS.slice(0, 1));
+    }
+
+    @Test
+    void shouldReserveEveryEcamWindowInE820() {
+        try (TestMemory ram = TestMemory.ofRam(GIB)) {
+            E820Map map = PciAcpi.e820(E820Map.of(ram.memory()), 3);
+            assertTrue(map.entries().contains(new E820Entry(0xe000_0000L, 3L << 20, E820Entry.TYPE_RESERVED)));
+        }
+    }
 }

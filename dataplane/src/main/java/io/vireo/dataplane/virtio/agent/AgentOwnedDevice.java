@@ -36,26 +36,39 @@ public final class AgentOwnedDevice implements VirtioDevice {
      * and returns the owner of every virtqueue.
      */
     public static QueueAgent[] place(DataPlane dataPlane, String name, PolledDevice device, long pollNs) {
+        PolledQueue[] distinct = distinctQueues(device);
+        return perVirtqueue(device, distinct, dataPlane.place(name, distinct, pollNs));
+    }
+
+    /** The device's polled queues, each once, in the order of the first virtqueue each serves. */
+    public static PolledQueue[] distinctQueues(PolledDevice device) {
         List<PolledQueue> distinct = new ArrayList<>();
-        int[] slot = new int[device.queueCount()];
-        for (int q = 0; q < slot.length; q++) {
+        for (int q = 0; q < device.queueCount(); q++) {
             PolledQueue pq = device.polledQueue(q);
-            int at = -1;
-            for (int i = 0; i < distinct.size() && at < 0; i++) {
-                at = distinct.get(i) == pq ? i : -1;
-            }
-            if (at < 0) {
-                at = distinct.size();
+            if (indexOf(distinct, pq) < 0) {
                 distinct.add(pq);
             }
-            slot[q] = at;
         }
-        QueueAgent[] placed = dataPlane.place(name, distinct.toArray(new PolledQueue[0]), pollNs);
-        QueueAgent[] owners = new QueueAgent[slot.length];
-        for (int q = 0; q < slot.length; q++) {
-            owners[q] = placed[slot[q]];
+        return distinct.toArray(new PolledQueue[0]);
+    }
+
+    /** The owner of each virtqueue, given {@code owners[i]} of {@code distinct[i]} ({@link #distinctQueues}). */
+    public static QueueAgent[] perVirtqueue(PolledDevice device, PolledQueue[] distinct, QueueAgent[] owners) {
+        List<PolledQueue> list = List.of(distinct);
+        QueueAgent[] each = new QueueAgent[device.queueCount()];
+        for (int q = 0; q < each.length; q++) {
+            each[q] = owners[indexOf(list, device.polledQueue(q))];
         }
-        return owners;
+        return each;
+    }
+
+    private static int indexOf(List<PolledQueue> queues, PolledQueue pq) {
+        for (int i = 0; i < queues.size(); i++) {
+            if (queues.get(i) == pq) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     public PolledDevice device() {

@@ -1,5 +1,6 @@
 package io.vireo.dataplane.virtio.device.net;
 
+import io.vireo.dataplane.virtio.device.net.backend.NetFeatures;
 import io.vireo.dataplane.agent.PolledQueue;
 import io.vireo.dataplane.stats.Counters;
 import io.vireo.dataplane.virtio.VirtioFeatures;

@@ -64,7 +64,7 @@ record VirtioPciCapabilities(PciConfigSpace config, MsixCapability msix, int pci
         return new PciConfigSpace(VirtioPciLayout.VENDOR_ID, id, VirtioPciLayout.classCode(type));
     }
 
-    private static long legacyBarSize(int configSize) {
+    static long legacyBarSize(int configSize) {
         int bytes = VirtioPciLayout.LEGACY_CONFIG_MSIX + configSize;
         if (bytes > PciBar.MAX_IO_SIZE) {
             throw new IllegalArgumentException("legacy register block of " + bytes + " bytes exceeds an I/O BAR ("

@@ -131,6 +131,18 @@ public final class VirtioPciFunction implements PciFunction {
         notifyListener = device::processQueue;
     }
 
+    /**
+     * The size of the legacy I/O BAR a transitional function for {@code device} would have; 0 when its type has no
+     * transitional (legacy) PCI device id, so it can only be modern. Lets the VMM decide before building the function
+     * whether the I/O window still has room for it (QEMU's {@code disable-legacy=auto}).
+     */
+    public static long legacyIoBarSize(VirtioDevice device) {
+        if (VirtioPciLayout.legacyDeviceId(device.deviceType()) < 0) {
+            return 0;
+        }
+        return VirtioPciCapabilities.legacyBarSize(device.configSize());
+    }
+
     // ---- VMM wiring ---------------------------------------------------------------------------------
 
     /** Logs this function's guest faults to {@code log} (the device's, so that both name the device the same way). */

@@ -1,5 +1,7 @@
 package io.vireo.dataplane.virtio.device.net;
 
+import io.vireo.dataplane.virtio.device.net.backend.NetHeaderLayout;
+import io.vireo.dataplane.virtio.device.net.backend.NetFeatures;
 import io.vireo.dataplane.virtio.queue.MockGuestDriver.Buf;
 
 import net.jqwik.api.ForAll;

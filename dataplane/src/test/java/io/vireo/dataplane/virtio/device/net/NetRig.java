@@ -1,5 +1,6 @@
 package io.vireo.dataplane.virtio.device.net;
 
+import io.vireo.dataplane.virtio.device.net.backend.NetHeaderLayout;
 import io.vireo.dataplane.memory.GuestMemory;
 import io.vireo.dataplane.virtio.VirtioFeatures;
 import io.vireo.dataplane.virtio.VirtioInterrupt;

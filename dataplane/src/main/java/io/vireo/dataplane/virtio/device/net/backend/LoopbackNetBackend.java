@@ -1,7 +1,5 @@
 package io.vireo.dataplane.virtio.device.net.backend;
 
-import io.vireo.dataplane.virtio.device.net.NetFeatures;
-import io.vireo.dataplane.virtio.device.net.NetHeaderLayout;
 import io.vireo.sys.Errno;
 
 import java.lang.foreign.Arena;

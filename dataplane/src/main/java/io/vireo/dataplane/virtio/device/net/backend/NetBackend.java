@@ -11,7 +11,7 @@ public interface NetBackend extends AutoCloseable {
     int maxPairs();
 
     /**
-     * The virtio-net offload features it can carry ({@link io.vireo.dataplane.virtio.device.net.NetFeatures}: CSUM,
+     * The virtio-net offload features it can carry ({@link NetFeatures}: CSUM,
      * GUEST_CSUM, HOST_/GUEST_TSO4/6, USO); the device offers these.
      */
     long offloadFeatures();

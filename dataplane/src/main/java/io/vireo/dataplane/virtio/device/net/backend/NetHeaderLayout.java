@@ -1,4 +1,4 @@
-package io.vireo.dataplane.virtio.device.net;
+package io.vireo.dataplane.virtio.device.net.backend;
 
 /**
  * {@code struct virtio_net_hdr_v1} (virtio 1.2 §5.1.6), little-endian: the 12 bytes before every frame on both queues

@@ -1,4 +1,4 @@
-package io.vireo.dataplane.virtio.device.net;
+package io.vireo.dataplane.virtio.device.net.backend;
 
 /** virtio-net feature bits (virtio 1.2 §5.1.3; USO from virtio 1.3 draft / Linux 6.2). */
 public final class NetFeatures {
