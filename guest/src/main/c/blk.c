@@ -51,6 +51,7 @@ static uint32_t seg_len, seg_max, blk_size;
 static uint64_t capacity, timeout_tsc;
 static unsigned qd;
 static int warned_len;
+static int watch_reset;                 /* blk=recover: a request also ends when the device needs reset */
 
 /* For the result line. */
 static struct {
@@ -118,6 +119,10 @@ static int complete_one(void)
         }
         if (head == -2) {
             kprintf("error: blk: device returned used id out of range\n");
+            return -1;
+        }
+        if (watch_reset && ((rdtsc() - t0) & ~0xfffffull) != 0 && (vdev_status(&dev) & VIRTIO_S_NEEDS_RESET)) {
+            kprintf("error: blk: device needs reset (status 0x%x) with a request in flight\n", vdev_status(&dev));
             return -1;
         }
         if (rdtsc() - t0 > timeout_tsc) {
@@ -454,6 +459,43 @@ static int do_corrupt(void)
     return seen ? 0 : -1;
 }
 
+/* blk=recover: reads the whole disk (sha256) pass after pass until a
+ * request fails or the device needs reset (the back end went away), then
+ * resets the device and tries again, every ~0.5 s, until a whole pass
+ * succeeds: "blk: recover: ok after N resets" with that pass's sha256.
+ * count= bounds the passes before the failure (default 1000). */
+static int do_recover(const struct blk_opts *o, const struct pci_func *f, uint64_t khz)
+{
+    uint64_t passes = o->count ? o->count : 1000;
+    watch_reset = 1;
+    uint64_t pass = 0;
+    for (; pass < passes; pass++) {
+        if (read_all(1, khz) < 0)
+            break;
+        kprintf("blk: recover: pass %llu ok\n", (unsigned long long)pass + 1);
+    }
+    if (pass == passes) {
+        kprintf("error: blk: recover: no failure in %llu passes\n", (unsigned long long)passes);
+        return -1;
+    }
+    kprintf("blk: recover: I/O failed in pass %llu (status 0x%x); resetting the device\n",
+            (unsigned long long)pass + 1, vdev_status(&dev));
+    for (unsigned tries = 1; tries <= 240; tries++) {
+        vdev_reset(&dev);
+        for (unsigned i = 0; i < MAX_QD; i++)
+            slots[i].state = 0;
+        if (setup(o, f, 1) == 0 && read_all(1, khz) == 0) {
+            kprintf("blk: recover: ok after %u resets\n", tries);
+            return 0;
+        }
+        uint64_t t0 = rdtsc();
+        while (rdtsc() - t0 < khz * 500)
+            cpu_pause();
+    }
+    kprintf("error: blk: recover: the device did not come back\n");
+    return -1;
+}
+
 /* bench|verify|durable: the APs first (queue i's MSI-X goes to CPU i), then
  * the device with o->queues queues, then work.c. */
 static int run_work(const struct blk_opts *o)
@@ -514,10 +556,10 @@ int blk_run(const struct blk_opts *o)
     }
     res.op = IS("sha256") ? "sha256" : IS("read") ? "read" : IS("id") ? "id" : IS("write") ? "write"
            : IS("corrupt") ? "corrupt" : IS("bench") ? "bench" : IS("verify") ? "verify"
-           : IS("durable") ? "durable" : 0;
+           : IS("durable") ? "durable" : IS("recover") ? "recover" : 0;
     if (!res.op) {
         kprintf("warning: unknown blk command, expected "
-                "sha256|read|id|write|corrupt|list|bench|verify|durable[:DEV]\n");
+                "sha256|read|id|write|corrupt|recover|list|bench|verify|durable[:DEV]\n");
         return 0;
     }
     if (work_op(op, n))
@@ -532,7 +574,7 @@ int blk_run(const struct blk_opts *o)
     res.dev = pci_name(f->bdf);
     qd = o->qd < 1 ? 1 : o->qd > MAX_QD ? MAX_QD : (unsigned)o->qd;
     uint64_t khz = o->tsc_khz;
-    if (!khz && (IS("sha256") || IS("read")))
+    if (!khz && (IS("sha256") || IS("read") || IS("recover")))
         khz = tsc_khz_calibrate();
     /* 10 s at the calibrated rate, or 3e10 cycles. */
     timeout_tsc = khz ? khz * 10000 : 30000000000ull;
@@ -541,7 +583,7 @@ int blk_run(const struct blk_opts *o)
     res.capacity = capacity;
     res.ro = (int)((dev.features >> F_RO) & 1);
     int r = IS("id") ? do_id() : IS("write") ? do_write(o) : IS("corrupt") ? do_corrupt()
-          : read_all(IS("sha256"), khz);
+          : IS("recover") ? do_recover(o, f, khz) : read_all(IS("sha256"), khz);
 #undef IS
     if (r < 0)
         vdev_failed(&dev);

@@ -1,8 +1,8 @@
 package io.vireo.vmm.cli;
 
 import io.vireo.dataplane.agent.DataPlane;
-import io.vireo.vmm.machine.DiskConfig;
 import io.vireo.vmm.machine.MachineConfig;
+import io.vireo.vmm.machine.VhostUserConfig;
 import io.vireo.vmm.sandbox.Sandbox;
 
 import picocli.CommandLine.ITypeConverter;
@@ -111,9 +111,17 @@ final class Converters {
     }
 
     /** The QEMU-style {@code PATH|null:SIZE[,key=value]...} of one {@code --disk}. */
-    static final class Disk implements ITypeConverter<DiskConfig> {
+    static final class Disk implements ITypeConverter<DiskSpec.Parsed> {
         @Override
-        public DiskConfig convert(String value) {
+        public DiskSpec.Parsed convert(String value) {
+            return DiskSpec.parseAny(value);
+        }
+    }
+
+    /** {@code --disk} of a command that serves the disk itself (no vhost-user=). */
+    static final class LocalDisk implements ITypeConverter<io.vireo.vmm.machine.DiskConfig> {
+        @Override
+        public io.vireo.vmm.machine.DiskConfig convert(String value) {
             return DiskSpec.parse(value);
         }
     }
@@ -123,6 +131,14 @@ final class Converters {
         @Override
         public io.vireo.vmm.machine.NetConfig convert(String value) {
             return NetSpec.parse(value);
+        }
+    }
+
+    /** {@code --fs tag=TAG,socket=SOCKET[,...]}. */
+    static final class Fs implements ITypeConverter<VhostUserConfig> {
+        @Override
+        public VhostUserConfig convert(String value) {
+            return VhostUserSpec.parseFs(value);
         }
     }
 

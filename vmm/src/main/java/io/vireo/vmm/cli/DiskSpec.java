@@ -2,6 +2,7 @@ package io.vireo.vmm.cli;
 
 import io.vireo.dataplane.virtio.device.blk.backend.SectorSet;
 import io.vireo.vmm.machine.DiskConfig;
+import io.vireo.vmm.machine.VhostUserConfig;
 
 import java.nio.file.Path;
 
@@ -32,6 +33,16 @@ public final class DiskSpec {
         + "[,queues=N][,poll-us=N][,direct=auto|on|off][,fixed-buffers=on][,sqpoll=on][,fail=SECTORS]";
 
     private DiskSpec() {
+    }
+
+    /** One {@code --disk}: served here ({@code disk}) or by another process over vhost-user ({@code vhostUser}). */
+    public record Parsed(DiskConfig disk, VhostUserConfig vhostUser) {
+    }
+
+    /** {@code vhost-user=SOCKET[,...]} ({@link VhostUserSpec}) or {@code PATH|null:SIZE[,...]}. */
+    public static Parsed parseAny(String text) {
+        return VhostUserSpec.isDisk(text) ? new Parsed(null, VhostUserSpec.parseDisk(text)) : new Parsed(parse(text),
+            null);
     }
 
     public static DiskConfig parse(String text) {

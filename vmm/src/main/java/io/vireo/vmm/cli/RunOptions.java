@@ -3,6 +3,7 @@ package io.vireo.vmm.cli;
 import io.vireo.dataplane.agent.DataPlane;
 import io.vireo.vmm.machine.DiskConfig;
 import io.vireo.vmm.machine.MachineConfig;
+import io.vireo.vmm.machine.VhostUserConfig;
 import io.vireo.vmm.pci.PciBus;
 import io.vireo.vmm.pci.PciSegments;
 import io.vireo.vmm.sandbox.Sandbox;
@@ -75,7 +76,17 @@ public final class RunOptions {
                 + "poll-us=N (bound of the adaptive poll, default 32; 0: no polling), direct=auto|on|off, "
                 + "fixed-buffers=on, sqpoll=on, "
                 + "fail=SECTORS (e.g. 2048:10-17: requests touching them fail with IOERR).",
-            "null:SIZE is a disk that completes every request at once (no file)"})
+            "null:SIZE is a disk that completes every request at once (no file)",
+            "vhost-user=SOCKET[,queues=N][,queue-size=N] is a disk served by another process (qemu-storage-daemon, "
+                + "vireo vhost-user-blk) over vhost-user"})
+    final List<DiskSpec.Parsed> diskArgs = new ArrayList<>();
+
+    @Option(names = "--fs", paramLabel = "tag=TAG,socket=SOCKET[,queues=N][,queue-size=N]",
+        converter = Converters.Fs.class, description = "a shared directory as a virtio-fs device (repeatable; one PCI "
+            + "function each), served by virtiofsd on SOCKET; the guest mounts it with mount -t virtiofs TAG DIR")
+    final List<VhostUserConfig> fsArgs = new ArrayList<>();
+
+    /** The in-process disks of {@link #diskArgs}, filled by {@link #toConfig}. */
     final List<DiskConfig> disks = new ArrayList<>();
 
     @Option(names = "--pci-segments", paramLabel = "N", converter = Converters.WholeNumber.class,
@@ -215,6 +226,16 @@ public final class RunOptions {
         }
         Path k = kernel != null ? kernel : defaultKernel.get();
         checkReadableFile("--kernel", k);
+        disks.clear();
+        List<VhostUserConfig> vhostUser = new ArrayList<>();
+        for (DiskSpec.Parsed d : diskArgs) {
+            if (d.disk() != null) {
+                disks.add(d.disk());
+            } else {
+                vhostUser.add(d.vhostUser());
+            }
+        }
+        vhostUser.addAll(fsArgs);
         checkDisks();
         if (pciSegments < 1 || pciSegments > PciSegments.MAX_SEGMENTS) {
             throw usage("--pci-segments must be 1.." + PciSegments.MAX_SEGMENTS + " (got " + pciSegments + ")");
@@ -238,7 +259,7 @@ public final class RunOptions {
         }
         return new MachineConfig(k, Optional.ofNullable(rd), List.copyOf(disks), fullCmdline, cpus, memoryBytes,
             timeoutNanos, verbose, unpack, new MachineConfig.Io(ioThreads, ioCpus.list()), stats || statsJson != null,
-            runRoot, trace, pciSegments, List.copyOf(nets));
+            runRoot, trace, pciSegments, vhostUser, List.copyOf(nets));
     }
 
     /** {@code FILE[,records=N][,full=wrap|stop]}. */

@@ -32,7 +32,7 @@ final class VhostUserBlkCommand implements Callable<Integer> {
     Path socket;
 
     @Option(names = "--disk", required = true, paramLabel = "PATH|null:SIZE[,key=value]...",
-        converter = Converters.Disk.class, description = "as for vireo run (readonly, serial, backend, queues "
+        converter = Converters.LocalDisk.class, description = "as for vireo run (readonly, serial, backend, queues "
             + "(default " + VhostUserBlkDaemon.DEFAULT_QUEUES + "), poll-us, direct, sqpoll, fail)")
     DiskConfig disk;
 

@@ -133,6 +133,14 @@ public final class MsiRoutes implements AutoCloseable {
         commit();
     }
 
+    /**
+     * The irqfd of {@code gsi}: a write to it raises the GSI inside KVM. Handed to another process (a vhost-user back
+     * end's call fd) so that its interrupts reach the guest with no thread of ours in between.
+     */
+    public synchronized int eventFd(int gsi) {
+        return eventFds[gsi - FIRST_MSI_GSI];
+    }
+
     /** Raises {@code gsi}: one 8-byte write to its irqfd. Any thread; allocation-free. */
     public void signal(int gsi) {
         Libc.writeRaw(eventFds[gsi - FIRST_MSI_GSI], ONE.get(), 8);

@@ -94,6 +94,9 @@ public final class MachineBuilder {
             VirtioDevices virtio = VirtioDevices.create(memory, vm, platform.segments(), platform.mapper(),
                 config.io(), counters, deviceResources);
             VirtioDisks disks = VirtioDisks.attach(config.disks(), memory, config.cpus(), virtio, counters, trace);
+            VhostUserDevices externals = VhostUserDevices.attach(config.vhostUser(), memory, vm, virtio,
+                platform.mapper());
+            deviceResources.add(externals);
             VirtioNets.attach(config.nets(), virtio, counters);
             if (trace != null) {
                 deviceResources.add(trace); // after the devices: their agents write it until they stop
@@ -141,7 +144,7 @@ public final class MachineBuilder {
             deviceResources.forEach(machine::closeAlso);
             machine.live(runDir, counters, trace, disks.queues(), virtio.agents(), disks::requests);
             machine.onQuiesce(virtio::stopAgents);
-            MachineControl control = new MachineControl(machine, virtio, coldPlugged(config, virtio));
+            MachineControl control = new MachineControl(machine, virtio, coldPlugged(config, virtio, externals));
             Hotplug hotplug = new Hotplug(virtio, platform.segments(), memory, config.cpus());
             machine.closeAlso(hotplug::close);
             AcpiGpe gpe = new AcpiGpe(level -> vm.setIrqLine(AcpiPm.SCI_IRQ, level));
@@ -155,6 +158,10 @@ public final class MachineBuilder {
                     + "): notifies that exited to user space=" + d.userspaceNotifies() + "\nvireo: " + d.kind() + " "
                     + d.name() + " queues: " + d.queueSummary());
                 machine.addStatsSource(d.name(), d.stats());
+            }
+            for (VhostUserDevices.External x : externals.attached()) {
+                machine.addReport(() -> "vhost-user " + x.name() + " (" + x.address() + ", " + x.device().socket()
+                    + "): notifies that exited to user space=" + x.device().userspaceNotifies());
             }
             if (!virtio.attached().isEmpty()) {
                 machine.addStatsSource("agents", virtio.agentStats());
@@ -215,7 +222,8 @@ public final class MachineBuilder {
     }
 
     /** The devices on the bus at boot, for {@code vm.info}: the disks are disk0, disk1, ... in --disk order. */
-    private static List<DeviceControl.DeviceInfo> coldPlugged(MachineConfig config, VirtioDevices virtio) {
+    private static List<DeviceControl.DeviceInfo> coldPlugged(MachineConfig config, VirtioDevices virtio,
+                                                              VhostUserDevices externals) {
         List<DeviceControl.DeviceInfo> all = new ArrayList<>();
         List<VirtioDevices.Attached> attached = virtio.attached();
         for (int i = 0; i < attached.size(); i++) {
@@ -223,6 +231,19 @@ public final class MachineBuilder {
             Map<String, String> options = i < config.disks().size() && a.name().equals("disk" + i)
                 ? MachineControl.diskOptions(config.disks().get(i)) : Map.of();
             all.add(new DeviceControl.DeviceInfo(a.name(), a.kind(), a.place().bdf(), options));
+        }
+        List<VhostUserDevices.External> ext = externals.attached();
+        for (int i = 0; i < ext.size(); i++) {
+            VhostUserDevices.External x = ext.get(i);
+            VhostUserConfig c = config.vhostUser().get(i); // attached in the configuration's order
+            Map<String, String> options = new java.util.LinkedHashMap<>();
+            options.put("socket", c.socket().toString());
+            options.put("queues", Integer.toString(c.queues()));
+            if (c.kind() == VhostUserConfig.Kind.FS) {
+                options.put("tag", c.tag());
+            }
+            all.add(new DeviceControl.DeviceInfo(x.name(), c.kind() == VhostUserConfig.Kind.FS ? "virtio-fs"
+                : "vhost-user-blk", x.bdf(), options));
         }
         return all;
     }

@@ -23,23 +23,26 @@ import java.util.Optional;
  * @param runRoot        where the VM's run directory (live counters) goes: ROOT/pid/; null for the default
  * @param trace          the request trace, or null for none
  * @param pciSegments    PCI segments to create at least (more when the disks need them)
+ * @param vhostUser      devices served by other processes over vhost-user (disks, virtio-fs mounts)
  * @param nets           virtio-net devices, one PCI function each
  */
 public record MachineConfig(Path kernel, Optional<Path> initrd, List<DiskConfig> disks, String cmdline, int cpus,
                             long memoryBytes,
                             long timeoutNanos, boolean verbose, boolean unpackKernel, Io io, boolean stats,
-                            Path runRoot, Trace trace, int pciSegments, List<NetConfig> nets) {
+                            Path runRoot, Trace trace, int pciSegments, List<VhostUserConfig> vhostUser,
+                            List<NetConfig> nets) {
 
     public MachineConfig {
+        vhostUser = vhostUser == null ? List.of() : List.copyOf(vhostUser);
         nets = nets == null ? List.of() : List.copyOf(nets);
     }
 
     /** Without network devices. */
     public MachineConfig(Path kernel, Optional<Path> initrd, List<DiskConfig> disks, String cmdline, int cpus,
                          long memoryBytes, long timeoutNanos, boolean verbose, boolean unpackKernel, Io io,
-                         boolean stats, Path runRoot, Trace trace, int pciSegments) {
+                         boolean stats, Path runRoot, Trace trace, int pciSegments, List<VhostUserConfig> vhostUser) {
         this(kernel, initrd, disks, cmdline, cpus, memoryBytes, timeoutNanos, verbose, unpackKernel, io, stats,
-            runRoot, trace, pciSegments, List.of());
+            runRoot, trace, pciSegments, vhostUser, List.of());
     }
 
     /** {@code --trace FILE[,records=N][,full=wrap|stop]}. */

@@ -9,6 +9,7 @@ import io.vireo.dataplane.pci.PciFunction;
 import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.StatsSource;
 import io.vireo.dataplane.virtio.FaultLog;
+import io.vireo.dataplane.virtio.VirtioDevice;
 import io.vireo.dataplane.virtio.agent.AgentOwnedDevice;
 import io.vireo.dataplane.virtio.agent.PolledDevice;
 import io.vireo.dataplane.virtio.transport.pci.VirtioPciFunction;
@@ -322,6 +323,39 @@ final class VirtioDevices implements AutoCloseable {
         byFunction.put(fn, device);
         return new Attached(name, kind, description, device, owned, fn, place, owners, firstGsi[0],
             closeAfterAgents);
+    }
+
+    /** The MSI-X GSIs and irqfds every device shares (one routing table per VM): for devices added elsewhere. */
+    MsiRoutes routes() {
+        return routes;
+    }
+
+    /** Where a function built elsewhere ({@link VhostUserDevices}) goes, and whether it may have a legacy I/O BAR. */
+    record Slot(PciSegments.Place place, boolean transitional) {
+    }
+
+    /**
+     * Takes the next free place for a cold-plugged function built elsewhere ({@link VhostUserDevices}), with the same
+     * placement and I/O-window rules as {@link #add}; {@code wantsLegacy}: the function would be transitional. The
+     * caller builds the function accordingly and puts it there with {@link #put} before the next reservation.
+     */
+    synchronized Slot reserve(String name, VirtioDevice device, boolean wantsLegacy) {
+        PciSegments.Place place = segments.nextFree();
+        if (place == null) {
+            throw new VireoException(ExitStatus.USAGE, "no PCI slot left for " + name + ": " + segments.count()
+                + " PCI segment(s) of " + PciBus.CAPACITY + " functions are full");
+        }
+        long legacySize = wantsLegacy ? VirtioPciFunction.legacyIoBarSize(device) : 0;
+        boolean transitional = place.segment() == 0 && legacySize > 0 && legacySize <= ioLeft;
+        if (transitional) {
+            ioLeft -= legacySize;
+        }
+        return new Slot(place, transitional);
+    }
+
+    /** Puts {@code fn} where {@link #reserve} said. */
+    synchronized void put(Slot slot, VirtioPciFunction fn) {
+        segments.bus(slot.place().segment()).addFunction(slot.place().address(), fn);
     }
 
     /** Starts the agents, after the last {@link #add}. */

@@ -202,6 +202,11 @@ public final class VirtioPciFunction implements PciFunction {
         return interrupt;
     }
 
+    /** The MSI-X vector the driver gave queue {@code queue} (queue_msix_vector), or NO_VECTOR (0xffff). */
+    public int queueVector(int queue) {
+        return regs.queueVectors.get(queue);
+    }
+
     public boolean isActive() {
         return regs.active;
     }
