@@ -211,7 +211,7 @@ public final class MachineBuilder {
      * them (each segment's bus holds {@link PciBus#CAPACITY} functions).
      */
     static int pciSegments(MachineConfig config) {
-        int functions = config.disks().size();
+        int functions = config.disks().size() + config.vhostUser().size();
         int needed = PciSegments.needed(functions);
         if (needed > PciSegments.MAX_SEGMENTS) {
             throw new VireoException(ExitStatus.USAGE, functions + " PCI devices do not fit: "

@@ -21,6 +21,7 @@ import io.vireo.vmm.pci.BarMappingListener;
 import io.vireo.vmm.pci.PciAddress;
 import io.vireo.vmm.pci.PciBarMapper;
 import io.vireo.vmm.pci.PciBus;
+import io.vireo.vmm.pci.PciIntx;
 import io.vireo.vmm.pci.PciSegments;
 import io.vireo.vmm.pci.PciWindows;
 
@@ -48,6 +49,7 @@ final class VirtioDevices implements AutoCloseable {
     private final GuestMemory memory;
     private final PciSegments segments;
     private final PciBarMapper mapper;
+    private final PciIntx intx;
     private final MsiRoutes routes;
     /** Bytes of segment 0's I/O window not yet promised to a transitional device's legacy BAR. */
     private long ioLeft;
@@ -161,8 +163,9 @@ final class VirtioDevices implements AutoCloseable {
     }
 
     private VirtioDevices(DataPlane dataPlane, GuestMemory memory, PciSegments segments, MsiRoutes routes,
-                          PciBarMapper mapper) {
+                          PciBarMapper mapper, PciIntx intx) {
         this.dataPlane = dataPlane;
+        this.intx = intx;
         this.mapper = mapper;
         this.memory = memory;
         this.segments = segments;
@@ -174,9 +177,10 @@ final class VirtioDevices implements AutoCloseable {
     /** Before any device is added; close the result before guest memory goes away. */
     static VirtioDevices create(GuestMemory memory, Vm vm, PciSegments segments, PciBarMapper mapper,
                                 MachineConfig.Io io, CountersFile counters, List<AutoCloseable> closeables) {
+        PciIntx intx = new PciIntx(vm::setIrqLine);
         DataPlane dataPlane = new DataPlane(io.threads(), io.cpus(), counters);
         MsiRoutes routes = new MsiRoutes(vm);
-        VirtioDevices all = new VirtioDevices(dataPlane, memory, segments, routes, mapper);
+        VirtioDevices all = new VirtioDevices(dataPlane, memory, segments, routes, mapper, intx);
         closeables.add(all);
         closeables.add(routes);
         mapper.addListener(new NotifyEventFds(vm, all.byFunction));
@@ -192,16 +196,9 @@ final class VirtioDevices implements AutoCloseable {
      */
     synchronized Attached add(String name, String kind, String description, PolledDevice device, FaultLog faultLog,
                               long pollNs, AutoCloseable... closeAfterAgents) {
-        PciSegments.Place place = segments.nextFree();
-        if (place == null) {
-            throw new VireoException(ExitStatus.USAGE, "no PCI slot left for " + name + ": " + segments.count()
-                + " PCI segment(s) of " + PciBus.CAPACITY + " functions are full");
-        }
-        long legacySize = VirtioPciFunction.legacyIoBarSize(device);
-        boolean transitional = place.segment() == 0 && legacySize > 0 && legacySize <= ioLeft;
-        if (transitional) {
-            ioLeft -= legacySize;
-        }
+        Slot slot = reserve(name, device, true);
+        PciSegments.Place place = slot.place();
+        boolean transitional = slot.transitional();
         afterAgents.addAll(List.of(closeAfterAgents));
         PolledQueue[] polled = polledQueues(device);
         QueueAgent[] owners = dataPlane.place(name, polled, pollNs);
@@ -280,6 +277,7 @@ final class VirtioDevices implements AutoCloseable {
         mapper.detach(a.function());
         byFunction.remove(a.function());
         a.owned().reset();
+        a.function().lowerIntx();
         dataPlane.removeLive(a.name(), polledQueues(a.device()), a.owners());
         routes.release(a.firstGsi(), a.function().msix().table().vectors());
     }
@@ -317,6 +315,9 @@ final class VirtioDevices implements AutoCloseable {
                 routes.signal(firstGsi[0] + vector);
             }
         });
+        int segment = place.segment();
+        int slot = place.address().device();
+        fn.setIntx(level -> intx.set(segment, slot, level));
         // Guest faults name the device as the user knows it: its --stats name and its PCI address.
         faultLog.name(name + " (" + place + ")");
         fn.faultLog(faultLog);

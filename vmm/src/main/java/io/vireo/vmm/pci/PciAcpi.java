@@ -38,7 +38,8 @@ import java.util.function.IntFunction;
  * early, and as a PNP0C02 motherboard resource, which it checks late (arch/x86/pci/mmconfig-shared.c,
  * "MMCONFIG ... not reserved in ACPI motherboard resources"). Either alone makes Linux use ECAM.
  *
- * <p>No {@code _PRT}: Vireo's PCI devices interrupt by MSI-X only (interrupt pin 0).
+ * <p>{@code _PRT} routes INTA# of each slot to an IOAPIC pin ({@link PciIntx}): the fallback of a driver that gets no
+ * MSI-X vector.
  *
  * <p>With more PCI segments ({@link PciSegments}) each is a host bridge of its own, {@code PC01}, {@code PC02}, ...
  * with {@code _SEG} and {@code _UID} = the segment, bus 0 only, its slice of the memory windows and no I/O (as Cloud
@@ -145,7 +146,8 @@ public final class PciAcpi {
             Aml.name("_SEG", Aml.integer(segment)),
             Aml.name("_BBN", Aml.integer(0)),
             Aml.name("_UID", Aml.integer(segment)),
-            Aml.name("_CRS", AmlResource.template(res.toArray(byte[][]::new)))));
+            Aml.name("_CRS", AmlResource.template(res.toArray(byte[][]::new))),
+            PciIntx.prt(segment)));
         terms.addAll(List.of(extra));
         return Aml.device(bridgeName(segment), terms.toArray(byte[][]::new));
     }

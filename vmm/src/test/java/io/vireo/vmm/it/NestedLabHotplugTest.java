@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * ACPI PCI hotplug with Debian's kernel (acpiphp, virtio_pci, virtio_blk) in the nested lab, driven through the API
- * socket: five times, vm.add-disk of a file makes /dev/vda appear with the file's sha256, and vm.remove-device makes
+ * socket, on PCI segment 1 (segment 0's slots are full of cold disks): five times, vm.add-disk of a file makes a new
+ * /dev/vdX appear with the file's sha256, and vm.remove-device makes
  * the guest eject it; the VMM holds the file open exactly while the disk is attached, the slot is the same every
  * time, and the guest's kernel log has no warning. The script that drives it runs in L1:
  * {@code hotplug-cycles.sh} beside this class. About three minutes.
@@ -53,19 +54,25 @@ class NestedLabHotplugTest {
         String sha = VirtioBlkTestGuestTest.sha256(bytes);
         Path script = VireoProcess.root().resolve("vmm/src/test/resources/io/vireo/vmm/it/hotplug-cycles.sh");
 
-        VireoProcess.Result r = NestedLab.inLab(reporter, List.of("bash", script.toString(), image.toString(),
-            Integer.toString(CYCLES)));
+        // 31 cold disks fill segment 0's slots, so the hot-added disk goes to segment 1 (PC01's slot S01).
+        List<String> cmd = new java.util.ArrayList<>(List.of("bash", script.toString(), image.toString(),
+            Integer.toString(CYCLES), "--pci-segments", "2"));
+        Path cold = Files.write(labDir.resolve("cold.img"), new byte[64 << 10]);
+        for (int i = 0; i < 31; i++) {
+            cmd.addAll(List.of("--disk", cold + ",readonly=on"));
+        }
+        VireoProcess.Result r = NestedLab.inLab(reporter, cmd);
         String out = r.stdout();
         assertEquals(0, r.status(), () -> NestedLab.show(r));
         for (int cycle = 1; cycle <= CYCLES; cycle++) {
             int c = cycle;
             // The API answered each add with the device's id and place: the first free slot, the same each time.
-            assertTrue(out.contains("ADD " + c + " {\"id\":\"hot\",\"bdf\":\"0000:00:01.0\"}\n"),
+            assertTrue(out.contains("ADD " + c + " {\"id\":\"hot\",\"bdf\":\"0001:00:01.0\"}\n"),
                 () -> NestedLab.show(r));
             Matcher m = Pattern.compile("ADDED " + c + " ([0-9a-f]{64}) (\\S+)").matcher(out);
             assertTrue(m.find(), () -> NestedLab.show(r));
             assertEquals(sha, m.group(1), "cycle " + c + ": the guest read the file through the hot-added disk");
-            assertEquals("0000:00:01.0", m.group(2), "cycle " + c + ": Linux found it in the slot the API named");
+            assertEquals("0001:00:01.0", m.group(2), "cycle " + c + ": Linux found it in the slot the API named");
             assertTrue(Pattern.compile("FDS-ATTACHED " + c + " [1-9]\n").matcher(out).find(),
                 () -> "cycle " + c + ": image open\n" + NestedLab.show(r));
             assertTrue(Pattern.compile("REMOVE " + c + " (\\{})?\n").matcher(out).find(), () -> NestedLab.show(r));

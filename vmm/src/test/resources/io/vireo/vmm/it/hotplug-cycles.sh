@@ -4,9 +4,10 @@
 # the new disk's sha256) and vm.remove-device (the guest ejects it), checking on this side that the
 # VMM holds the image open exactly while the disk is attached. The guest's kernel log since the first add
 # comes last (KLOG lines), and the lines of it that say warning, bug, call trace, error or fail (DMESG).
-# usage: hotplug-cycles.sh IMAGE CYCLES
+# usage: hotplug-cycles.sh IMAGE CYCLES [VIREO-RUN-ARGS...]   (e.g. cold disks, --pci-segments 2)
 set -uo pipefail
 image=$1 cycles=$2
+shift 2
 work=$(mktemp -d /tmp/hotplug.XXXXXX)
 sock=$work/api.sock
 out=$work/guest.out
@@ -22,19 +23,26 @@ wait_for() {    # wait_for PATTERN SECONDS: until the guest printed PATTERN
 }
 open_fds() { ls -l "/proc/$vmm/fd" 2>/dev/null | grep -c -- "$image"; }
 
-# The guest: for each cycle, wait for /dev/vda, print its sha256, wait until it is gone.
+# The guest: for each cycle, wait for a disk that was not there at boot, print its sha256 and PCI address,
+# wait until it is gone.
 guest='booted=$(dmesg | wc -l)
+cold=" $(ls /sys/block | tr "\n" " ")"
 echo GUEST-UP
 for i in $(seq '$cycles'); do
-  while [ ! -b /dev/vda ]; do sleep 0.1; done
-  echo "ADDED $i $(sha256sum /dev/vda | cut -d" " -f1) $(basename $(readlink -f /sys/block/vda/device/..))"
-  while [ -e /sys/block/vda ]; do sleep 0.1; done
+  new=
+  while [ -z "$new" ]; do
+    for d in $(ls /sys/block); do case "$cold" in *" $d "*) ;; *) new=$d ;; esac; done
+    [ -n "$new" ] || sleep 0.1
+  done
+  while [ ! -b /dev/$new ]; do sleep 0.1; done
+  echo "ADDED $i $(sha256sum /dev/$new | cut -d" " -f1) $(basename $(readlink -f /sys/block/$new/device/..))"
+  while [ -e /sys/block/$new ]; do sleep 0.1; done
   echo "GONE $i"
 done
 dmesg | tail -n +$((booted + 1)) | sed "s/^/KLOG /"
 dmesg | tail -n +$((booted + 1)) | grep -iE "warning|bug|call trace|error|fail" | sed "s/^/DMESG /"
 echo GUEST-DONE'
-./vireo run --guest linux --memory 512M --api-socket "$sock" -- sh -c "$guest" > "$out" 2>&1 &
+./vireo run --guest linux --memory 512M --api-socket "$sock" "$@" -- sh -c "$guest" > "$out" 2>&1 &
 vmm=$!     # the JVM itself: ./vireo execs it
 for ((i = 0; i < 600; i++)); do [ -S "$sock" ] && break; sleep 0.2; done
 [ -S "$sock" ] || { echo "hotplug: no API socket"; cat "$out"; exit 1; }

@@ -39,7 +39,7 @@ final class LegacyRegisters {
             case VirtioPciLayout.LEGACY_QUEUE_SIZE << 4 | 2 -> q == null ? 0 : q.maxSize;
             case VirtioPciLayout.LEGACY_QUEUE_SELECT << 4 | 2 -> r.queueSelect;
             case VirtioPciLayout.LEGACY_STATUS << 4 | 1 -> r.deviceStatus();
-            case VirtioPciLayout.LEGACY_ISR << 4 | 1 -> r.isr.getAndSet(0);
+            case VirtioPciLayout.LEGACY_ISR << 4 | 1 -> fn.readIsr();
             case VirtioPciLayout.LEGACY_CONFIG_VECTOR << 4 | 2 -> r.configVector;
             case VirtioPciLayout.LEGACY_QUEUE_VECTOR << 4 | 2 ->
                 q == null ? NO_VECTOR : r.queueVectors.get(r.queueSelect);

@@ -24,6 +24,7 @@ import io.vireo.dataplane.virtio.queue.QueueError;
 import io.vireo.dataplane.virtio.queue.SplitQueue;
 
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A virtio device behind a PCI function (virtio 1.2 §4.1): config space with the virtio vendor capabilities and
@@ -46,7 +47,8 @@ import java.util.ArrayDeque;
  *
  * <p>Interrupts: a queue or config interrupt goes to its MSI-X vector: sent through the {@link MsixInterruptSink}
  * if deliverable, else recorded in the PBA (and sent on unmask). With NO_VECTOR or MSI-X disabled it sets the ISR
- * bit only: INTx is not wired (interrupt pin 0), so a driver without MSI-X can only poll ISR.
+ * bit and, when the VMM wired INTx# ({@link #setIntx}), asserts it until ISR is read; else the interrupt pin is 0 and a
+ * driver without MSI-X can only poll ISR.
  *
  * <p>Threading: register accesses come from vCPU threads, serialised by this object's lock; {@link VirtioInterrupt}
  * calls come from queue workers and take no lock of ours (only the MSI-X table's), so a device may wait for its
@@ -80,6 +82,9 @@ public final class VirtioPciFunction implements PciFunction {
     private final Interrupt interrupt = new Interrupt();
     private volatile NotifyListener notifyListener;
     private volatile MsixVectorListener vectorListener;
+    /** INTx#, when the VMM wired one ({@link #setIntx}); asserted while ISR is non-zero and INTx is enabled. */
+    private volatile IntxLine intx;
+    private final AtomicBoolean intxAsserted = new AtomicBoolean();
 
     // Guarded by this.
     private SplitQueue[] activeQueues;
@@ -190,6 +195,45 @@ public final class VirtioPciFunction implements PciFunction {
     /** Where notifies that reach {@link #writeBar} go; {@code null} restores the default (processQueue inline). */
     public void setNotifyListener(NotifyListener listener) {
         notifyListener = listener != null ? listener : device::processQueue;
+    }
+
+    /** A level-triggered INTx# line (the VMM's: a shared IOAPIC pin). */
+    @FunctionalInterface
+    public interface IntxLine {
+        void set(boolean asserted);
+    }
+
+    /**
+     * Wires INTA#: the interrupt pin register says 1, and an interrupt with no MSI-X vector to go to (MSI-X
+     * disabled, or NO_VECTOR) sets ISR and asserts the line until the driver reads ISR (virtio 1.2, 4.1.4.5). A
+     * driver that gets no MSI-X vectors (a guest out of interrupt vectors: Linux's virtio_pci falls back to INTx)
+     * works this way. Before the guest runs.
+     */
+    public void setIntx(IntxLine line) {
+        config.setInterruptPin(1);
+        intx = line;
+    }
+
+    /** Deasserts INTx# if this function holds it (at reset, removal). */
+    public void lowerIntx() {
+        IntxLine l = intx;
+        if (l != null && intxAsserted.compareAndSet(true, false)) {
+            l.set(false);
+        }
+    }
+
+    private void raiseIntx() {
+        IntxLine l = intx;
+        if (l != null && !config.intxDisabled() && intxAsserted.compareAndSet(false, true)) {
+            l.set(true);
+        }
+    }
+
+    /** ISR's read-to-clear (modern and legacy), which also ends the INTx# assertion. */
+    int readIsr() {
+        int v = regs.isr.getAndSet(0);
+        lowerIntx();
+        return v;
     }
 
     /** Hears MSI-X table/capability changes (for KVM GSI routes); pending deliveries always go to the sink. */
@@ -315,7 +359,7 @@ public final class VirtioPciFunction implements PciFunction {
                 }
             }
             case VirtioPciLayout.ISR_CFG_OFFSET -> {
-                return off == 0 && size == 1 ? regs.isr.getAndSet(0) : 0;
+                return off == 0 && size == 1 ? readIsr() : 0;
             }
             case VirtioPciLayout.DEVICE_CFG_OFFSET -> {
                 return readDeviceConfig(off, size, true);
@@ -476,6 +520,7 @@ public final class VirtioPciFunction implements PciFunction {
         recordLifecycle(device::reset);
         activeQueues = null;
         regs.reset();
+        lowerIntx();
     }
 
     /** The queues handed to the device at activation, or null while inactive (for the VMM and tests). */
@@ -493,6 +538,7 @@ public final class VirtioPciFunction implements PciFunction {
         }
         if (vector == NO_VECTOR || vector >= table.vectors() || !table.isEnabled()) {
             regs.isr.accumulateAndGet(isrBit, (a, b) -> a | b);
+            raiseIntx();
             return;
         }
         // Masked: pending under the table's lock; setPending delivers at once if an unmask raced us.

@@ -317,6 +317,25 @@ class VirtioPciFunctionTest {
     }
 
     @Test
+    void shouldAssertIntxUntilIsrIsReadWhenThereIsNoVector() {
+        List<Boolean> line = new java.util.ArrayList<>();
+        fn.setIntx(line::add);
+        assertEquals(1, fn.readConfig(0x3d, 1), "interrupt pin INTA#");
+        linuxInit(fn, memory, NEGOTIATED);
+        common(fn, QUEUE_SELECT, 2, 0);
+        common(fn, QUEUE_MSIX_VECTOR, 2, NO_VECTOR);
+        device.interrupt.signalUsed(0);
+        device.interrupt.signalUsed(0);
+        assertEquals(List.of(true), line, "asserted once while ISR is set");
+        assertEquals(1, fn.readBar(MODERN_BAR, VirtioPciLayout.ISR_CFG_OFFSET, 1));
+        assertEquals(List.of(true, false), line, "the ISR read deasserts");
+        fn.writeConfig(0x04, 2, fn.readConfig(0x04, 2) | 0x400); // INTx disable
+        device.interrupt.signalUsed(0);
+        assertEquals(List.of(true, false), line, "INTx disabled: ISR only");
+        assertEquals(1, fn.readBar(MODERN_BAR, VirtioPciLayout.ISR_CFG_OFFSET, 1));
+    }
+
+    @Test
     void shouldRaiseQueueVectorWhenUnmasked() {
         linuxInit(fn, memory, NEGOTIATED);
         maskVector(fn, 2, false);
