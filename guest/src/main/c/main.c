@@ -5,6 +5,7 @@
  */
 #include "guest.h"
 #include "blk.h"
+#include "net.h"
 #include "pci.h"
 #include "smp.h"
 
@@ -182,7 +183,7 @@ static void parse_cmdline(const char *s, int multiboot)
                 opt.blk.legacy = 0;
             else
                 kprintf("warning: virtio= expects legacy|modern\n");
-        } else if (!num_key(w, kn, v, vn)) {
+        } else if (!net_key(w, kn, v, vn) && !num_key(w, kn, v, vn)) {
             kprintf("warning: unknown cmdline key '%s' ignored\n", word(tmp, sizeof tmp, w, kn));
         }
     }
@@ -433,16 +434,19 @@ void cmain(uint32_t boot, uint32_t info)
         hang();
     }
 
-    int failed = 0, verify_failed = 0, smp_failed = 0;
+    int failed = 0, verify_failed = 0, smp_failed = 0, net_failed = 0;
     if (opt.smp && smp_test((unsigned)opt.smp, &acpi) < 0)
         smp_failed = 1;
-    if (opt.pci || opt.blk.op) {
+    if (opt.pci || opt.blk.op || net_wanted()) {
         pci_init(&acpi);
         pci_scan();
         opt.blk.acpi = &acpi;
         int r = opt.blk.op ? blk_run(&opt.blk) : 0;
         failed = r < 0;
         verify_failed = r > 0;
+        r = net_wanted() && !failed ? net_run(&opt.blk) : 0;
+        failed |= r < 0;
+        net_failed = r > 0;
     }
 
     uint64_t tsc = timed_loop(opt.loops);
@@ -461,6 +465,9 @@ void cmain(uint32_t boot, uint32_t info)
     } else if (verify_failed) {
         kprintf("error: blk=verify found mismatches or I/O errors: exit status 1\n");
         status = 1;
+    } else if (net_failed) {
+        kprintf("error: net: requests lost or corrupt: exit status 1\n");
+        status = 1;
     }
     if (status > 255) {
         kprintf("warning: exit status %llu is above 255, using %llu\n",
@@ -477,6 +484,7 @@ void cmain(uint32_t boot, uint32_t info)
             name, acpi.cpus, (unsigned long long)ram_total, (unsigned long long)ram_above4g,
             (unsigned long long)opt.loops, (unsigned long long)tsc);
     blk_result_json();                  /* same line: kprintf adds no newline of its own */
+    net_result_json();
     kprintf(",\"exit\":%llu}\n", (unsigned long long)status);
     kprintf("exit: %llu\n", (unsigned long long)status);
     do_exit((unsigned)status, &acpi);

@@ -21,6 +21,7 @@
  * Workers on APs do not print: errors are recorded and the BSP reports them.
  */
 #include "blk.h"
+#include "hist.h"
 #include "smp.h"
 #include "virtio.h"
 
@@ -32,8 +33,6 @@ enum { O_RAND, O_SEQ, O_PERM };         /* block order */
 #define MAX_BS      131072
 #define MAX_QD      256
 #define MAX_SEGS    (MAX_BS / 512)
-#define HSUB        32                  /* sub-buckets per power of two */
-#define HBUCKETS    (60 * HSUB)         /* values up to 2^64 */
 #define NIOERR      16
 
 /* POST-code marks around the timed I/O phase (the VMM snapshots its KVM counters there). */
@@ -90,26 +89,6 @@ static inline uint64_t splitmix64(uint64_t z)
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
-}
-
-static inline unsigned hbucket(uint64_t v)
-{
-    if (v < HSUB)
-        return (unsigned)v;
-    unsigned e = 63 - (unsigned)__builtin_clzll(v);   /* >= 5 */
-    return (e - 4) * HSUB + (unsigned)((v >> (e - 5)) & (HSUB - 1));
-}
-
-/* The bucket's lower bound and width. */
-static void hrange(unsigned b, uint64_t *lo, uint64_t *w)
-{
-    if (b < HSUB) {
-        *lo = b, *w = 1;
-        return;
-    }
-    unsigned e = b / HSUB + 4, sub = b % HSUB;
-    *lo = (uint64_t)(HSUB + sub) << (e - 5);
-    *w = 1ull << (e - 5);
 }
 
 int work_op(const char *op, size_t n)
@@ -340,22 +319,6 @@ static void run_queue(void *arg)
 
 /* ---- set-up and report (BSP) ---- */
 
-/* a * b / c with a 128-bit intermediate (mulq/divq: no libgcc here); saturates. */
-static uint64_t muldiv(uint64_t a, uint64_t b, uint64_t c)
-{
-    uint64_t lo, hi, q, r;
-    __asm__("mulq %3" : "=a"(lo), "=d"(hi) : "a"(a), "rm"(b) : "cc");
-    if (!c || hi >= c)
-        return ~0ull;
-    __asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(c) : "cc");
-    return q;
-}
-
-static uint64_t ns(uint64_t cycles, uint64_t khz)
-{
-    return muldiv(cycles, 1000000, khz);
-}
-
 static int prepare(struct wq *w, const struct blk_dev *b, unsigned qi, unsigned qd, uint32_t bs)
 {
     memset(w, 0, sizeof *w);
@@ -452,40 +415,6 @@ static int collect(unsigned nq, struct sums *s)
     return s->fail ? -1 : 0;
 }
 
-static uint64_t percentile(uint64_t n, unsigned permille, uint64_t max)
-{
-    uint64_t rank = (n * permille + 999) / 1000, cum = 0;
-    if (!rank)
-        rank = 1;
-    for (unsigned b = 0; b < HBUCKETS; b++) {
-        cum += hist[b];
-        if (cum >= rank) {
-            uint64_t lo, w;
-            hrange(b, &lo, &w);
-            uint64_t mid = lo + w / 2;
-            return mid > max ? max : mid;
-        }
-    }
-    return max;
-}
-
-/* blk: hist: non-empty buckets, 8 per power of two, as lower bound in ns:count. */
-static void print_hist(uint64_t khz)
-{
-    kprintf("blk: hist unit=ns");
-    char sep = ' ';
-    for (unsigned b = 0; b < HBUCKETS; b += 4) {
-        uint64_t c = hist[b] + hist[b + 1] + hist[b + 2] + hist[b + 3];
-        if (!c)
-            continue;
-        uint64_t lo, w;
-        hrange(b, &lo, &w);
-        kprintf("%c%llu:%llu", sep, (unsigned long long)ns(lo, khz), (unsigned long long)c);
-        sep = ',';
-    }
-    kprintf("\n");
-}
-
 static void print_ioerr(const struct sums *s)
 {
     kprintf("\"ioerr_sectors\":[");
@@ -497,7 +426,7 @@ static void print_ioerr(const struct sums *s)
 /* "secs":..,"iops":..,"mbps":..,"lat_*_ns":.. for ios requests of bs bytes over tsc cycles. */
 static void print_rates(uint64_t ios, uint32_t bs, uint64_t tsc, const struct sums *s, uint64_t khz)
 {
-    uint64_t us = ns(tsc, khz) / 1000;
+    uint64_t us = tsc_ns(tsc, khz) / 1000;
     uint64_t iops = tsc ? muldiv(ios, khz * 1000, tsc) : 0;
     uint64_t mbps10 = tsc ? muldiv(ios * bs, khz, tsc * 100) : 0;      /* 10 x bytes / s / 1e6 */
     kprintf("\"secs\":%llu.%03llu,\"iops\":%llu,\"mbps\":%llu.%llu,", (unsigned long long)us / 1000000,
@@ -505,10 +434,11 @@ static void print_rates(uint64_t ios, uint32_t bs, uint64_t tsc, const struct su
             (unsigned long long)mbps10 % 10);
     uint64_t n = s->ios;
     kprintf("\"lat_mean_ns\":%llu,\"lat_p50_ns\":%llu,\"lat_p99_ns\":%llu,\"lat_p999_ns\":%llu,\"lat_max_ns\":%llu,",
-            (unsigned long long)(n ? ns(s->lat_sum / n, khz) : 0),
-            (unsigned long long)ns(percentile(n, 500, s->lat_max), khz),
-            (unsigned long long)ns(percentile(n, 990, s->lat_max), khz),
-            (unsigned long long)ns(percentile(n, 999, s->lat_max), khz), (unsigned long long)ns(s->lat_max, khz));
+            (unsigned long long)(n ? tsc_ns(s->lat_sum / n, khz) : 0),
+            (unsigned long long)tsc_ns(hist_percentile(hist, n, 500, s->lat_max), khz),
+            (unsigned long long)tsc_ns(hist_percentile(hist, n, 990, s->lat_max), khz),
+            (unsigned long long)tsc_ns(hist_percentile(hist, n, 999, s->lat_max), khz),
+            (unsigned long long)tsc_ns(s->lat_max, khz));
 }
 
 static int key_is(const struct blk_opts *o, const char *s)
@@ -628,7 +558,7 @@ int work_run(const struct blk_opts *o, const struct blk_dev *b)
         run_all(nq);
         struct sums s;
         int bad = collect(nq, &s);
-        print_hist(khz);
+        hist_print("blk", hist, khz);
         if (bad) {
             work_fail(o, "I/O stalled");
             return -1;
@@ -643,7 +573,7 @@ int work_run(const struct blk_opts *o, const struct blk_dev *b)
         kprintf("\"tsc_khz\":%llu,\"completion\":\"%s\",\"interrupts\":%llu,\"kicks\":%llu,\"publishes\":%llu,"
                 "\"first_lat_ns\":%llu}\n", (unsigned long long)khz, completion, (unsigned long long)s.irqs,
                 (unsigned long long)s.kicks, (unsigned long long)(s.kicks + s.kicks_saved),
-                (unsigned long long)ns(wqs[0]->first_lat, khz));
+                (unsigned long long)tsc_ns(wqs[0]->first_lat, khz));
         return 0;
     }
 
@@ -735,7 +665,7 @@ int work_run(const struct blk_opts *o, const struct blk_dev *b)
     }
     uint64_t read_tsc = sr.t_end - t_start;
     uint64_t verified = sr.ios - sr.errors - sr.mismatches, errors = sw.errors + sr.errors;
-    print_hist(khz);
+    hist_print("blk", hist, khz);
     kprintf("result: {\"op\":\"verify\",\"bs\":%llu,\"qd\":%llu,\"queues\":%u,\"seed\":%llu,\"blocks\":%llu,"
             "\"written\":%llu,\"verified\":%llu,\"mismatches\":%llu,\"first_mismatch_sector\":%lld,\"errors\":%llu,",
             (unsigned long long)bs, (unsigned long long)qd, nq, (unsigned long long)seed, (unsigned long long)blocks,
@@ -749,7 +679,7 @@ int work_run(const struct blk_opts *o, const struct blk_dev *b)
     for (unsigned k = 0; k < sr.nioerr && all.nioerr < NIOERR; k++)
         all.ioerr[all.nioerr++] = sr.ioerr[k];
     print_ioerr(&all);
-    uint64_t wus = ns(write_tsc, khz) / 1000;
+    uint64_t wus = tsc_ns(write_tsc, khz) / 1000;
     kprintf(",\"write_secs\":%llu.%03llu,\"write_iops\":%llu,", (unsigned long long)wus / 1000000,
             (unsigned long long)wus / 1000 % 1000,
             (unsigned long long)(write_tsc ? muldiv(sw.ios, khz * 1000, write_tsc) : 0));

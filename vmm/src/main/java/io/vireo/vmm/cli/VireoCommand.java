@@ -36,6 +36,7 @@ import java.util.concurrent.Callable;
         BenchCommand.class,
         JmhCommand.class,
         VhostUserBlkCommand.class,
+        VhostUserNetCommand.class,
         CtlCommand.class,
     },
     footer = {"", "Run 'vireo help COMMAND' or 'vireo COMMAND --help' for a command's flags."})

@@ -1,10 +1,7 @@
 package io.vireo.vmm.vhostuser;
 
 import io.vireo.dataplane.agent.DataPlane;
-import io.vireo.dataplane.agent.PolledQueue;
-import io.vireo.dataplane.agent.QueueAgent;
 import io.vireo.dataplane.stats.StatsSink;
-import io.vireo.dataplane.vhostuser.VhostUserBackendServer;
 import io.vireo.dataplane.virtio.device.blk.VirtioBlkDevice;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
 import io.vireo.vmm.machine.DiskConfig;
@@ -18,7 +15,7 @@ import java.util.function.Consumer;
  * front end (QEMU, Cloud Hypervisor) over a vhost-user socket instead of the VMM's own PCI transport. The disk and
  * the agents live as long as the daemon; each front end gets a session, and the next one is accepted when it leaves.
  */
-public final class VhostUserBlkDaemon implements AutoCloseable {
+public final class VhostUserBlkDaemon extends VhostUserDaemon {
     /** Default request queues: enough for QEMU's default num-queues (one per vCPU) on small guests. */
     public static final int DEFAULT_QUEUES = 4;
 
@@ -33,16 +30,11 @@ public final class VhostUserBlkDaemon implements AutoCloseable {
 
     private final BlockBackend backend;
     private final VirtioBlkDevice device;
-    private final DataPlane dataPlane;
-    private final VhostUserBackendServer server;
-    private final long startNs = System.nanoTime();
 
-    private VhostUserBlkDaemon(BlockBackend backend, VirtioBlkDevice device, DataPlane dataPlane,
-                               VhostUserBackendServer server) {
+    private VhostUserBlkDaemon(BlockBackend backend, VirtioBlkDevice device, Served served) {
+        super("disk0", served);
         this.backend = backend;
         this.device = device;
-        this.dataPlane = dataPlane;
-        this.server = server;
     }
 
     /**
@@ -59,25 +51,13 @@ public final class VhostUserBlkDaemon implements AutoCloseable {
         }
         BlockBackend backend = DiskBackends.open(disk, null);
         VirtioBlkDevice device = null;
-        DataPlane dataPlane = null;
         try {
             int queues = disk.queues() > 0 ? disk.queues() : DEFAULT_QUEUES;
             device = new VirtioBlkDevice(backend, disk.serial(), queues);
-            dataPlane = new DataPlane(config.threads(), config.ioCpus());
-            PolledQueue[] polled = new PolledQueue[queues];
-            for (int q = 0; q < queues; q++) {
-                polled[q] = device.polledQueue(q);
-            }
-            QueueAgent[] owners = dataPlane.place("disk0", polled, disk.pollNs());
-            VhostUserBackendServer server = new VhostUserBackendServer(config.socket(), device, owners, log);
-            server.bind();
-            dataPlane.start();
-            server.start();
-            return new VhostUserBlkDaemon(backend, device, dataPlane, server);
+            Served served = serve(config.socket(), device, "disk0", disk.pollNs(), config.threads(), config.ioCpus(),
+                log);
+            return new VhostUserBlkDaemon(backend, device, served);
         } catch (RuntimeException e) {
-            if (dataPlane != null) {
-                dataPlane.close();
-            }
             if (device != null) {
                 device.close();
             }
@@ -90,36 +70,19 @@ public final class VhostUserBlkDaemon implements AutoCloseable {
         return device;
     }
 
-    public VhostUserBackendServer server() {
-        return server;
-    }
-
-    public String describe() {
-        return backend.describe() + ", " + device.queueCount() + " queue(s), socket " + server.socket();
-    }
-
-    /** The counters: {@code disk0} (the device, per queue too), {@code agents}, {@code vhost_user}. */
-    public void report(String source, StatsSink sink) {
-        switch (source) {
-            case "disk0" -> device.report(sink);
-            case "agents" -> dataPlane.report(sink);
-            default -> {
-                sink.counter("sessions", server.sessions());
-                sink.counter("messages", server.messages());
-                sink.counter("refusals", server.refusals());
-            }
-        }
-    }
-
-    public long uptimeNs() {
-        return System.nanoTime() - startNs;
-    }
-
-    /** Ends the session (its rings drained: everything completed is in the used rings), the agents, the disk. */
     @Override
-    public void close() {
-        server.close();
-        dataPlane.close();
+    public String describe() {
+        return backend.describe() + ", " + device.queueCount() + " queue(s), socket " + server().socket();
+    }
+
+    /** {@code disk0}: the device, per queue too. */
+    @Override
+    protected void reportDevice(StatsSink sink) {
+        device.report(sink);
+    }
+
+    @Override
+    protected void closeDevice() {
         device.close();
         backend.close();
     }

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code vireo vhost-user-blk} refuses what it cannot serve with one line on stderr and status 2. */
 class VhostUserBlkCliTest {
-    private static void assertOneLineError(VireoProcess.Result r, String... words) {
+    static void assertOneLineError(VireoProcess.Result r, String... words) {
         assertEquals(2, r.status(), () -> "status; stderr:\n" + r.stderr());
         List<String> lines = r.stderrLines();
         assertEquals(1, lines.size(), () -> "exactly one line on stderr:\n" + r.stderr());
