@@ -59,6 +59,27 @@ class LabRetryTest {
     }
 
     @Test
+    void shouldRetryAFaultAtTheFirstInstructionOfCompiledJdkCodeEvenOnMemoryAccessClasses() {
+        // Both from fresh-clone CI runs: the pc is the method's start, where only the stack bang runs.
+        assertNotNull(LabRetry.environmentFailure(crash("SIGSEGV", "J 1958 c1 java.lang.invoke.VarHandleSegmentAsShorts"
+            + ".set(Ljava/lang/invoke/VarHandle;Ljava/lang/Object;JS)V java.base@25.0.3 (16 bytes) @ 0x00007f0e0c746e00"
+            + " [0x00007f0e0c746e00+0x0000000000000000]")));
+        assertNotNull(LabRetry.environmentFailure(crash("SIGSEGV", "J 9 c1 jdk.internal.util.Preconditions.checkIndex("
+            + "IILjava/util/function/BiFunction;)I java.base@25.0.3 (18 bytes) @ 0x00007faf984cc400"
+            + " [0x00007faf984cc400+0x0000000000000000]")));
+        // Further into the same method, a fault is the caller's bad address, as before.
+        assertNull(LabRetry.environmentFailure(crash("SIGSEGV", "J 1958 c1 java.lang.invoke.VarHandleSegmentAsShorts"
+            + ".set(Ljava/lang/invoke/VarHandle;Ljava/lang/Object;JS)V java.base@25.0.3 (16 bytes) @ 0x00007f0e0c746e2c"
+            + " [0x00007f0e0c746e00+0x000000000000002c]")));
+        // Not at the start: the pc and the method's start differ.
+        assertNull(LabRetry.environmentFailure(crash("SIGSEGV", "J 1001 c1 jdk.internal.misc.Unsafe.putLongUnaligned("
+            + "Ljava/lang/Object;JJ)V java.base@25.0.3 (157 bytes) @ 0x00007f5b34515e57 [0x00007f5b34515e00+0x0]")));
+        // Vireo's own code at its first instruction stays Vireo's.
+        assertNull(LabRetry.environmentFailure(crash("SIGSEGV", "J 812 c2 io.vireo.dataplane.agent.QueueAgent.doWork()I"
+            + " (96 bytes) @ 0x00007f3c2d1e2a40 [0x00007f3c2d1e2a40+0x0000000000000000]")));
+    }
+
+    @Test
     void shouldNotRetryACrashWithLibvireoNativeOnTheCrashingStack() {
         String report = banner("SIGSEGV", "J 1734 c1 java.lang.Thread.start()V java.base@25.0.3") + """
             Native frames: (J=compiled Java code, j=interpreted, Vv=VM code, C=native code)
