@@ -72,7 +72,7 @@ class MainTest {
         Run r = run("frobnicate");
         assertEquals(2, r.status());
         assertEquals("vireo: unknown command 'frobnicate' "
-            + "(commands: help, run, stat, trace, bench, jmh, vhost-user-blk, ctl)\n",
+            + "(commands: help, run, stat, trace, bench, jmh, vhost-user-blk, vhost-user-net, ctl)\n",
             r.err());
     }
 
