@@ -49,8 +49,6 @@ final class FileCalls {
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle FCNTL = Native.capturingVariadic("fcntl",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
-    private static final MethodHandle ISATTY = Native.plain("isatty",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle POLL = Native.capturing("poll",
         FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
 
@@ -276,11 +274,24 @@ final class FileCalls {
         return rc;
     }
 
-    static int isatty(final int fd) {
-        try {
-            return (int) ISATTY.invokeExact(fd);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
+    /**
+     * isatty alone, so that the console set-up at process start (the first thing {@code vireo} does) links one
+     * downcall and does not initialise this class, with its twenty ({@link Libc#linkAll} links those meanwhile,
+     * on another thread).
+     */
+    static final class Tty {
+        private static final MethodHandle ISATTY =
+            Native.plain("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+
+        private Tty() {
+        }
+
+        static int isatty(final int fd) {
+            try {
+                return (int) ISATTY.invokeExact(fd);
+            } catch (Throwable t) {
+                throw Native.rethrow(t);
+            }
         }
     }
 

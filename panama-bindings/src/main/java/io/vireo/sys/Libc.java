@@ -1,6 +1,7 @@
 package io.vireo.sys;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
 
 /**
  * The libc calls Vireo makes, as static methods with C names in camel case, plus the constants they take.
@@ -290,8 +291,27 @@ public final class Libc {
     }
 
     /** @return 1 if {@code fd} is a terminal, else 0 (never throws) */
+    /**
+     * Links the downcalls a VMM makes (files, ioctl, memory, epoll, io_uring, processes, the page cache, seccomp,
+     * the native heap) now, on the calling thread. Linking a call shape generates and loads code (about 5 ms each
+     * here, ~60 ms for all, none of it kept by the AOT cache), and it would otherwise happen on first use, on the
+     * critical path of a VM's start: {@code vireo} calls this on a thread of its own while it parses its command
+     * line. Safe from any thread at any time (class initialisation is once and thread-safe); idempotent.
+     */
+    public static void linkAll() {
+        final MethodHandles.Lookup lookup = MethodHandles.lookup();
+        for (Class<?> c : new Class<?>[] {FileCalls.class, IoctlCalls.class, MemoryCalls.class, EpollCalls.class,
+            IoUringCalls.class, ProcessCalls.class, PageCacheCalls.class, Seccomp.class, NativeHeap.class}) {
+            try {
+                lookup.ensureInitialized(c);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
     public static int isatty(final int fd) {
-        return FileCalls.isatty(fd);
+        return FileCalls.Tty.isatty(fd);
     }
 
     /**

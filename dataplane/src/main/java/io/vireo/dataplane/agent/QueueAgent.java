@@ -62,9 +62,12 @@ public final class QueueAgent implements Agent, StatsSource {
     /** Resumes so far: a parked agent leaves when it moves (a resume followed at once by a pause is not missed). */
     private volatile long resumes;
     private volatile boolean terminated;
+    /** When the last work ended: the start of the first idle cycle after it. */
     private long lastWorkNs;
     /** Since the last work: an idle cycle passed (a gap to report), the agent slept. */
     private boolean idle;
+    /** The previous duty cycle found work. */
+    private boolean worked;
     private boolean slept;
     /** Start of the previous duty cycle, and whether it only spun (its time counts as IDLE_POLL_NS). */
     private long cycleNs;
@@ -245,7 +248,15 @@ public final class QueueAgent implements Agent, StatsSource {
                 slept = false;
             }
             lastWorkNs = now;
+            worked = true;
             return work;
+        }
+        if (worked) {
+            // The idle stretch starts where the work ended, not where the cycle that did it began: a slow cycle (the
+            // data plane still interpreted, the first ms of a VM) must not use up the budget and put the agent to
+            // sleep just before the guest's next request, which would then pay a kick and a wake-up.
+            worked = false;
+            lastWorkNs = now;
         }
         idle = true;
         if (now - lastWorkNs < budget.ns()) {

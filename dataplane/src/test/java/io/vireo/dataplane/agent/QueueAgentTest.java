@@ -154,6 +154,8 @@ class QueueAgentTest {
     void shouldSpinUntilThePollBudgetExpiresThenArmAndSleep() {
         queue.work.add(3);
         assertEquals(3, agent.doWork());
+        clock.now += 5_000;
+        assertEquals(0, agent.doWork(), "the cycle that did the work took 5 us (cold code): idle from its end");
         clock.now += BUDGET_NS - 1;
         assertEquals(0, agent.doWork(), "within the budget: spin");
         assertEquals(0, sleeper.sleeps);
@@ -231,11 +233,13 @@ class QueueAgentTest {
         for (int i = 0; i < 8; i++) {
             q.work.add(1);
             assertEquals(1, slow.doWork());
+            assertEquals(0, slow.doWork(), "the next cycle, at once: idle from here");
             clock.now += 100_000;
             assertEquals(1, slow.doWork());
         }
         q.work.add(1);
         assertEquals(1, slow.doWork());
+        assertEquals(0, slow.doWork());
         assertEquals(PollBudget.START_NS, b.ns(), "out-of-reach gaps: the floor");
         int sleeps = sleeper.sleeps;
         clock.now += PollBudget.START_NS;

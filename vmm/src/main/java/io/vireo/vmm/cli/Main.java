@@ -1,5 +1,6 @@
 package io.vireo.vmm.cli;
 
+import io.vireo.sys.Libc;
 import io.vireo.sys.SysException;
 import io.vireo.vmm.ExitStatus;
 import io.vireo.vmm.VireoException;
@@ -22,12 +23,28 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        linkInBackground();
         List<String> list = Arrays.asList(args);
         Logging.install(verbose(list));
         checkAotCache(System.err);
         int status = run(list, System.out, System.err);
         Logging.flush();
         System.exit(status);
+    }
+
+    /**
+     * Links the libc downcalls on a short-lived thread of their own while this one parses the command line: linking
+     * is ~60 ms of code generation that the AOT cache does not keep, and on this thread it would come before the VM's
+     * first instruction. A failure there is left for the call's first real use to report.
+     */
+    private static void linkInBackground() {
+        Thread.ofPlatform().daemon().name("vireo-link").start(() -> {
+            try {
+                Libc.linkAll();
+            } catch (RuntimeException | LinkageError e) {
+                // reported by the first real use of the call
+            }
+        });
     }
 
     /**
@@ -51,7 +68,7 @@ public final class Main {
     /** Runs the command line and returns the exit status. */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
         boolean verbose = verbose(args);
-        CommandLine cl = Cli.configure(new CommandLine(new VireoCommand(out, err)))
+        CommandLine cl = Cli.configure(VireoCommand.withSubcommands(new CommandLine(new VireoCommand(out, err)), args))
             .setOut(new PrintWriter(out, true))
             .setErr(new PrintWriter(err, true))
             .setParameterExceptionHandler((e, a) -> {

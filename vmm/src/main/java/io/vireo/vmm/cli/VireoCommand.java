@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 
@@ -28,7 +29,10 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "vireo", mixinStandardHelpOptions = true, versionProvider = VireoCommand.Version.class,
     description = "A virtio data plane and virtio-PCI VMM for the JVM (KVM, x86-64, Linux).",
-    subcommands = {
+    footer = {"", "Run 'vireo help COMMAND' or 'vireo COMMAND --help' for a command's flags."})
+public final class VireoCommand implements Callable<Integer> {
+    /** The subcommands, in the order of the usage. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(
         CommandLine.HelpCommand.class,
         RunCommand.class,
         StatCommand.class,
@@ -37,10 +41,8 @@ import java.util.concurrent.Callable;
         JmhCommand.class,
         VhostUserBlkCommand.class,
         VhostUserNetCommand.class,
-        CtlCommand.class,
-    },
-    footer = {"", "Run 'vireo help COMMAND' or 'vireo COMMAND --help' for a command's flags."})
-public final class VireoCommand implements Callable<Integer> {
+        CtlCommand.class);
+
     private final PrintStream out;
     private final PrintStream err;
 
@@ -50,6 +52,26 @@ public final class VireoCommand implements Callable<Integer> {
     VireoCommand(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
+    }
+
+    /**
+     * Registers the subcommands with {@code cl} (this command's): only the one {@code args} starts with when it names
+     * one, else all. Picocli reads every registered command's annotations up front, and picocli's classes are too old
+     * a class-file version for the AOT cache, so each command costs about 10 ms of a VM's start; {@code vireo run}
+     * needs only its own. A command line that starts with anything else ({@code help}, a flag, a typo, nothing)
+     * gets them all, for the usage and the suggestions.
+     */
+    static CommandLine withSubcommands(CommandLine cl, List<String> args) {
+        String first = args.isEmpty() ? "" : args.get(0);
+        for (Class<?> c : SUBCOMMANDS) {
+            if (c != CommandLine.HelpCommand.class && c.getAnnotation(Command.class).name().equals(first)) {
+                return cl.addSubcommand(c);
+            }
+        }
+        for (Class<?> c : SUBCOMMANDS) {
+            cl.addSubcommand(c);
+        }
+        return cl;
     }
 
     PrintStream out() {
