@@ -16,6 +16,7 @@ import java.util.logging.Logger;
 public final class Logging {
     private static final int QUEUE_CAPACITY = 1024;
     private static volatile AsyncHandler handler;
+    private static volatile Thread installer;
 
     private static Logger chronicle;
 
@@ -32,6 +33,44 @@ public final class Logging {
             return;
         }
         Console.install();
+        installHandler(verbose);
+    }
+
+    /**
+     * As {@link #install}, with the handler's part on a short-lived thread of its own: setting up java.util.logging
+     * looks for a {@code System.LoggerFinder} with ServiceLoader, which opens every jar on the class path (~35 ms of
+     * a cold JVM), time that {@code vireo} spends parsing its command line meanwhile. {@link #awaitInstalled} before
+     * anything may log.
+     */
+    public static synchronized void installInBackground(boolean verbose) {
+        if (handler != null || installer != null) {
+            return;
+        }
+        Console.install();
+        installer = Thread.ofPlatform().name("vireo-log-init").start(() -> installHandler(verbose));
+    }
+
+    /** Waits for {@link #installInBackground} to finish (at once after {@link #install}, or when there was none). */
+    public static void awaitInstalled() {
+        Thread t = installer;
+        if (t == null) {
+            return;
+        }
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void installHandler(boolean verbose) {
         LogManager.getLogManager().reset();
         Logger root = Logger.getLogger("");
         root.setLevel(Level.INFO);
@@ -53,6 +92,7 @@ public final class Logging {
 
     /** Prints every queued line now (before exit). */
     public static void flush() {
+        awaitInstalled();
         AsyncHandler h = handler;
         if (h != null) {
             h.flush();

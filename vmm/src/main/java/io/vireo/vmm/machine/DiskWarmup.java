@@ -18,10 +18,12 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * Compiles the disks' data plane while the guest boots ({@link BlkWarmup}): one short-lived platform thread drives
- * private queues through a twin of each kind of back end the machine's disks use (null; io_uring and positional I/O
- * over a private 1 MiB memfd), then ends. It starts before the vCPUs and stops at its request budget, at its
- * deadline, or when the machine closes; the guest's queues, memory and interrupts are never touched.
+ * Compiles the disks' data plane while the VM is set up and the guest boots ({@link BlkWarmup}): one short-lived
+ * platform thread drives private queues through a twin of each kind of back end the machine's disks use (null;
+ * io_uring and positional I/O over a private 1 MiB memfd), then ends. It starts as soon as the configuration is
+ * known, before anything of the VM exists, and stops at its request budget, at its deadline, at the guest's first
+ * request, or when the machine closes; the guest's queues, memory and interrupts are never touched. Disks with
+ * injected faults are not warmed (their wrapper is a test tool).
  *
  * <p>{@code VIREO_WARMUP=N} (requests per back-end kind, default {@value #DEFAULT_REQUESTS}; 0 = off) tunes it.
  */
@@ -35,31 +37,42 @@ final class DiskWarmup implements AutoCloseable {
     private final Thread thread;
     private volatile String summary = "warm-up: still running";
 
-    private DiskWarmup(List<Supplier<BlockBackend>> twins, long requests, BooleanSupplier guestBusy) {
+    /** Whether the guest has started its own I/O; none until the machine's disks exist ({@link #guestBusy}). */
+    private volatile BooleanSupplier guestBusy = () -> false;
+
+    private DiskWarmup(List<Supplier<BlockBackend>> twins, long requests) {
         this.thread = Thread.ofPlatform().name("vireo-warmup").daemon(true)
-            .unstarted(() -> run(twins, requests, guestBusy));
+            .unstarted(() -> run(twins, requests, () -> guestBusy.getAsBoolean()));
     }
 
     /**
-     * Starts the warm-up for the kinds of {@code backends}; null when there is nothing to warm. It ends early once
-     * {@code guestBusy} (the guest has sent its first request) holds: it must not take CPU from the guest's I/O.
+     * Starts the warm-up for the back-end kinds of {@code disks}, as soon as the configuration is known (before KVM,
+     * the guest's memory and the devices are set up: the head start is what lets the JIT finish before the guest's
+     * first request); null when there is nothing to warm.
      */
-    static DiskWarmup start(List<BlockBackend> backends, BooleanSupplier guestBusy) {
+    static DiskWarmup start(List<DiskConfig> disks) {
         long requests = requestsFromEnv();
-        Set<Class<?>> kinds = new LinkedHashSet<>();
+        Set<DiskConfig.Backend> kinds = new LinkedHashSet<>();
         List<Supplier<BlockBackend>> twins = new ArrayList<>();
-        for (BlockBackend b : backends) {
-            Supplier<BlockBackend> twin = twinOf(b);
-            if (twin != null && kinds.add(b.getClass())) {
-                twins.add(twin);
+        for (DiskConfig d : disks) {
+            if (d.failSectors().isEmpty() && kinds.add(d.backend())) {
+                twins.add(twinOf(d.backend()));
             }
         }
         if (twins.isEmpty() || requests <= 0) {
             return null;
         }
-        DiskWarmup w = new DiskWarmup(twins, requests, guestBusy);
+        DiskWarmup w = new DiskWarmup(twins, requests);
         w.thread.start();
         return w;
+    }
+
+    /**
+     * From now on the warm-up ends early once {@code busy} holds (the guest has sent its first request): it must not
+     * take CPU from the guest's I/O.
+     */
+    void guestBusy(BooleanSupplier busy) {
+        guestBusy = busy;
     }
 
     private static long requestsFromEnv() {
@@ -76,19 +89,14 @@ final class DiskWarmup implements AutoCloseable {
         }
     }
 
-    /** A back end of the same kind over private storage, or null for kinds not warmed (fault injection). */
-    private static Supplier<BlockBackend> twinOf(BlockBackend b) {
-        if (b instanceof NullBackend) {
-            return () -> new NullBackend(TWIN_BYTES);
-        }
-        if (b instanceof IoUringBackend) {
-            return () -> onMemfd(path -> IoUringBackend.open(path, IoUringOptions.builder()
+    /** A back end of the kind over private storage. */
+    private static Supplier<BlockBackend> twinOf(DiskConfig.Backend kind) {
+        return switch (kind) {
+            case NULL -> () -> new NullBackend(TWIN_BYTES);
+            case IO_URING -> () -> onMemfd(path -> IoUringBackend.open(path, IoUringOptions.builder()
                 .direct(IoUringOptions.Direct.OFF).build()));
-        }
-        if (b instanceof SyncFileBackend) {
-            return () -> onMemfd(path -> SyncFileBackend.open(path, false));
-        }
-        return null;
+            case SYNC -> () -> onMemfd(path -> SyncFileBackend.open(path, false));
+        };
     }
 
     /** Opens a back end on a fresh memfd; the memfd's own fd is closed at once (the back end holds its own). */

@@ -5,7 +5,6 @@ import io.vireo.dataplane.memory.MemfdGuestMemory;
 import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.RequestTrace;
 import io.vireo.dataplane.virtio.device.blk.BlkCounter;
-import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
 import io.vireo.sys.Kvm;
 import io.vireo.vmm.ExitStatus;
 import io.vireo.vmm.VireoException;
@@ -64,10 +63,23 @@ public final class MachineBuilder {
         byte[] initrd = config.initrd().map(p -> readFile("--initrd", p)).orElse(null);
 
         clock.step("read kernel");
-        KvmSystem kvm = KvmSystem.open();
+        // The data plane is compiled from now on, while the rest is set up and the guest boots, on a thread of its own.
+        DiskWarmup warmup = DiskWarmup.start(config.disks());
+        KvmSystem kvm;
+        try {
+            kvm = KvmSystem.open();
+        } catch (RuntimeException e) {
+            if (warmup != null) {
+                warmup.close();
+            }
+            throw e;
+        }
         clock.step("open /dev/kvm");
         List<AutoCloseable> created = new ArrayList<>();
         created.add(kvm);
+        if (warmup != null) {
+            created.add(warmup);
+        }
         try {
             int max = Math.min(kvm.maxVcpus(), MachineConfig.MAX_CPUS);
             if (config.cpus() > max) {
@@ -101,12 +113,9 @@ public final class MachineBuilder {
             if (trace != null) {
                 deviceResources.add(trace); // after the devices: their agents write it until they stop
             }
-            List<BlockBackend> backends = disks.backends();
             virtio.start();
-            // While the rest is set up and the guest boots, a short-lived thread compiles the data plane.
-            DiskWarmup warmup = DiskWarmup.start(backends, () -> disks.requests() > 0);
             if (warmup != null) {
-                deviceResources.add(warmup);
+                warmup.guestBusy(() -> disks.requests() > 0);
             }
             created.addAll(deviceResources);
             clock.step("platform and disks");
@@ -142,6 +151,9 @@ public final class MachineBuilder {
             }
             Machine machine = new Machine(config, kvm, vm, memory, vcpus, clock, kvmStats);
             deviceResources.forEach(machine::closeAlso);
+            if (warmup != null) {
+                machine.closeAlso(warmup);
+            }
             machine.live(runDir, counters, trace, disks.queues(), virtio.agents(), disks::requests);
             machine.onQuiesce(virtio::stopAgents);
             MachineControl control = new MachineControl(machine, virtio, coldPlugged(config, virtio, externals));
