@@ -21,8 +21,9 @@ import java.util.function.Supplier;
  * Compiles the disks' data plane while the VM is set up and the guest boots ({@link BlkWarmup}): one short-lived
  * platform thread drives private queues through a twin of each kind of back end the machine's disks use (null;
  * io_uring and positional I/O over a private 1 MiB memfd), then ends. It starts as soon as the configuration is
- * known, before anything of the VM exists, and stops at its request budget, at its deadline, at the guest's first
- * request, or when the machine closes; the guest's queues, memory and interrupts are never touched. Disks with
+ * known, before anything of the VM exists, and stops at its request budget, at its deadline, when the guest's driver
+ * activates a disk (DRIVER_OK: its first request comes moments later and must not share the CPU with the warm-up), or
+ * when the machine closes; the guest's queues, memory and interrupts are never touched. Disks with
  * injected faults are not warmed (their wrapper is a test tool).
  *
  * <p>{@code VIREO_WARMUP=N} (requests per back-end kind, default {@value #DEFAULT_REQUESTS}; 0 = off) tunes it.
@@ -68,8 +69,8 @@ final class DiskWarmup implements AutoCloseable {
     }
 
     /**
-     * From now on the warm-up ends early once {@code busy} holds (the guest has sent its first request): it must not
-     * take CPU from the guest's I/O.
+     * From now on the warm-up ends early once {@code busy} holds (a driver activated a disk): it must not take CPU
+     * from the guest's I/O.
      */
     void guestBusy(BooleanSupplier busy) {
         guestBusy = busy;

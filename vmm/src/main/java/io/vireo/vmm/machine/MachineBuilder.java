@@ -115,7 +115,7 @@ public final class MachineBuilder {
             }
             virtio.start();
             if (warmup != null) {
-                warmup.guestBusy(() -> disks.requests() > 0);
+                warmup.guestBusy(disks::anyActivated);
             }
             created.addAll(deviceResources);
             clock.step("platform and disks");

@@ -62,6 +62,16 @@ final class VirtioDisks {
     }
 
     /** Requests popped on every disk. */
+    /** A driver has activated one of the disks (DRIVER_OK): its first request is at most moments away. */
+    boolean anyActivated() {
+        for (VirtioBlkDevice b : blks) {
+            if (b.everActivated()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     long requests() {
         long n = 0;
         for (VirtioBlkDevice b : blks) {

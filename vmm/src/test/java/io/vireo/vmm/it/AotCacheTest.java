@@ -78,6 +78,7 @@ class AotCacheTest {
         Path src = VireoProcess.root();
         Path root = tmp.resolve("root");
         for (String f : List.of("vireo", "scripts/java-home.sh", "etc/jvm.options", "etc/vmm.options",
+            "etc/jit-directives.json",
             "vmm/target/classpath.txt")) {
             Files.createDirectories(root.resolve(f).getParent());
             Files.copy(src.resolve(f), root.resolve(f), StandardCopyOption.COPY_ATTRIBUTES);

@@ -73,6 +73,7 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
     private final byte[] config = new byte[BlkConfigLayout.SIZE];
     private final MemorySegment serial = MemorySegment.ofArray(new byte[BlkRequest.ID_BYTES]);
     private final BlkQueue[] queues;
+    private volatile boolean everActivated;
     /** The writeback field (CONFIG_WCE): written by the driver on a vCPU thread, read per write by the queues. */
     private volatile boolean writeback = true;
 
@@ -225,6 +226,14 @@ public final class VirtioBlkDevice implements PolledDevice, StatsSource, AutoClo
     @Override
     public void activateQueue(int queue, long features, SplitQueue split, VirtioInterrupt interrupt) {
         queues[queue].activate(split, interrupt, negotiatedTypes(features));
+        if (split != null) {
+            everActivated = true;
+        }
+    }
+
+    /** A driver has set DRIVER_OK with a queue enabled at least once (any thread). */
+    public boolean everActivated() {
+        return everActivated;
     }
 
     @Override
