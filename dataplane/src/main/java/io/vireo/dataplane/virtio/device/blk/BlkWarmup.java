@@ -3,6 +3,7 @@ package io.vireo.dataplane.virtio.device.blk;
 import io.vireo.dataplane.agent.QueueAgent;
 import io.vireo.dataplane.memory.GuestMemory;
 import io.vireo.dataplane.memory.GuestRegion;
+import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.virtio.VirtioFeatures;
 import io.vireo.dataplane.virtio.VirtioInterrupt;
 import io.vireo.dataplane.virtio.device.blk.backend.BlockBackend;
@@ -44,6 +45,8 @@ public final class BlkWarmup {
     private static final long MEMORY_BYTES = SLOT_GPA + 2 * SLOTS * SLOT_STRIDE;
     private static final int SPIN_LIMIT = 1 << 20;
     private static final int BUSY_CHECK_ROUNDS = 16;
+    /** Room for two one-queue devices' counters and the agent's. */
+    private static final int WARMUP_COUNTERS = 256;
     private static final ValueLayout.OfShort LE_SHORT =
         ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -72,11 +75,13 @@ public final class BlkWarmup {
      * (asked every {@value #BUSY_CHECK_ROUNDS} rounds): from then on the warm-up would only take CPU from it.
      */
     public long run(BlockBackend backend, long maxRequests, long deadlineNanos, BooleanSupplier guestBusy) {
-        try (Arena arena = Arena.ofConfined()) {
+        // Counters in a counters file (in memory), as a VMM's devices and agents keep theirs: the counter calls the
+        // JIT compiles then see the class they will see in the guest's path, and need no recompiling for it.
+        try (Arena arena = Arena.ofConfined(); CountersFile counters = CountersFile.inMemory(WARMUP_COUNTERS)) {
             GuestMemory memory = new GuestMemory(List.of(new GuestRegion(0, arena.allocate(MEMORY_BYTES, 4096), 0)));
-            VirtioBlkDevice plain = new VirtioBlkDevice(backend, "warmup", 1);
-            VirtioBlkDevice indexed = new VirtioBlkDevice(backend, "warmup", 1);
-            QueueAgent agent = new QueueAgent("warmup", Long.MAX_VALUE, -1);
+            VirtioBlkDevice plain = new VirtioBlkDevice(backend, "warmup", 1, counters, "warmup0");
+            VirtioBlkDevice indexed = new VirtioBlkDevice(backend, "warmup", 1, counters, "warmup1");
+            QueueAgent agent = new QueueAgent("warmup", Long.MAX_VALUE, -1, counters);
             try {
                 Driver[] drivers = {new Driver(memory, 0, plain, false), new Driver(memory, 1, indexed, true)};
                 agent.add(plain.polledQueue(0));
