@@ -18,8 +18,9 @@ import static io.vireo.vmm.cli.Sizes.usage;
  *       unavailable), positional I/O, or no I/O at all (completes at once: measures the data plane alone);
  *       {@code null:SIZE} as the path is a null disk of that size with no file;</li>
  *   <li>{@code queues=N}: request queues (num_queues), default one per vCPU;</li>
- *   <li>{@code poll-us=N}: the most a queue agent keeps polling after the last request, in µs (default 32, as
- *       QEMU's poll-max-ns); within it the budget adapts to the gaps between requests (PollBudget); 0 = no polling,
+ *   <li>{@code poll-us=N}: the most a queue agent keeps polling after the last request, in µs (default 128;
+ *       QEMU's poll-max-ns is 32: {@link io.vireo.vmm.machine.DiskConfig#DEFAULT_POLL_NS} says why); within it the
+ *       budget adapts to the gaps between requests (PollBudget); 0 = no polling,
  *       sleep on the guest's kick after each batch;</li>
  *   <li>{@code direct=auto|on|off}: O_DIRECT (auto: try, else buffered, said once);</li>
  *   <li>{@code fixed-buffers=on|off}, {@code sqpoll=on|off}: io_uring settings (default off);</li>

@@ -73,7 +73,7 @@ public final class RunOptions {
         description = {
             "a virtio-blk disk (repeatable; one PCI function each), served by polling queue agents. Keys: "
                 + "readonly=on, serial=ID, backend=io_uring|sync|null, queues=N (default: one per vCPU), "
-                + "poll-us=N (bound of the adaptive poll, default 32; 0: no polling), direct=auto|on|off, "
+                + "poll-us=N (bound of the adaptive poll, default 128; 0: no polling), direct=auto|on|off, "
                 + "fixed-buffers=on, sqpoll=on, "
                 + "fail=SECTORS (e.g. 2048:10-17: requests touching them fail with IOERR).",
             "null:SIZE is a disk that completes every request at once (no file)",
