@@ -49,6 +49,16 @@ public interface PolledQueue {
         return 0;
     }
 
+    /**
+     * Whether this queue has interrupted the guest since the last call (and forgets it): the agent asks when it goes
+     * idle, because the gap before an interrupt-driven guest's next request is an interrupt round trip, which polling
+     * may or may not bridge on this host, while the gap before a polling guest's is short; each kind of gap gets a
+     * poll budget of its own. False for queues that never tell.
+     */
+    default boolean takeInterrupted() {
+        return false;
+    }
+
     /** Counters of this queue (requests, batches, interrupts, ...): written on the owner's thread, read by any. */
     Counters<?> counters();
 }

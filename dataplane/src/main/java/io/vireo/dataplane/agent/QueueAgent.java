@@ -24,7 +24,9 @@ import java.util.concurrent.locks.LockSupport;
  * A busy-polling virtqueue worker: an agrona {@link Agent} whose duty cycle reads the clock once, drains a bounded
  * batch of control commands, polls every owned queue ({@link PolledQueue#poll}: reap, pop, submit, publish, interrupt),
  * and returns the work done. While idle it spins ({@code Thread.onSpinWait()} through the runner's idle strategy) for
- * at most the {@link PollBudget} after the last work, a budget that adapts to the gaps between requests; then it
+ * at most the {@link PollBudget} after the last work, a budget that adapts to the gaps between requests (two of them:
+ * one for the gaps that follow an interrupt to the guest, which an interrupt-driven guest's next request must cross,
+ * and one for the others, a polling guest's or a burst's); then it
  * re-arms the guest's notifications (and the back ends' completion eventfds) on every queue, re-checks the rings (the
  * fence that closes the race is in {@link PolledQueue#armNotifications}), and sleeps ({@link AgentSleeper}: epoll on
  * the queues' kick eventfds, the KVM ioeventfds, their completion eventfds and a wake eventfd). While it polls, the
@@ -47,6 +49,10 @@ public final class QueueAgent implements Agent, StatsSource {
 
     private final String name;
     private final PollBudget budget;
+    /** The budget for the gap after work that interrupted the guest (see {@link PolledQueue#takeInterrupted}). */
+    private final PollBudget afterInterrupt;
+    /** The budget of the current idle stretch: one of the two. */
+    private PollBudget gapBudget;
     private final int cpu;
     private final NanoClock clock;
     private final AgentSleeper sleeper;
@@ -103,6 +109,8 @@ public final class QueueAgent implements Agent, StatsSource {
             : file.counters(AgentCounter.class, "agent." + name, CountersFile.TYPE_AGENT);
         this.name = name;
         this.budget = budget;
+        this.afterInterrupt = new PollBudget(budget.maxNs());
+        this.gapBudget = budget;
         this.cpu = cpu;
         this.clock = clock;
         this.sleeper = sleeper;
@@ -182,6 +190,11 @@ public final class QueueAgent implements Agent, StatsSource {
         return budget.maxNs();
     }
 
+    /** The adaptive poll budget for gaps after an interrupt to the guest (agent thread; read racily elsewhere). */
+    public PollBudget pollBudgetAfterInterrupt() {
+        return afterInterrupt;
+    }
+
     /** The adaptive poll budget (owned by the agent's thread; read racily elsewhere). */
     public PollBudget pollBudget() {
         return budget;
@@ -243,7 +256,7 @@ public final class QueueAgent implements Agent, StatsSource {
         if (work > 0) {
             counters.increment(AgentCounter.POLLS_WITH_WORK);
             if (idle) {
-                counters.increment(budget.onWork(now - lastWorkNs, slept));
+                counters.increment(gapBudget.onWork(now - lastWorkNs, slept));
                 idle = false;
                 slept = false;
             }
@@ -257,9 +270,18 @@ public final class QueueAgent implements Agent, StatsSource {
             // sleep just before the guest's next request, which would then pay a kick and a wake-up.
             worked = false;
             lastWorkNs = now;
+            // An interrupt-driven guest's next request comes an interrupt round trip later (tens of µs on a fast host,
+            // far more nested): whether polling bridges that is learnt apart from the short gaps of a polling guest or
+            // of a burst, which would otherwise keep the budget up and have the agent spin after every burst for
+            // nothing where the round trip is out of reach.
+            boolean interrupted = false;
+            for (PolledQueue q : qs) {
+                interrupted |= q.takeInterrupted();
+            }
+            gapBudget = interrupted ? afterInterrupt : budget;
         }
         idle = true;
-        if (now - lastWorkNs < budget.ns()) {
+        if (now - lastWorkNs < gapBudget.ns()) {
             spun = true;
             return 0;
         }

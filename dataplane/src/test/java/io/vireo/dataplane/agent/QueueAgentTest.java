@@ -39,11 +39,24 @@ class QueueAgentTest {
         final List<String> events = new ArrayList<>();
         boolean pendingAtArm;
         int inFlight;
+        /** Each poll that does work interrupts the guest (an interrupt-driven guest's queue). */
+        boolean interrupts;
+        boolean interrupted;
 
         @Override
         public int poll() {
             Integer w = work.poll();
+            if (w != null && interrupts) {
+                interrupted = true;
+            }
             return w == null ? 0 : w;
+        }
+
+        @Override
+        public boolean takeInterrupted() {
+            boolean was = interrupted;
+            interrupted = false;
+            return was;
         }
 
         @Override
@@ -259,6 +272,30 @@ class QueueAgentTest {
         }
         assertEquals(sleeps, sleeper.sleeps, "caught by polling: no sleep");
         assertEquals(5, slow.counters().get(AgentCounter.POLL_CAUGHT));
+    }
+
+    @Test
+    void shouldLearnTheGapAfterAnInterruptApartFromTheGapsOfABurst() {
+        QueueAgent a = new QueueAgent("irq", new PollBudget(BUDGET_NS), -1, clock, sleeper);
+        ScriptedQueue q = new ScriptedQueue();
+        a.add(q);
+        a.onStart();
+        // Bursts of 4 requests 1 µs apart, each burst ending with an interrupt; the guest's next burst comes 200 µs
+        // later (an interrupt round trip beyond the 50 µs bound, as in a nested guest).
+        for (int burst = 0; burst < 10; burst++) {
+            for (int i = 0; i < 4; i++) {
+                q.interrupts = i == 3;
+                q.work.add(1);
+                assertEquals(1, a.doWork());
+                assertEquals(0, a.doWork(), "idle from here");
+                clock.now += i == 3 ? 0 : 1_000;
+            }
+            clock.now += 200_000;
+            a.doWork(); // the gap is past the budget: sleeps (or spins until it is, the first time)
+        }
+        assertEquals(PollBudget.START_NS, a.pollBudgetAfterInterrupt().ns(),
+            "every round trip out of reach: the budget after an interrupt is at its floor");
+        assertEquals(BUDGET_NS, a.pollBudget().ns(), "the bursts' short gaps were caught: that budget is whole");
     }
 
     /** A queue with requests in flight: each poll reaps one (and moves the clock 1 ms); {@code stuck} never drain. */

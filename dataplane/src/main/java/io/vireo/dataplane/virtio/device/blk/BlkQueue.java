@@ -68,6 +68,8 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
     private boolean broken;
     private int negotiated;
     private int pushed;
+    /** An interrupt went to the guest since {@link #takeInterrupted} last asked. */
+    private boolean interrupted;
     // Per-request counts of the current poll (see flushBatchCounters).
     private long batchRequests;
     private long batchReads;
@@ -196,6 +198,13 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
         return work;
     }
 
+    @Override
+    public boolean takeInterrupted() {
+        boolean was = interrupted;
+        interrupted = false;
+        return was;
+    }
+
     private void publish() {
         if (pushed > 0) {
             int n = pushed;
@@ -206,6 +215,7 @@ public final class BlkQueue implements PolledQueue, CompletionSink {
             recordBatch(n, System.nanoTime());
             if (notify) {
                 counters.increment(BlkCounter.INTERRUPTS);
+                interrupted = true;
                 interrupt.signalUsed(index);
             } else {
                 counters.increment(BlkCounter.INTERRUPTS_SUPPRESSED);
