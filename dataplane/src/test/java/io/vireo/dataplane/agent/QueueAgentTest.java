@@ -235,12 +235,18 @@ class QueueAgentTest {
         assertTrue(sleeper.closed);
     }
 
+    /** A second agent on the test's clock and sleeper, serving {@code q}, started. */
+    private QueueAgent startedWith(ScriptedQueue q) {
+        QueueAgent a = new QueueAgent("second", new PollBudget(BUDGET_NS), -1, clock, sleeper);
+        a.add(q);
+        a.onStart();
+        return a;
+    }
+
     @Test
     void shouldGrowTheBudgetWhenASleepMissedAReachableRequest() {
-        QueueAgent slow = new QueueAgent("s", new PollBudget(BUDGET_NS), -1, clock, sleeper);
         ScriptedQueue q = new ScriptedQueue();
-        slow.add(q);
-        slow.onStart();
+        QueueAgent slow = startedWith(q);
         PollBudget b = slow.pollBudget();
         // Gaps of 100 µs, above the 50 µs bound: each costs a sleep and halves the budget, down to the floor.
         for (int i = 0; i < 8; i++) {
@@ -276,10 +282,8 @@ class QueueAgentTest {
 
     @Test
     void shouldLearnTheGapAfterAnInterruptApartFromTheGapsOfABurst() {
-        QueueAgent a = new QueueAgent("irq", new PollBudget(BUDGET_NS), -1, clock, sleeper);
         ScriptedQueue q = new ScriptedQueue();
-        a.add(q);
-        a.onStart();
+        QueueAgent a = startedWith(q);
         // Bursts of 4 requests 1 µs apart, each burst ending with an interrupt; the guest's next burst comes 200 µs
         // later (an interrupt round trip beyond the 50 µs bound, as in a nested guest).
         for (int burst = 0; burst < 10; burst++) {
