@@ -2,12 +2,14 @@ package io.vireo.vmm.kvm;
 
 import io.vireo.dataplane.memory.GuestMemory;
 import io.vireo.dataplane.memory.GuestRegion;
+import io.vireo.sys.Errno;
 import io.vireo.sys.Kvm;
 import io.vireo.sys.KvmIoeventfdLayout;
 import io.vireo.sys.KvmIrqLevelLayout;
 import io.vireo.sys.KvmPitConfigLayout;
 import io.vireo.sys.KvmUserspaceMemoryRegionLayout;
 import io.vireo.sys.Libc;
+import io.vireo.sys.SysException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -15,6 +17,8 @@ import java.lang.foreign.ValueLayout;
 
 /** A KVM VM: its fd, in-kernel irqchip and PIT, and memory slots. */
 public final class Vm implements AutoCloseable {
+    /** KVM_CREATE_VM tries while signals interrupt it. */
+    private static final int CREATE_ATTEMPTS = 100;
     /** Three pages below 4 GiB that Intel KVM needs for the real-mode TSS; never RAM here. */
     private static final long TSS_ADDR = 0xfffb_d000L;
 
@@ -28,7 +32,7 @@ public final class Vm implements AutoCloseable {
 
     /** Creates the VM with the in-kernel IOAPIC/PIC/LAPICs and PIT (must precede vCPU creation). */
     public static Vm create(KvmSystem kvm) {
-        int fd = (int) Libc.ioctl(kvm.fd(), Kvm.KVM_CREATE_VM, 0, "KVM_CREATE_VM");
+        int fd = createVmFd(kvm);
         Vm vm = new Vm(kvm, fd);
         try {
             Libc.ioctl(fd, Kvm.KVM_SET_TSS_ADDR, TSS_ADDR, "KVM_SET_TSS_ADDR");
@@ -43,6 +47,23 @@ public final class Vm implements AutoCloseable {
         } catch (RuntimeException e) {
             vm.close();
             throw e;
+        }
+    }
+
+    /**
+     * KVM_CREATE_VM, again while it fails with EINTR: creating the VM's memory management checks for pending
+     * signals, and any signal to the thread (a profiler's, a JVM safepoint's) makes it give up; QEMU loops the same
+     * way ({@code kvm_init}). Bounded, so a signal storm still ends in the error.
+     */
+    private static int createVmFd(KvmSystem kvm) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return (int) Libc.ioctl(kvm.fd(), Kvm.KVM_CREATE_VM, 0, "KVM_CREATE_VM");
+            } catch (SysException e) {
+                if (e.errno() != Errno.EINTR || attempt >= CREATE_ATTEMPTS) {
+                    throw e;
+                }
+            }
         }
     }
 
