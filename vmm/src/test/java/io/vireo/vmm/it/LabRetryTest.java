@@ -59,6 +59,16 @@ class LabRetryTest {
     }
 
     @Test
+    void shouldRetryAnIllegalInstructionInCompiledJdkCodeWhateverTheClass() {
+        // From a fresh-clone CI run: a bad address never makes SIGILL, so the FFM class does not make it Vireo's.
+        String where = "J 1903 c1 jdk.internal.foreign.layout.ValueLayouts$AbstractValueLayout.varHandle()"
+            + "Ljava/lang/invoke/VarHandle; java.base@25.0.3 (24 bytes) @ 0x00007f06c06cb422"
+            + " [0x00007f06c06cb400+0x0000000000000022]";
+        assertNotNull(LabRetry.environmentFailure(crash("SIGILL", where)));
+        assertNull(LabRetry.environmentFailure(crash("SIGSEGV", where)), "a fault there may be a bad address");
+    }
+
+    @Test
     void shouldRetryAFaultAtTheFirstInstructionOfCompiledJdkCodeEvenOnMemoryAccessClasses() {
         // Both from fresh-clone CI runs: the pc is the method's start, where only the stack bang runs.
         assertNotNull(LabRetry.environmentFailure(crash("SIGSEGV", "J 1958 c1 java.lang.invoke.VarHandleSegmentAsShorts"
