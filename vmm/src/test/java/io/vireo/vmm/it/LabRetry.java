@@ -16,9 +16,9 @@ import java.util.regex.Pattern;
  *       compiled JDK code, a few bytes past the method's entry (where HotSpot patches its nmethod entry barrier while
  *       other threads may run it): about 2 in 15 lab runs on a loaded host, never on the host itself. Retried only
  *       when the crash report's problematic frame is code compiled by C1 or C2 from a JDK class (for SIGSEGV, other
- *       than the raw memory accessors), and no libvireo-native frame is on the crashing thread's native stack. A crash in Vireo's
- *       own (compiled or interpreted) frames, in libjvm or libc, or in Unsafe / ScopedMemoryAccess / the FFM
- *       classes is Vireo's: an FFM access with a bad address faults in {@code J c1
+ *       than the raw memory accessors), and no libvireo-native frame is on the crashing thread's native stack. A
+ *       crash in Vireo's own (compiled or interpreted) frames, in libjvm or libc, or (SIGSEGV) in Unsafe /
+ *       ScopedMemoryAccess / the FFM classes is Vireo's: an FFM access with a bad address faults in {@code J c1
  *       jdk.internal.misc.Unsafe.putLongUnaligned} once that is compiled, or in libjvm's {@code Unsafe_PutLong}
  *       before (both seen with NestedLabFaultTest's injected crash).
  *   <li>The same TCG fault has also been seen to kill HotSpot's own JIT compiler: SIGSEGV on a "C1/C2
