@@ -21,6 +21,7 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -197,14 +198,7 @@ final class ApiHandler extends Handler.Abstract {
         if (serial != null && serial.getBytes(StandardCharsets.UTF_8).length > 20) {
             throw ApiException.badRequest("serial is longer than 20 bytes (virtio 1.2 section 5.2.6)");
         }
-        Path p = Path.of(path);
-        if (!p.isAbsolute()) {
-            throw ApiException.badRequest("path " + path + " is not absolute (the VMM does not share your working"
-                + " directory)");
-        }
-        if (!Files.exists(p)) {
-            throw ApiException.badRequest("path " + path + " does not exist");
-        }
+        Path p = existingAbsolute("path", path, "");
         if (Files.isDirectory(p)) {
             throw ApiException.badRequest("path " + path + " is a directory, not a disk image");
         }
@@ -261,14 +255,7 @@ final class ApiHandler extends Handler.Abstract {
                 + " bytes (virtio 1.2 section 5.11.4)");
         }
         String socket = string(body, "socket", true);
-        Path p = Path.of(socket);
-        if (!p.isAbsolute()) {
-            throw ApiException.badRequest("socket " + socket + " is not absolute (the VMM does not share your"
-                + " working directory)");
-        }
-        if (!Files.exists(p)) {
-            throw ApiException.badRequest("socket " + socket + " does not exist (is the back end running?)");
-        }
+        Path p = existingAbsolute("socket", socket, " (is the back end running?)");
         if (Files.isDirectory(p) || Files.isRegularFile(p)) {
             throw ApiException.badRequest("socket " + socket + " is not a socket");
         }
@@ -278,6 +265,27 @@ final class ApiHandler extends Handler.Abstract {
             throw ApiException.badRequest("queue_size must be a power of two up to 32768");
         }
         return target.control().addFs(id, new VhostUserConfig(VhostUserConfig.Kind.FS, p, queues, size, tag));
+    }
+
+    /**
+     * {@code value} (field {@code field}) as a path that is absolute and exists; {@code missingHint} follows "does not
+     * exist" in the error.
+     */
+    private static Path existingAbsolute(String field, String value, String missingHint) throws ApiException {
+        Path p;
+        try {
+            p = Path.of(value);
+        } catch (InvalidPathException e) {
+            throw ApiException.badRequest(field + " is not a path: " + e.getReason());
+        }
+        if (!p.isAbsolute()) {
+            throw ApiException.badRequest(field + " " + value + " is not absolute (the VMM does not share your"
+                + " working directory)");
+        }
+        if (!Files.exists(p)) {
+            throw ApiException.badRequest(field + " " + value + " does not exist" + missingHint);
+        }
+        return p;
     }
 
     /** An optional whole-number field from {@code min} to {@code max}; {@code absent} when not given. */

@@ -166,6 +166,7 @@ class ApiSocketTest {
             expect(405, api.get("vm.pause"));
             expect(405, api.put("vm.info", null));
             expect(400, api.put("vm.add-disk", "{\"path\": \"" + dir.resolve("no-such.img") + "\"}"));
+            expect(400, api.put("vm.add-disk", "{\"path\": \"/tmp/a\\u0000b\"}")); // not a path: NUL
             Path img = Files.write(dir.resolve("d.img"), new byte[4096]);
             expect(409, api.put("vm.add-disk", "{\"path\": \"" + img + "\", \"id\": \"disk0\"}"));
             expect(404, api.put("vm.remove-device", "{\"id\": \"disk9\"}"));
