@@ -15,8 +15,9 @@
 # /tmp/vireo-lab, read-write (put disk images and results there); a working directory under /tmp,
 # /var/tmp or /run is shared read-only at its own path. stdin is /dev/null.
 # Exit status: the command's; 124 if --timeout expired while L1 was still answering (the command hung);
-# 125 if the lab itself failed, or L1 stopped answering: no heartbeat from L1's user space (written to
-# /tmp/vireo-lab every 2 s while the command runs) in the last 30 s before the timeout (message on stderr).
+# 125 if the lab itself failed, L1's kernel crashed (an oops or panic on its console: L1 is stopped at once), or
+# L1 stopped answering: no heartbeat from L1's user space (written to /tmp/vireo-lab every 2 s while the command
+# runs) in the last 30 s before the timeout (message on stderr).
 set -euo pipefail
 LOG_TAG=nested-lab DIE_STATUS=125
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
@@ -93,7 +94,21 @@ trap 'exit 143' TERM
 
 mkfifo "$ctl/out" "$ctl/err"
 cat "$ctl/out" & readers+=($!)
-cat "$ctl/err" >&2 & readers+=($!)
+# ttyS1 carries the command's stderr and L1's kernel console. An oops there (the die() header, e.g.
+# "[   55.98] stack guard page: 0000 [#1] PREEMPT SMP", or a panic) means L1's kernel is broken, which no
+# user-space program in it can cause: note it, give the trace 3 s to come out, and stop L1 rather than wait
+# for the timeout (an oops on one CPU leaves the other answering, so the heartbeat cannot tell).
+oops_watch() {
+    local line
+    while IFS= read -r line || [ -n "$line" ]; do
+        printf '%s\n' "$line" >&2
+        if [ ! -e "$ctl/oops" ] && [[ $line =~ ^\[\ *[0-9.]+\]\ (.*:\ [0-9a-f]{4}\ \[#[0-9]+\].*|Kernel\ panic.*) ]]; then
+            printf '%s\n' "${BASH_REMATCH[1]}" > "$ctl/oops"
+            ( sleep 3; [ -s "$ctl/qemu.pid" ] && kill "$(cat "$ctl/qemu.pid")" 2>/dev/null ) &
+        fi
+    done < "$ctl/err"
+}
+oops_watch & readers+=($!)
 
 append="console=ttyS1 panic=-1 mitigations=off"
 [ -n "$debug" ] && append+=" lab.verbose lab.trace" || append+=" quiet loglevel=1"
@@ -118,6 +133,7 @@ if [ -n "$timeout_s" ]; then
 else
     "${qemu[@]}" </dev/null & qemu_pid=$!
 fi
+echo "$qemu_pid" > "$ctl/qemu.pid"
 t_started=
 if [ -n "$verbose" ]; then
     # L1 creates ctl/started just before it runs the command: note when it shows up here.
@@ -147,6 +163,9 @@ if [ -n "$verbose" ] && [ -n "$t_started" ] && [ -s "$ctl/timing" ]; then
          "total $(secs "$t0" "$t_end") s" >&2
 fi
 
+if [ -s "$ctl/oops" ]; then
+    lab_fail "L1's kernel crashed: $(cat "$ctl/oops")"
+fi
 if [ -s "$ctl/status" ]; then
     exit "$(cat "$ctl/status")"
 fi

@@ -11,7 +11,9 @@ import java.util.regex.Pattern;
  * Anything else (a Vireo crash, a hang while L1 still answers, an error status) counts at once.
  *
  * <ul>
- *   <li>L1 stopped answering: nested-lab.sh exits 125 and says so when L1's heartbeat stopped before its timeout.
+ *   <li>L1 stopped answering: nested-lab.sh exits 125 and says so when L1's heartbeat stopped before its timeout,
+ *       or when an oops or panic came on L1's console (seen in CI: "stack guard page" in exc_general_protection on
+ *       the CPU running Vireo's vCPU, a TCG nested-SVM fault; no user-space program can make L1's kernel oops).
  *   <li>The JVM inside L1, under QEMU's multi-threaded TCG, has been seen to die of SIGILL or SIGSEGV inside freshly
  *       compiled JDK code, a few bytes past the method's entry (where HotSpot patches its nmethod entry barrier while
  *       other threads may run it): about 2 in 15 lab runs on a loaded host, never on the host itself. Retried only
@@ -30,6 +32,9 @@ import java.util.regex.Pattern;
 final class LabRetry {
     static final String L1_STALLED = "nested-lab: L1 stopped answering";
     static final String L1_DIED = "nested-lab: L1 stopped without reporting a status";
+    /** nested-lab.sh saw an oops or a panic on L1's console and stopped L1 (an oops on one CPU leaves the other
+     * answering, so this came as a timeout before). */
+    static final String L1_CRASHED = "nested-lab: L1's kernel crashed";
     /** An L1 kernel oops on the console, e.g. {@code [   53.70] BUG: TASK stack guard page was hit at ...}. */
     private static final Pattern L1_OOPS = Pattern.compile("(?m)^\\[\\s*[0-9.]+\\] (BUG: .*|Oops: .*|Kernel panic.*)$");
     private static final String FATAL = "A fatal error has been detected by the Java Runtime Environment";
@@ -58,7 +63,8 @@ final class LabRetry {
     /** Why {@code r} failed for the environment's sake, or null when it did not (or did not fail). */
     static String environmentFailure(VireoProcess.Result r) {
         if (r.status() == 125) {
-            String stalled = r.stderr().lines().filter(l -> l.startsWith(L1_STALLED)).findFirst().orElse(null);
+            String stalled = r.stderr().lines().filter(l -> l.startsWith(L1_STALLED) || l.startsWith(L1_CRASHED))
+                .findFirst().orElse(null);
             // L1's own kernel died (an oops on the console, then no status): the lab failed, whatever ran in it.
             if (stalled == null && r.stderr().contains(L1_DIED) && L1_OOPS.matcher(r.stderr()).find()) {
                 return "L1's kernel crashed (" + L1_OOPS.matcher(r.stderr()).results().findFirst().orElseThrow()

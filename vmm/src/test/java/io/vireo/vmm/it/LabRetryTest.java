@@ -154,4 +154,15 @@ class LabRetryTest {
         assertNull(LabRetry.environmentFailure(new VireoProcess.Result(125, "",
             "nested-lab: L1 stopped without reporting a status (run with --debug to see its console)\n")));
     }
+
+    @Test
+    void shouldRetryWhenTheLabStoppedL1OnAnOopsWhileItsOtherCpuStillAnswered() {
+        // From a fresh-clone CI run: the oops on vCPU 0 of L1, L1's other CPU kept the heartbeat going until the
+        // timeout. nested-lab.sh now stops L1 on the oops and says so.
+        String stderr = "[   55.987635] BUG: TASK stack guard page was hit at 0000000063fd197a\n"
+            + "[   55.987635] stack guard page: 0000 [#1] PREEMPT SMP NOPTI\n"
+            + "nested-lab: L1's kernel crashed: stack guard page: 0000 [#1] PREEMPT SMP NOPTI\n";
+        assertEquals("nested-lab: L1's kernel crashed: stack guard page: 0000 [#1] PREEMPT SMP NOPTI",
+            LabRetry.environmentFailure(new VireoProcess.Result(125, "", stderr)));
+    }
 }
