@@ -45,6 +45,8 @@ public final class BlkWarmup {
     private static final long MEMORY_BYTES = SLOT_GPA + 2 * SLOTS * SLOT_STRIDE;
     private static final int SPIN_LIMIT = 1 << 20;
     private static final int BUSY_CHECK_ROUNDS = 16;
+    /** Rounds between two samples of the warm-up queues' service times (as the VMM's sampler takes them). */
+    private static final int SAMPLE_ROUNDS = 512;
     /** Room for two one-queue devices' counters and the agent's. */
     private static final int WARMUP_COUNTERS = 256;
     private static final ValueLayout.OfShort LE_SHORT =
@@ -92,6 +94,14 @@ public final class BlkWarmup {
                      round++) {
                     if (round % BUSY_CHECK_ROUNDS == 0 && guestBusy.getAsBoolean()) {
                         break;
+                    }
+                    if (round % SAMPLE_ROUNDS == SAMPLE_ROUNDS - 1) {
+                        // As the VMM's sampler does once a period: it flips the service-time recorders' phase, and
+                        // the recording calls the JIT compiles must have seen both phases, or their first flip in
+                        // the guest's run is an uncommon trap (unstable_if in WriterReaderPhaser) that sends the
+                        // agent's completion path back to the interpreter mid-run (seen with LogCompilation).
+                        plain.serviceTimes(0).sample();
+                        indexed.serviceTimes(0).sample();
                     }
                     Driver d = drivers[(int) (round & 1)];
                     int batch = (round & 3) == 3 ? SLOTS : 1;
