@@ -10,6 +10,7 @@ import io.vireo.vmm.machine.DeviceControl.Added;
 import io.vireo.vmm.machine.DeviceControl.DeviceInfo;
 import io.vireo.vmm.machine.DeviceControlException.Kind;
 import io.vireo.vmm.pci.PciHotplugController;
+import io.vireo.vmm.pci.PciResourceAllocator;
 import io.vireo.vmm.pci.PciSegments;
 
 import java.lang.System.Logger.Level;
@@ -177,8 +178,12 @@ final class Hotplug implements MachineControl.Hotplug {
     }
 
     private static DeviceControlException notPlaced(String id, RuntimeException e) {
-        return new DeviceControlException(e.getMessage() != null && e.getMessage().contains("no room")
-            ? Kind.NO_ROOM : Kind.FAILED, "cannot put " + id + " on the bus: " + oneLine(e));
+        boolean full = false;
+        for (Throwable t = e; t != null && !full; t = t.getCause()) {
+            full = t instanceof PciResourceAllocator.NoRoomException;
+        }
+        return new DeviceControlException(full ? Kind.NO_ROOM : Kind.FAILED,
+            "cannot put " + id + " on the bus: " + oneLine(e));
     }
 
     /** Records a device now on the bus and tells the guest (PCIU bit, GPE). */

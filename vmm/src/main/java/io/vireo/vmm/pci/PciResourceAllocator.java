@@ -87,8 +87,8 @@ public final class PciResourceAllocator {
             long a;
             try {
                 a = allocate(r.bar());
-            } catch (IllegalStateException e) {
-                throw new IllegalStateException(r.at().address() + " BAR " + r.index() + ": " + e.getMessage(), e);
+            } catch (NoRoomException e) {
+                throw new NoRoomException(r.at().address() + " BAR " + r.index() + ": " + e.getMessage());
             }
             r.at().function().config().setBarAddress(r.index(), a);
         }
@@ -97,10 +97,19 @@ public final class PciResourceAllocator {
     private static long take(long next, long size, long end, String window, long base) {
         long a = (next + size - 1) & -size;
         if (a < next || a > end - size) {
-            throw new IllegalStateException("no room for a " + window + " BAR of 0x" + Long.toHexString(size)
+            throw new NoRoomException("no room for a " + window + " BAR of 0x" + Long.toHexString(size)
                 + " bytes: window 0x" + Long.toHexString(base) + "-0x" + Long.toHexString(end - 1) + ", next free 0x"
                 + Long.toHexString(next));
         }
         return a;
+    }
+
+    /** A BAR window has no room left for a BAR: the bus is full (hotplug answers NO_ROOM, not a failure). */
+    public static final class NoRoomException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        NoRoomException(String message) {
+            super(message);
+        }
     }
 }

@@ -42,7 +42,7 @@ class PciResourceAllocatorTest {
         a.allocate(PciBar.memory32(256L << 20, false));
         a.allocate(PciBar.memory32(128L << 20, false));
 
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+        PciResourceAllocator.NoRoomException e = assertThrows(PciResourceAllocator.NoRoomException.class,
             () -> a.allocate(PciBar.memory32(256L << 20, false)));
 
         assertTrue(e.getMessage().contains("32-bit memory BAR of 0x10000000 bytes: window 0xc0000000-0xdfffffff,"
@@ -50,9 +50,10 @@ class PciResourceAllocatorTest {
         for (int i = 0; i < 64; i++) {
             a.allocate(PciBar.io(0x100));
         }
-        assertThrows(IllegalStateException.class, () -> a.allocate(PciBar.io(4)));
+        assertThrows(PciResourceAllocator.NoRoomException.class, () -> a.allocate(PciBar.io(4)));
         a.allocate(PciBar.memory64(32 * GIB, false));
-        assertThrows(IllegalStateException.class, () -> a.allocate(PciBar.memory64(64 * GIB, false)));
+        assertThrows(PciResourceAllocator.NoRoomException.class,
+            () -> a.allocate(PciBar.memory64(64 * GIB, false)));
     }
 
     @Test
@@ -77,7 +78,7 @@ class PciResourceAllocatorTest {
         PciBus bus = new PciBus();
         bus.addFunction(new TestFunction(1, PciBar.memory32(1L << 30, false)));
 
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+        PciResourceAllocator.NoRoomException e = assertThrows(PciResourceAllocator.NoRoomException.class,
             () -> new PciResourceAllocator(PciWindows.forRamEnd(GIB)).assign(bus));
         assertTrue(e.getMessage().startsWith("00:01.0 BAR 0: no room"), e.getMessage());
     }
