@@ -21,6 +21,8 @@ import java.util.Map;
 public final class Bench {
     /** The disk image of the file jobs: made once, reused (its content does not matter, it must not be sparse). */
     static final long IMAGE_BYTES = 512L << 20;
+    /** Round trips of the core-to-core probe before each run (~25-110 ms here). */
+    static final int CORE_RT_TRIPS = 200_000;
     static final String QEMU_HINT = "vireo bench: qemu-system-x86_64 not found: the QEMU columns are left out "
         + "(install it: apt-get install qemu-system-x86, or scripts/setup)";
 
@@ -68,8 +70,10 @@ public final class Bench {
                     progress.step(r.job().name(), round, options.rounds(), vmm.name());
                     try {
                         cacheIfCached(r.job(), image);
-                        r.add(vmm.name(), vmm.run(r.job(), new Vmm.RunSpec(options.seconds(), options.quick(), image,
-                            work, null)));
+                        double coreRt = CoreRoundTrip.measureNs(CORE_RT_TRIPS);
+                        Measurement m = vmm.run(r.job(), new Vmm.RunSpec(options.seconds(), options.quick(), image,
+                            work, null));
+                        r.add(vmm.name(), Double.isNaN(coreRt) ? m : m.with(Metric.CORE_RT_NS, coreRt));
                     } catch (IOException | RuntimeException e) {
                         r.failed(vmm.name(), e.getMessage());
                         progress.clear();

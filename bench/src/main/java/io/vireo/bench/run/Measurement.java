@@ -39,6 +39,13 @@ public record Measurement(Map<Metric, Double> values) {
         return new Measurement(v);
     }
 
+    /** This measurement with {@code m} set to {@code value}. */
+    public Measurement with(Metric m, double value) {
+        Map<Metric, Double> v = new EnumMap<>(values);
+        v.put(m, value);
+        return new Measurement(v);
+    }
+
     private static double number(Map<String, Object> m, String key) {
         if (!(m.get(key) instanceof Double d)) {
             throw new IllegalStateException("the guest's result has no number '" + key + "': " + m);

@@ -12,7 +12,9 @@ public enum Metric {
     /** Host CPU time of the vCPU threads over the timed phase, per request. */
     VCPU_CPU_NS_PER_IO("vcpu_cpu_ns_per_io", "vCPU ns/IO", false),
     /** Host CPU time of the threads serving the queues (Vireo's agents, QEMU's iothread), per request. */
-    AGENT_CPU_NS_PER_IO("agent_cpu_ns_per_io", "agent ns/IO", false);
+    AGENT_CPU_NS_PER_IO("agent_cpu_ns_per_io", "agent ns/IO", false),
+    /** The host's core-to-core cache-line round trip just before the run ({@link CoreRoundTrip}): not the VMM's. */
+    CORE_RT_NS("core_rt_ns", "core RT ns", false);
 
     private final String key;
     private final String label;

@@ -50,7 +50,7 @@ public final class Report {
             case LAT_MEAN_NS, LAT_P50_NS, LAT_P99_NS, LAT_P999_NS -> String.format(Locale.ROOT, "%.1f", v / 1000);
             case EXITS_PER_IO -> v < 0.01 ? String.format(Locale.ROOT, "%.5f", v)
                 : String.format(Locale.ROOT, "%.2f", v);
-            case VCPU_CPU_NS_PER_IO, AGENT_CPU_NS_PER_IO -> String.format(Locale.ROOT, "%,.0f", v);
+            case VCPU_CPU_NS_PER_IO, AGENT_CPU_NS_PER_IO, CORE_RT_NS -> String.format(Locale.ROOT, "%,.0f", v);
         };
     }
 
