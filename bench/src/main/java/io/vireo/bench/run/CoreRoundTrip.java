@@ -73,6 +73,12 @@ public final class CoreRoundTrip {
         return pinned[0] && pinned[1] ? (double) ns[0] / trips : Double.NaN;
     }
 
+    /** Prints the round trip in whole nanoseconds, or {@code nan} (scripts/coldstart runs it beside each VM). */
+    public static void main(String[] args) {
+        double ns = measureNs(args.length > 0 ? Integer.parseInt(args[0]) : 200_000);
+        System.out.println(Double.isNaN(ns) ? "nan" : String.format(java.util.Locale.ROOT, "%.0f", ns));
+    }
+
     private static boolean pin(int cpu) {
         long[] mask = new long[cpu / 64 + 1];
         mask[cpu / 64] = 1L << (cpu % 64);
