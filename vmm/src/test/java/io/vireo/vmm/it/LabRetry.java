@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
  *       CompilerThread" while it installs a method ({@code Method::klass_name} under
  *       {@code CompileBroker::invoke_compiler_on_method}). No Vireo code runs on a compiler thread, so a crash whose
  *       current thread is a compiler thread with the compile broker on its stack (and no libvireo frame) is retried.
+ *   <li>And to jump into no code at all: an instruction fetch fault at a pc in no library and no code blob, on a
+ *       thread running Java ({@link #wildJump}).
  * </ul>
  */
 final class LabRetry {
@@ -55,6 +57,13 @@ final class LabRetry {
     /** hs_err's {@code Current thread (0x...):  JavaThread "C2 CompilerThread0" ...}. */
     private static final Pattern COMPILER_THREAD = Pattern.compile(
         "(?m)^Current thread \\(0x[0-9a-f]+\\):\\s+JavaThread \"(C[12] CompilerThread\\d+)\"");
+    /** The problematic frame of a pc in no library and no code blob: {@code C  0x00000000ede47c88}. */
+    private static final Pattern BARE_PC = Pattern.compile("^C\\s+0x([0-9a-f]+)$");
+    /** {@code siginfo: si_signo: 11 (SIGSEGV), si_code: 2 (SEGV_ACCERR), si_addr: 0x00000000ede47c88}. */
+    private static final Pattern FAULT_ADDRESS = Pattern.compile("(?m)^siginfo: .*si_addr: 0x([0-9a-f]+)");
+    /** {@code Current thread (0x...):  JavaThread "vireo-warmup" daemon [_thread_in_Java, ...}. */
+    private static final Pattern JAVA_THREAD_IN_JAVA = Pattern.compile(
+        "(?m)^Current thread \\(0x[0-9a-f]+\\):\\s+JavaThread \"([^\"]+)\".*\\[_thread_in_Java");
     private static final Pattern NATIVE_FRAMES = Pattern.compile("(?m)^Native frames:.*\\R((?:.+\\R){0,12})");
 
     private LabRetry() {
@@ -95,6 +104,34 @@ final class LabRetry {
         return stdout;
     }
 
+    /**
+     * A jump into no code at all: the pc is the faulting address ({@code si_addr}) and lies in no library and no code
+     * blob (the problematic frame is a bare {@code C  0x...}), on a thread that was running Java code, with no
+     * libvireo-native frame. Seen in a fresh-clone CI run: the vireo-warmup thread, which runs only Java over its
+     * own private memory, jumped to a {@code MemberName} object in the Java heap (SEGV_ACCERR at that pc) right after
+     * a call from C2's {@code AbstractMemorySegmentImpl.get}: the linkTo stub jumped to the register it should have
+     * loaded the target from. Java code cannot make the CPU execute the heap; a wrong load in a translation block is
+     * TCG's. Vireo's own bad pointers fault on data (SIGSEGV in Unsafe, ScopedMemoryAccess or libjvm's
+     * {@code Unsafe_Put*}), never on an instruction fetch, and never on this host, where the same code runs in
+     * every test.
+     */
+    static String wildJump(String report, String signal, String where) {
+        Matcher bare = BARE_PC.matcher(where);
+        Matcher fault = FAULT_ADDRESS.matcher(report);
+        Matcher thread = JAVA_THREAD_IN_JAVA.matcher(report);
+        if (!bare.find() || !fault.find() || !thread.find()) {
+            return null;
+        }
+        long pc = Long.parseUnsignedLong(bare.group(1), 16);
+        long addr = Long.parseUnsignedLong(fault.group(1), 16);
+        Matcher nativeStack = NATIVE_FRAMES.matcher(report);
+        if (pc != addr || nativeStack.find() && nativeStack.group(1).contains("libvireo")) {
+            return null;
+        }
+        return "L1's JVM died of " + signal + " on an instruction fetch at 0x" + bare.group(1) + ", in no code ("
+            + thread.group(1) + ")";
+    }
+
     /** Non-null (the reason) when a crash report shows the TCG JIT crash: SIGILL/SIGSEGV in compiled JDK code. */
     static String jitCrashUnderTcg(String report) {
         Matcher sig = SIGNAL.matcher(report);
@@ -113,6 +150,10 @@ final class LabRetry {
             && !compilerStack.group(1).contains("libvireo")) {
             return "L1's JVM died of " + signal + " in its own JIT compiler (" + compiler.group(1) + ", " + where
                 + ")";
+        }
+        String wild = wildJump(report, signal, where);
+        if (wild != null) {
+            return wild;
         }
         if (where.contains("io.vireo") || where.contains("libvireo") || !COMPILED_JDK.matcher(where).find()) {
             return null;

@@ -165,4 +165,29 @@ class LabRetryTest {
         assertEquals("nested-lab: L1's kernel crashed: stack guard page: 0000 [#1] PREEMPT SMP NOPTI",
             LabRetry.environmentFailure(new VireoProcess.Result(125, "", stderr)));
     }
+
+    @Test
+    void shouldRetryAJumpIntoNoCodeOnAThreadRunningJavaButNotFromVireosNativeCode() {
+        // From a fresh-clone CI run (L1, TCG): the warm-up thread jumped to a MemberName in the Java heap.
+        String report = """
+            #  SIGSEGV (0xb) at pc=0x00000000ede47c88, pid=128, tid=168
+            # Problematic frame:
+            # C  0x00000000ede47c88
+            Current thread (0x00007f6ed8107850):  JavaThread "vireo-warmup" daemon [_thread_in_Java, id=168, \
+            stack(0x00007f6ec0085000,0x00007f6ec0185000) (1024K)]
+            Native frames: (J=compiled Java code, j=interpreted, Vv=VM code, C=native code)
+            C  0x00000000ede47c88
+
+            siginfo: si_signo: 11 (SIGSEGV), si_code: 2 (SEGV_ACCERR), si_addr: 0x00000000ede47c88
+            """;
+        assertEquals("L1's JVM died of SIGSEGV on an instruction fetch at 0x00000000ede47c88, in no code "
+            + "(vireo-warmup)", LabRetry.jitCrashUnderTcg(report));
+        // A data fault at a bare pc (the code read a bad address) is not a wild jump.
+        assertNull(LabRetry.jitCrashUnderTcg(report.replace("si_addr: 0x00000000ede47c88", "si_addr: 0x0")));
+        // Nor a thread in native code, nor one with Vireo's native library on its stack.
+        assertNull(LabRetry.jitCrashUnderTcg(report.replace("_thread_in_Java", "_thread_in_native")));
+        assertNull(LabRetry.jitCrashUnderTcg(report.replace("Native frames: (J=compiled Java code, j=interpreted, "
+            + "Vv=VM code, C=native code)\n", "Native frames: (J=compiled Java code)\nC  [libvireo-native.so+0x11a9]"
+            + "  vireo_vcpu_kick+0x29\n")));
+    }
 }
