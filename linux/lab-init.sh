@@ -7,8 +7,8 @@
 #   ctl   a per-run host directory (read-write) -> /ctl: cmd (bash script), status, timing
 #   lab   the host's /tmp/vireo-lab (read-write) -> /host/tmp/vireo-lab
 #   work  (only when /ctl/workdir names it) a working directory under /tmp, read-only -> /host<dir>
-# Serial ports: ttyS0 = the command's stdout (host stdout), ttyS1 = the command's stderr (host
-# stderr), ttyS2 = the kernel console (nested-lab.sh watches it for an oops, then copies it to stderr).
+# Serial ports: ttyS0 = the command's stdout (host stdout), ttyS1 = kernel console and the
+# command's stderr (host stderr).
 # Exit: the command's status goes to /ctl/status (exact) and to the exit port (0: power off,
 # odd N: (N-1)/2 to isa-debug-exit at 0xf4, even N: N/2, which QEMU turns into N+1).
 

@@ -92,12 +92,10 @@ trap 'exit 143' TERM
     printf '\n'
 } > "$ctl/cmd"
 
-mkfifo "$ctl/out" "$ctl/err" "$ctl/con"
+mkfifo "$ctl/out" "$ctl/err"
 cat "$ctl/out" & readers+=($!)
-cat "$ctl/err" >&2 & readers+=($!)
-# ttyS2 is L1's kernel console alone (the command's stderr is ttyS1: an L2 guest's console that the command
-# prints, oopses included, must not count as L1's), copied to our stderr. An oops there (the die() header,
-# e.g. "[   55.98] stack guard page: 0000 [#1] PREEMPT SMP", or a panic) means L1's kernel is broken, which no
+# ttyS1 carries the command's stderr and L1's kernel console. An oops there (the die() header, e.g.
+# "[   55.98] stack guard page: 0000 [#1] PREEMPT SMP", or a panic) means L1's kernel is broken, which no
 # user-space program in it can cause: note it, give the trace 3 s to come out, and stop L1 rather than wait
 # for the timeout (an oops on one CPU leaves the other answering, so the heartbeat cannot tell).
 oops_watch() {
@@ -108,11 +106,11 @@ oops_watch() {
             printf '%s\n' "${BASH_REMATCH[1]}" > "$ctl/oops"
             ( sleep 3; [ -s "$ctl/qemu.pid" ] && kill "$(cat "$ctl/qemu.pid")" 2>/dev/null ) &
         fi
-    done < "$ctl/con"
+    done < "$ctl/err"
 }
 oops_watch & readers+=($!)
 
-append="console=ttyS2 panic=-1 mitigations=off"
+append="console=ttyS1 panic=-1 mitigations=off"
 [ -n "$debug" ] && append+=" lab.verbose lab.trace" || append+=" quiet loglevel=1"
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config -no-reboot
       -machine pc -accel tcg,thread=multi,tb-size=512 -cpu max -smp "$cpus" -m "$memory"
@@ -120,7 +118,6 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config -no-reboot
       -kernel "${lab[0]}" -initrd "${lab[1]}" -append "$append"
       -chardev file,id=out,path="$ctl/out" -serial chardev:out
       -chardev file,id=err,path="$ctl/err" -serial chardev:err
-      -chardev file,id=con,path="$ctl/con" -serial chardev:con
       -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap
       -virtfs local,path="$ctl",mount_tag=ctl,security_model=none
       -virtfs local,path=/tmp/vireo-lab,mount_tag=lab,security_model=none,multidevs=remap
@@ -152,7 +149,7 @@ set -e
 qemu_pid=
 t_end=$(now)
 # Unblock a reader whose fifo QEMU never opened, then let both drain.
-for f in "$ctl/out" "$ctl/err" "$ctl/con"; do exec 3<>"$f"; exec 3>&-; done
+for f in "$ctl/out" "$ctl/err"; do exec 3<>"$f"; exec 3>&-; done
 wait "${readers[@]}" 2>/dev/null || true
 
 if [ -n "$verbose" ] && [ -n "$t_started" ] && [ -s "$ctl/timing" ]; then
