@@ -190,4 +190,16 @@ class LabRetryTest {
             + "Vv=VM code, C=native code)\n", "Native frames: (J=compiled Java code)\nC  [libvireo-native.so+0x11a9]"
             + "  vireo_vcpu_kick+0x29\n")));
     }
+
+    @Test
+    void shouldRetryAnL2TripleFaultButNoOtherExitOfVireos() {
+        // From a fresh-clone CI run: the 300-disk Linux guest triple-faulted 48 s into the lab run.
+        String stderr = "Picked up JAVA_TOOL_OPTIONS: -XX:ErrorFile=/tmp/vireo-lab/hs_err/hs_err_pid%p.log\n"
+            + "vireo: vcpu0: triple fault (KVM_EXIT_SHUTDOWN)\n";
+        assertEquals("the L2 guest triple-faulted under L1's nested SVM (vireo: vcpu0: triple fault "
+            + "(KVM_EXIT_SHUTDOWN))", LabRetry.environmentFailure(new VireoProcess.Result(6, "", stderr)));
+        // Status 6 without the line, or the line with another status, is not it.
+        assertNull(LabRetry.environmentFailure(new VireoProcess.Result(6, "", "vireo: internal error\n")));
+        assertNull(LabRetry.environmentFailure(new VireoProcess.Result(8, "", stderr)));
+    }
 }
