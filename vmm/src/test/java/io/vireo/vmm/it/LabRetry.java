@@ -1,5 +1,7 @@
 package io.vireo.vmm.it;
 
+import io.vireo.vmm.ExitStatus;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,8 +46,6 @@ final class LabRetry {
     static final String L1_CRASHED = "nested-lab: L1's kernel crashed";
     /** An L1 kernel oops on the console, e.g. {@code [   53.70] BUG: TASK stack guard page was hit at ...}. */
     private static final Pattern L1_OOPS = Pattern.compile("(?m)^\\[\\s*[0-9.]+\\] (BUG: .*|Oops: .*|Kernel panic.*)$");
-    /** Vireo's exit status for a guest triple fault ({@code ExitStatus.TRIPLE_FAULT}). */
-    private static final int TRIPLE_FAULT = 6;
     /** Vireo's one line for it: {@code vireo: vcpu0: triple fault (KVM_EXIT_SHUTDOWN)}. */
     private static final Pattern L2_TRIPLE_FAULT = Pattern.compile(
         "vireo: vcpu\\d+: triple fault \\(KVM_EXIT_SHUTDOWN\\)");
@@ -91,10 +91,9 @@ final class LabRetry {
             }
             return stalled;
         }
-        if (r.status() == TRIPLE_FAULT && r.stderr().lines().anyMatch(l -> L2_TRIPLE_FAULT.matcher(l).matches())) {
-            return "the L2 guest triple-faulted under L1's nested SVM ("
-                + r.stderr().lines().filter(l -> L2_TRIPLE_FAULT.matcher(l).matches()).findFirst().orElseThrow()
-                + ")";
+        if (r.status() == ExitStatus.TRIPLE_FAULT) {
+            String line = r.stderr().lines().filter(l -> L2_TRIPLE_FAULT.matcher(l).matches()).findFirst().orElse(null);
+            return line == null ? null : "the L2 guest triple-faulted under L1's nested SVM (" + line + ")";
         }
         if (r.status() == 134 && r.stdout().contains(FATAL)) {
             return jitCrashUnderTcg(crashReport(r.stdout()));
