@@ -66,10 +66,15 @@ case $PWD/ in
         work=(-virtfs "local,path=$PWD,mount_tag=work,security_model=none,readonly=on,multidevs=remap") ;;
 esac
 heartbeat=/tmp/vireo-lab/.heartbeat-${ctl##*.}
-qemu_pid= readers=()
+# A diagnosis of a command about to time out (linux/lab-diag.sh): asked for by creating $diag.req, run by
+# L1's heartbeat loop into $diag.out, shown with the timeout's message.
+diag=/tmp/vireo-lab/.diag-${ctl##*.}
+cp "$LINUX_DIR/lab-diag.sh" "$diag.sh"
+qemu_pid= diag_pid= readers=()
 cleanup() {
     [ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null || true
-    rm -rf "$ctl" "$heartbeat"
+    [ -n "$diag_pid" ] && kill "$diag_pid" 2>/dev/null || true
+    rm -rf "$ctl" "$heartbeat" "$diag".*
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -85,7 +90,10 @@ trap 'exit 143' TERM
         printf 'export %s=%q\n' "$name" "${!name}"
     done
     # L1's heartbeat: after a --timeout it tells an L1 that stopped answering from a command that hung.
-    printf '( while :; do date +%%s > %q; sleep 2; done ) </dev/null >/dev/null 2>&1 &\n' "$heartbeat"
+    printf '( while :; do date +%%s > %q; ' "$heartbeat"
+    printf 'if [ -e %q ] && [ ! -e %q ]; then : > %q; bash %q > %q 2>&1 & fi; ' \
+        "$diag.req" "$diag.taken" "$diag.taken" "$diag.sh" "$diag.out"
+    printf 'sleep 2; done ) </dev/null >/dev/null 2>&1 &\n'
     printf 'cd -- %q 2>/dev/null || { echo "nested-lab: the working directory $PWD does not exist in the lab" >&2; exit 125; }\n' "$PWD"
     printf 'exec'
     printf ' %q' "$@"
@@ -134,6 +142,9 @@ else
     "${qemu[@]}" </dev/null & qemu_pid=$!
 fi
 echo "$qemu_pid" > "$ctl/qemu.pid"
+if [ -n "$timeout_s" ] && [ "$timeout_s" -ge 100 ]; then
+    ( sleep $((timeout_s - 45)); : > "$diag.req" ) </dev/null >/dev/null 2>&1 & diag_pid=$!
+fi
 t_started=
 if [ -n "$verbose" ]; then
     # L1 creates ctl/started just before it runs the command: note when it shows up here.
@@ -178,6 +189,10 @@ if [ -n "$timeout_s" ] && [ "$qemu_rc" -eq 124 ]; then
         lab_fail "L1 stopped answering: its last heartbeat came $age s before the $timeout_s s timeout"
     fi
     echo "nested-lab: timed out after $timeout_s s (L1 still answering: last heartbeat $age s before)" >&2
+    if [ -s "$diag.out" ]; then
+        echo "nested-lab: what L1 was doing 45 s before the timeout (linux/lab-diag.sh):" >&2
+        cat "$diag.out" >&2
+    fi
     exit 124
 fi
 case $qemu_rc in
