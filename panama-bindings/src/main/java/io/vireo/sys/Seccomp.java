@@ -136,7 +136,13 @@ public final class Seccomp {
             }
             MemorySegment prog = arena.allocate(SOCK_FPROG);
             prog.set(JAVA_SHORT, 0, (short) program.length);
-            prog.set(ADDRESS, SOCK_FPROG.byteOffset(MemoryLayout.PathElement.groupElement("filter")), insns);
+            // The pointer is stored as a long, not with set(ADDRESS, ...): an ADDRESS accessor's VarHandle is the
+            // JDK's first IndirectVarHandle, and loading that class after C2 has compiled the data plane (this runs
+            // once the VM is set up, as the guest starts) breaks C2's assumption that VarHandle has one
+            // implementation and deoptimizes every memory accessor the warm-up compiled (14 methods, among them
+            // AbstractMemorySegmentImpl.get/set and BlkRequest.parse), just before the guest's first request.
+            prog.set(JAVA_LONG, SOCK_FPROG.byteOffset(MemoryLayout.PathElement.groupElement("filter")),
+                insns.address());
             long rc = syscallRaw(SYS_SECCOMP, SECCOMP_SET_MODE_FILTER, flags, prog.address());
             if (rc != 0) {
                 throw SysException.fromRaw("seccomp(SECCOMP_SET_MODE_FILTER, flags=" + flags + ", "
