@@ -42,6 +42,16 @@ public final class VcpuKick {
     }
 
     /**
+     * Loads the library and links these calls now (it is this class's initialisation: ~10-20 ms of library loading and
+     * downcall code generation that the AOT cache does not keep), for a caller that wants that off its critical path;
+     * otherwise the first vCPU thread pays it before the guest's first instruction. Does not fail: a missing library is
+     * reported by the first real call.
+     */
+    public static void link() {
+        // class initialisation has run by the time this body does
+    }
+
+    /**
      * On the vCPU thread, once, before its first KVM_RUN: blocks the kick signal in this thread and tells KVM
      * (KVM_SET_SIGNAL_MASK) to unblock it during KVM_RUN only.
      *
