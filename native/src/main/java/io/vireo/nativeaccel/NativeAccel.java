@@ -14,6 +14,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -138,7 +139,17 @@ public final class NativeAccel {
     /** dlopen needs a file: copy the jar entry out. Once loaded, the file can go (the mapping stays). */
     @SuppressWarnings("restricted")
     private static SymbolLookup loadCopy(final URL url) throws IOException {
-        final Path copy = Files.createTempFile("libvireo-native-", ".so");
+        // Named after this process rather than by Files.createTempFile, whose random name sets up the JDK's security
+        // providers on first use (~10 ms of a VM's start); CREATE_NEW (O_EXCL) neither follows a planted symlink nor
+        // reuses a file, and a taken name (a dead process's leftover) falls back to a random one.
+        final Path dir = Path.of(System.getProperty("java.io.tmpdir"));
+        Path named;
+        try {
+            named = Files.createFile(dir.resolve("libvireo-native-" + ProcessHandle.current().pid() + ".so"));
+        } catch (FileAlreadyExistsException e) {
+            named = Files.createTempFile(dir, "libvireo-native-", ".so");
+        }
+        final Path copy = named;
         try {
             try (InputStream in = url.openStream()) {
                 Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);

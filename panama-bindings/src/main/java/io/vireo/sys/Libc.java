@@ -290,7 +290,6 @@ public final class Libc {
         return FileCalls.fcntl(fd, cmd, arg);
     }
 
-    /** @return 1 if {@code fd} is a terminal, else 0 (never throws) */
     /**
      * Links the downcalls a VMM makes (files, ioctl, memory, epoll, io_uring, processes, the page cache, seccomp,
      * the native heap) now, on the calling thread. Linking a call shape generates and loads code (about 5 ms each
@@ -300,8 +299,9 @@ public final class Libc {
      */
     public static void linkAll() {
         final MethodHandles.Lookup lookup = MethodHandles.lookup();
-        for (Class<?> c : new Class<?>[] {FileCalls.class, IoctlCalls.class, MemoryCalls.class, EpollCalls.class,
-            IoUringCalls.class, ProcessCalls.class, PageCacheCalls.class, Seccomp.class, NativeHeap.class}) {
+        for (Class<?> c : new Class<?>[] {FileCalls.class, FileCalls.Tty.class, IoctlCalls.class, MemoryCalls.class,
+            EpollCalls.class, IoUringCalls.class, ProcessCalls.class, PageCacheCalls.class, Seccomp.class,
+            NativeHeap.class}) {
             try {
                 lookup.ensureInitialized(c);
             } catch (IllegalAccessException e) {
@@ -310,6 +310,7 @@ public final class Libc {
         }
     }
 
+    /** @return 1 if {@code fd} is a terminal, else 0 (never throws) */
     public static int isatty(final int fd) {
         return FileCalls.Tty.isatty(fd);
     }

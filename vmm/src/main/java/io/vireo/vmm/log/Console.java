@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 public final class Console {
     private static final int STDERR = 2;
     private static volatile boolean raw;
+    private static volatile boolean stderrTerminal;
 
     private Console() {
     }
@@ -28,14 +29,18 @@ public final class Console {
     public static void install() {
         System.setOut(new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 8192),
             true, StandardCharsets.UTF_8));
-        OutputStream err = new FileOutputStream(FileDescriptor.err);
-        // Only a terminal's raw mode matters: stderr redirected to a file or pipe keeps plain \n.
-        System.setErr(new PrintStream(Libc.isatty(STDERR) == 1 ? new CrlfWhileRaw(err) : err, true,
+        // Only a terminal's raw mode matters: stderr redirected to a file or pipe keeps plain \n. Whether stderr is a
+        // terminal is asked when raw mode starts (on the console thread), not here: isatty is the process's first
+        // downcall on this thread, and linking one costs milliseconds of code generation before the VM can start.
+        System.setErr(new PrintStream(new CrlfWhileRaw(new FileOutputStream(FileDescriptor.err), true), true,
             StandardCharsets.UTF_8));
     }
 
     /** The terminal went into raw mode (true) or back (false). */
     public static void rawMode(boolean on) {
+        if (on) {
+            stderrTerminal = Libc.isatty(STDERR) == 1;
+        }
         raw = on;
     }
 
@@ -45,15 +50,26 @@ public final class Console {
 
     /** {@code \n} becomes {@code \r\n} while {@link #rawMode()} (unless a {@code \r} is already before it). */
     static final class CrlfWhileRaw extends FilterOutputStream {
+        private final boolean onlyOnTerminal;
         private int last = -1;
 
         CrlfWhileRaw(OutputStream out) {
+            this(out, false);
+        }
+
+        /** @param onlyOnTerminal only while stderr is a terminal (System.err's stream) */
+        CrlfWhileRaw(OutputStream out, boolean onlyOnTerminal) {
             super(out);
+            this.onlyOnTerminal = onlyOnTerminal;
+        }
+
+        private boolean active() {
+            return raw && (!onlyOnTerminal || stderrTerminal);
         }
 
         @Override
         public void write(int b) throws IOException {
-            if (b == '\n' && last != '\r' && raw) {
+            if (b == '\n' && last != '\r' && active()) {
                 out.write('\r');
             }
             out.write(b);
@@ -62,7 +78,7 @@ public final class Console {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            if (!raw) {
+            if (!active()) {
                 out.write(b, off, len);
                 if (len > 0) {
                     last = b[off + len - 1] & 0xff;
