@@ -26,7 +26,9 @@ public final class Main {
     public static void main(String[] args) {
         linkInBackground();
         List<String> list = Arrays.asList(args);
-        Logging.install(verbose(list));
+        // java.util.logging's set-up looks for a System.LoggerFinder with ServiceLoader, which opens every jar on the
+        // class path (~25 ms of a cold start): on a thread of its own while picocli parses; commands run after it.
+        Logging.installInBackground(verbose(list));
         checkAotCache(System.err);
         int status = run(list, System.out, System.err);
         Logging.flush();
@@ -79,7 +81,11 @@ public final class Main {
                 err.println("vireo: " + CliErrors.message(e));
                 return ExitStatus.USAGE;
             })
-            .setExecutionExceptionHandler((e, c, parsed) -> failed(e, verbose, err));
+            .setExecutionExceptionHandler((e, c, parsed) -> failed(e, verbose, err))
+            .setExecutionStrategy(parsed -> {
+                Logging.awaitInstalled(); // nothing logs before the handler is there
+                return new CommandLine.RunLast().execute(parsed);
+            });
         return cl.execute(args.toArray(String[]::new));
     }
 
