@@ -112,7 +112,7 @@ public final class Aml {
 
     /** {@code EISAID("PNP0A08")}: the compressed 32-bit EISA id as a DWord constant. */
     public static byte[] eisaId(String id) {
-        if (!id.matches("[A-Z]{3}[0-9A-F]{4}")) {
+        if (!isEisaId(id)) {
             throw new IllegalArgumentException("EISA id must be 3 letters and 4 hex digits: \"" + id + "\"");
         }
         int vendor = (id.charAt(0) - 0x40) << 10 | (id.charAt(1) - 0x40) << 5 | (id.charAt(2) - 0x40);
@@ -303,11 +303,54 @@ public final class Aml {
 
     /** One NameSeg: a lead character A-Z or _, then A-Z, 0-9 or _, padded to four with _. */
     public static byte[] nameSeg(String seg) {
-        if (!seg.matches("[A-Z_][A-Z0-9_]{0,3}")) {
+        if (!isNameSeg(seg)) {
             throw new IllegalArgumentException("bad AML NameSeg \"" + seg + "\" (1-4 of A-Z, 0-9, _; no lead digit)");
         }
         String padded = (seg + "___").substring(0, 4);
         return padded.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    // The two checks below are loops rather than String.matches: a DSDT with hot-plug slots has hundreds of names,
+    // and matches() compiles its pattern on every call, which in a VM's first milliseconds (interpreted) cost most of
+    // the ACPI tables' ~25 ms on the way to the guest's first instruction.
+
+    /** [A-Z_][A-Z0-9_]{0,3} */
+    static boolean isNameSeg(String seg) {
+        if (seg.isEmpty() || seg.length() > 4) {
+            return false;
+        }
+        for (int i = 0; i < seg.length(); i++) {
+            char c = seg.charAt(i);
+            boolean ok = c >= 'A' && c <= 'Z' || c == '_' || i > 0 && c >= '0' && c <= '9';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** [A-Z]{3}[0-9A-F]{4} */
+    static boolean isEisaId(String id) {
+        if (id.length() != 7) {
+            return false;
+        }
+        for (int i = 0; i < 7; i++) {
+            char c = id.charAt(i);
+            boolean ok = c >= 'A' && c <= 'Z' && (i < 3 || c <= 'F') || i >= 3 && c >= '0' && c <= '9';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Two upper-case hex digits of {@code v} (0-255), as in names like S1F or _E02; no Formatter on the boot path. */
+    public static String hex2(int v) {
+        if (v < 0 || v > 0xff) {
+            throw new IllegalArgumentException("not a byte: " + v);
+        }
+        String digits = "0123456789ABCDEF";
+        return new String(new char[] {digits.charAt(v >> 4), digits.charAt(v & 0xf)});
     }
 
     static byte[] concat(byte[]... parts) {

@@ -100,7 +100,7 @@ public final class PciAcpi {
 
     /** The ACPI name of segment {@code segment}'s host bridge: {@code PCI0}, then {@code PC01}, {@code PC02}, ... */
     public static String bridgeName(int segment) {
-        return segment == 0 ? "PCI0" : String.format("PC%02X", segment);
+        return segment == 0 ? "PCI0" : "PC" + Aml.hex2(segment);
     }
 
     /** The {@code Scope(\_SB)} term with {@code PCI0} and {@code MBRD}. */

@@ -194,7 +194,7 @@ public final class PciHotplugController implements PioDevice {
 
     /** {@code Scope(\_GPE) { Method(_E01) { \_SB.PHPR.PSCN() } }}: the event {@link #requestAdd} raises. */
     public static byte[] gpeAml(int gpe) {
-        return Aml.scope("\\_GPE", Aml.method(String.format("_E%02X", gpe), 0, Aml.call(NAME + ".PSCN")));
+        return Aml.scope("\\_GPE", Aml.method("_E" + Aml.hex2(gpe), 0, Aml.call(NAME + ".PSCN")));
     }
 
     /**
@@ -237,6 +237,6 @@ public final class PciHotplugController implements PioDevice {
 
     /** {@code S01} ... {@code S1F}. */
     public static String slotName(int slot) {
-        return String.format("S%02X", slot);
+        return "S" + Aml.hex2(slot);
     }
 }

@@ -93,4 +93,35 @@ class AmlTest {
         assertEquals(List.of(), AmlReader.namedPackage(Aml.name("EMPT", Aml.pkg()), 0, "EMPT"));
         assertThrows(IllegalArgumentException.class, () -> Aml.string("caf\u00e9"));
     }
+
+    /** The hand-written name and EISA id checks accept exactly what the grammar's patterns do. */
+    @Test
+    void shouldCheckNamesAndEisaIdsExactlyAsTheirPatterns() {
+        String alphabet = "A_Z09F@[/:G";
+        java.util.regex.Pattern nameSeg = java.util.regex.Pattern.compile("[A-Z_][A-Z0-9_]{0,3}");
+        java.util.regex.Pattern eisa = java.util.regex.Pattern.compile("[A-Z]{3}[0-9A-F]{4}");
+        List<String> all = new java.util.ArrayList<>(List.of(""));
+        for (int len = 1; len <= 5; len++) {
+            List<String> next = new java.util.ArrayList<>();
+            for (String p : all) {
+                if (p.length() == len - 1) {
+                    for (char c : alphabet.toCharArray()) {
+                        next.add(p + c);
+                    }
+                }
+            }
+            all.addAll(next);
+        }
+        for (String s : all) {
+            assertEquals(nameSeg.matcher(s).matches(), Aml.isNameSeg(s), s);
+        }
+        for (String s : List.of("PNP0A08", "PNP0C0F", "ACPI0010", "PNP0a08", "PN10A08", "PNP0A0G", "pnp0A08",
+            "PNP0A0")) {
+            assertEquals(eisa.matcher(s).matches(), Aml.isEisaId(s), s);
+        }
+        assertEquals("00", Aml.hex2(0));
+        assertEquals("1F", Aml.hex2(31));
+        assertEquals("FF", Aml.hex2(255));
+        assertThrows(IllegalArgumentException.class, () -> Aml.hex2(256));
+    }
 }
