@@ -76,6 +76,9 @@ final class LabRetry {
         "(?m)^Current thread \\(0x[0-9a-f]+\\):\\s+JavaThread \"([^\"]+)\".*\\[_thread_in_Java");
     private static final Pattern NATIVE_FRAMES = Pattern.compile("(?m)^Native frames:.*\\R((?:.+\\R){0,12})");
 
+    /** The crash report's instruction dump: the line at the pc, {@code =>0xPC:   e9 bb 89 32 07 ...}. */
+    private static final Pattern PC_BYTES = Pattern.compile("(?m)^=>0x([0-9a-f]+):\\s+((?:[0-9a-f]{2} ?)+)");
+
     private LabRetry() {
     }
 
@@ -146,6 +149,36 @@ final class LabRetry {
             + thread.group(1) + ")";
     }
 
+    /**
+     * A data fault at an instruction that touches no data: the bytes at the pc are a {@code jmp rel32} (e9), which
+     * can fault only on fetching its target, yet {@code si_addr} is not the target. The CPU ran other bytes than the
+     * ones in memory, which real hardware does not do, whoever's code it is. Seen in the lab: a c1 method of
+     * Vireo's (GuestMemory.regionIndex, on the warm-up thread) faulted at its verified entry point (+0x20) on
+     * 0xfffffffffffe0782, just as HotSpot patched that entry with a jump (the method being made not entrant):
+     * a torn translation of cross-modified code in TCG.
+     */
+    static String jumpThatFaultedOnData(String report, String signal, String where) {
+        Matcher at = PC_BYTES.matcher(report);
+        Matcher fault = FAULT_ADDRESS.matcher(report);
+        if (!signal.equals("SIGSEGV") || !at.find() || !fault.find()) {
+            return null;
+        }
+        String[] b = at.group(2).trim().split(" ");
+        if (b.length < 5 || !b[0].equals("e9")) {
+            return null;
+        }
+        long pc = Long.parseUnsignedLong(at.group(1), 16);
+        int rel = Integer.parseInt(b[1], 16) | Integer.parseInt(b[2], 16) << 8 | Integer.parseInt(b[3], 16) << 16
+            | Integer.parseInt(b[4], 16) << 24;
+        long target = pc + 5 + rel;
+        long addr = Long.parseUnsignedLong(fault.group(1), 16);
+        if (addr == target) {
+            return null;
+        }
+        return "L1's JVM died of SIGSEGV on data address 0x" + fault.group(1) + " at a jump (e9) to 0x"
+            + Long.toHexString(target) + ", which touches no data (" + where + ")";
+    }
+
     /** Non-null (the reason) when a crash report shows the TCG JIT crash: SIGILL/SIGSEGV in compiled JDK code. */
     static String jitCrashUnderTcg(String report) {
         Matcher sig = SIGNAL.matcher(report);
@@ -168,6 +201,10 @@ final class LabRetry {
         String wild = wildJump(report, signal, where);
         if (wild != null) {
             return wild;
+        }
+        String jump = jumpThatFaultedOnData(report, signal, where);
+        if (jump != null) {
+            return jump;
         }
         if (where.contains("io.vireo") || where.contains("libvireo") || !COMPILED_JDK.matcher(where).find()) {
             return null;

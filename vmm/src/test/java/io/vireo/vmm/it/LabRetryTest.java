@@ -202,4 +202,28 @@ class LabRetryTest {
         assertNull(LabRetry.environmentFailure(new VireoProcess.Result(6, "", "vireo: internal error\n")));
         assertNull(LabRetry.environmentFailure(new VireoProcess.Result(8, "", stderr)));
     }
+
+    @Test
+    void shouldRetryADataFaultAtAJumpButNotAFetchFaultAtItsTarget() {
+        // From a lab run (L1, TCG): a c1 method of Vireo's faulted at its verified entry, just patched with a jump.
+        String report = """
+            #  SIGSEGV (0xb) at pc=0x00007f7b1c6e38a0, pid=129, tid=167
+            # Problematic frame:
+            # J 1902 c1 io.vireo.dataplane.memory.GuestMemory.regionIndex(JJ)I (85 bytes) @ 0x00007f7b1c6e38a0 \
+            [0x00007f7b1c6e3880+0x0000000000000020]
+            Current thread (0x00007f7b34119cf0):  JavaThread "vireo-warmup" daemon [_thread_in_Java, id=167]
+            siginfo: si_signo: 11 (SIGSEGV), si_code: 1 (SEGV_MAPERR), si_addr: 0xfffffffffffe0782
+            Instructions: (pc=0x00007f7b1c6e38a0)
+              0x00007f7b1c6e3890:   00 00 44 8b 56 08 44 3b 50 08 0f 85 40 f8 36 07
+            =>0x00007f7b1c6e38a0:   e9 bb 89 32 07 fe ff 55 48 83 ec 40 41 81 7f 20
+              0x00007f7b1c6e38b0:   01 00 00 00 74 05 e8 c5 af 35 07 48 b8 50 28 8a
+            """;
+        assertEquals("L1's JVM died of SIGSEGV on data address 0xfffffffffffe0782 at a jump (e9) to 0x7f7b23a0c260, "
+            + "which touches no data (J 1902 c1 io.vireo.dataplane.memory.GuestMemory.regionIndex(JJ)I (85 bytes) @ "
+            + "0x00007f7b1c6e38a0 [0x00007f7b1c6e3880+0x0000000000000020])", LabRetry.jitCrashUnderTcg(report));
+        // A fault on fetching the jump's target is a real one; so is any fault at another instruction.
+        assertNull(LabRetry.jitCrashUnderTcg(report.replace("0xfffffffffffe0782", "0x00007f7b23a0c260")));
+        assertNull(LabRetry.jitCrashUnderTcg(report.replace("=>0x00007f7b1c6e38a0:   e9",
+            "=>0x00007f7b1c6e38a0:   89")));
+    }
 }
