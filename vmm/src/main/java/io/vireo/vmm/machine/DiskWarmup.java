@@ -37,6 +37,9 @@ final class DiskWarmup implements AutoCloseable {
     private final BlkWarmup warmup = new BlkWarmup();
     private final Thread thread;
     private volatile String summary = "warm-up: still running";
+    private long doneRequests;
+    private long doneNanos;
+    private volatile String doneKinds; // written last: publishes doneRequests and doneNanos
 
     /** Whether the guest has started its own I/O; none until the machine's disks exist ({@link #guestBusy}). */
     private volatile BooleanSupplier guestBusy = () -> false;
@@ -123,15 +126,20 @@ final class DiskWarmup implements AutoCloseable {
                     kinds.append(kinds.isEmpty() ? "" : ", ").append(backend.describe());
                 }
             }
-            summary = String.format("warm-up: %d requests over private queues (%s) in %.1f ms", done, kinds,
-                (System.nanoTime() - start) / 1e6);
+            // Numbers now, text when the report asks (summary()): a VM's first String.format sets up Formatter and the
+            // locale's number symbols, milliseconds of CPU that here would come just as the guest starts its I/O.
+            doneRequests = done;
+            doneNanos = System.nanoTime() - start;
+            doneKinds = kinds.toString();
         } catch (RuntimeException e) {
             summary = "warm-up: stopped after " + done + " requests: " + e.getMessage();
         }
     }
 
     String summary() {
-        return summary;
+        String kinds = doneKinds;
+        return kinds == null ? summary : String.format("warm-up: %d requests over private queues (%s) in %.1f ms",
+            doneRequests, kinds, doneNanos / 1e6);
     }
 
     @Override
