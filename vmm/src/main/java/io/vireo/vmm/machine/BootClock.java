@@ -13,8 +13,7 @@ public final class BootClock {
     private volatile long vcpusStartNanos;
     private volatile long cpl3Nanos;
     private volatile long firstConsoleByteNanos;
-    private final java.util.List<String> stepNames = new java.util.ArrayList<>();
-    private final java.util.List<Long> stepNanos = new java.util.ArrayList<>();
+    private final java.util.List<String> setupSteps = new java.util.ArrayList<>();
     private long lastStepNanos;
 
     public BootClock() {
@@ -36,15 +35,10 @@ public final class BootClock {
         return start;
     }
 
-    /**
-     * Ends one step of the VM set-up (builder thread only): its time goes into the --verbose breakdown. Kept as
-     * numbers and formatted only by {@link #describe}: a VM's first String.format sets up java.util.Formatter and
-     * the locale's number symbols, a few milliseconds that the first step would otherwise add to the boot.
-     */
+    /** Ends one step of the VM set-up (builder thread only): its time goes into the --verbose breakdown. */
     void step(String name) {
         long now = System.nanoTime();
-        stepNames.add(name);
-        stepNanos.add(now - lastStepNanos);
+        setupSteps.add(String.format("%s %.1f", name, (now - lastStepNanos) / 1e6));
         lastStepNanos = now;
     }
 
@@ -81,15 +75,7 @@ public final class BootClock {
         return String.format("boot: %.1f ms from process start to %s (JVM and CLI %.1f ms, VM setup %.1f ms,"
                 + " vCPU start to milestone %.1f ms)", (end - processStart) / 1e6, milestone,
             (machineStartNanos - processStart) / 1e6, (vcpusStartNanos - machineStartNanos) / 1e6,
-            (end - vcpusStartNanos) / 1e6) + (stepNames.isEmpty() ? "" : "\nvireo: VM setup steps (ms): "
-            + steps());
-    }
-
-    private String steps() {
-        java.util.List<String> out = new java.util.ArrayList<>();
-        for (int i = 0; i < stepNames.size(); i++) {
-            out.add(String.format("%s %.1f", stepNames.get(i), stepNanos.get(i) / 1e6));
-        }
-        return String.join(", ", out);
+            (end - vcpusStartNanos) / 1e6) + (setupSteps.isEmpty() ? "" : "\nvireo: VM setup steps (ms): "
+            + String.join(", ", setupSteps));
     }
 }
