@@ -30,7 +30,29 @@ if [ -d "$tr/events/kvm" ]; then
              kvm_userspace_exit kvm_pio kvm_mmio kvm_fast_mmio; do
         [ -e "$tr/events/kvm/$e/enable" ] && echo 1 > "$tr/events/kvm/$e/enable"
     done
+    # CPU time (utime+stime, clock ticks) of every vCPU thread around the traced second.
+    vcpus=()
+    for pid in $(pgrep -f 'io\.vireo' || true); do
+        for t in /proc/"$pid"/task/*; do
+            case $(cat "$t/comm" 2>/dev/null) in vcpu*) vcpus+=("$t") ;; esac
+        done
+    done
+    declare -A cpu0
+    for t in "${vcpus[@]}"; do cpu0[$t]=$(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null); done
     echo 1 > "$tr/tracing_on"; sleep 1; echo 0 > "$tr/tracing_on"
+    hz=$(getconf CLK_TCK)
+    for t in "${vcpus[@]}"; do
+        tid=${t##*/} name=$(cat "$t/comm" 2>/dev/null)
+        now=$(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null)
+        used=$(( (${now:-0} - ${cpu0[$t]:-0}) * 1000 / hz ))
+        exits=$(grep -c -- "-$tid *\[.*kvm_exit:" "$tr/trace")
+        echo "-- $name (tid $tid): $used ms of CPU, $exits VM exits in the traced second"
+        # A vCPU that runs the guest exits at least at every host timer tick; a second of CPU in KVM_RUN without
+        # one exit is a CPU that stopped leaving the L2 guest (nested SVM under TCG), not anything user space did.
+        if [ "$used" -ge 500 ] && [ "$exits" -eq 0 ]; then
+            echo "diag: stuck in the L2 guest: $name (tid $tid) ran $used ms with no VM exit"
+        fi
+    done
     echo "-- events by vCPU thread, event and exit reason/rip (count)"
     grep -v '^#' "$tr/trace" | awk '{
         ev = ""; for (i = 1; i <= NF; i++) if ($i ~ /^kvm_[a-z_]+:$/) { ev = $i; break }

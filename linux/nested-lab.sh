@@ -15,7 +15,9 @@
 # /tmp/vireo-lab, read-write (put disk images and results there); a working directory under /tmp,
 # /var/tmp or /run is shared read-only at its own path. stdin is /dev/null.
 # Exit status: the command's; 124 if --timeout expired while L1 was still answering (the command hung);
-# 125 if the lab itself failed, L1's kernel crashed (an oops or panic on its console: L1 is stopped at once), or
+# 125 if the lab itself failed, L1's kernel crashed (an oops or panic on its console: L1 is stopped at once), a
+# command that timed out left a diagnosis showing an L1 CPU stuck (a soft lockup or RCU stall in L1's kernel log, or
+# an L2 vCPU thread that ran a second without one VM exit), or
 # L1 stopped answering: no heartbeat from L1's user space (written to /tmp/vireo-lab every 2 s while the command
 # runs) in the last 30 s before the timeout (message on stderr).
 set -euo pipefail
@@ -192,6 +194,12 @@ if [ -n "$timeout_s" ] && [ "$qemu_rc" -eq 124 ]; then
     if [ -s "$diag.out" ]; then
         echo "nested-lab: what L1 was doing 45 s before the timeout (linux/lab-diag.sh):" >&2
         cat "$diag.out" >&2
+        # L1's own kernel saw one of its CPUs stuck (its console is at loglevel 1, so only the diagnosis's dmesg
+        # shows it), or an L1 CPU stopped leaving the L2 guest: the lab failed, not the command.
+        stuck=$(grep -m1 -E "watchdog: BUG: soft lockup|rcu: INFO: rcu_(preempt|sched) (self-)?detected stall|^diag: stuck in the L2 guest" "$diag.out" || true)
+        if [ -n "$stuck" ]; then
+            lab_fail "L1's CPU got stuck: ${stuck#diag: }"
+        fi
     fi
     exit 124
 fi

@@ -44,6 +44,9 @@ final class LabRetry {
     /** nested-lab.sh saw an oops or a panic on L1's console and stopped L1 (an oops on one CPU leaves the other
      * answering, so this came as a timeout before). */
     static final String L1_CRASHED = "nested-lab: L1's kernel crashed";
+    /** A timed-out run whose diagnosis showed an L1 CPU stuck: L1's soft lockup or RCU stall, or an L2 vCPU thread
+     * that ran a second in KVM_RUN without one VM exit (linux/lab-diag.sh). */
+    static final String L1_STUCK = "nested-lab: L1's CPU got stuck";
     /** An L1 kernel oops on the console, e.g. {@code [   53.70] BUG: TASK stack guard page was hit at ...}. */
     private static final Pattern L1_OOPS = Pattern.compile("(?m)^\\[\\s*[0-9.]+\\] (BUG: .*|Oops: .*|Kernel panic.*)$");
     /** Vireo's one line for it: {@code vireo: vcpu0: triple fault (KVM_EXIT_SHUTDOWN)}. */
@@ -85,8 +88,8 @@ final class LabRetry {
     /** Why {@code r} failed for the environment's sake, or null when it did not (or did not fail). */
     static String environmentFailure(VireoProcess.Result r) {
         if (r.status() == 125) {
-            String stalled = r.stderr().lines().filter(l -> l.startsWith(L1_STALLED) || l.startsWith(L1_CRASHED))
-                .findFirst().orElse(null);
+            String stalled = r.stderr().lines().filter(l -> l.startsWith(L1_STALLED) || l.startsWith(L1_CRASHED)
+                || l.startsWith(L1_STUCK)).findFirst().orElse(null);
             // L1's own kernel died (an oops on the console, then no status): the lab failed, whatever ran in it.
             if (stalled == null && r.stderr().contains(L1_DIED) && L1_OOPS.matcher(r.stderr()).find()) {
                 return "L1's kernel crashed (" + L1_OOPS.matcher(r.stderr()).results().findFirst().orElseThrow()

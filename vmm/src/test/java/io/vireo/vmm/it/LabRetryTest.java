@@ -226,4 +226,17 @@ class LabRetryTest {
         assertNull(LabRetry.jitCrashUnderTcg(report.replace("=>0x00007f7b1c6e38a0:   e9",
             "=>0x00007f7b1c6e38a0:   89")));
     }
+
+    @Test
+    void shouldRetryATimeoutWhoseDiagnosisShowsAStuckL1Cpu() {
+        String stderr = "nested-lab: timed out after 300 s (L1 still answering: last heartbeat 2 s before)\n"
+            + "nested-lab: what L1 was doing 45 s before the timeout (linux/lab-diag.sh):\n"
+            + "diag: stuck in the L2 guest: vcpu1 (tid 174) ran 1000 ms with no VM exit\n"
+            + "nested-lab: L1's CPU got stuck: stuck in the L2 guest: vcpu1 (tid 174) ran 1000 ms with no VM exit\n";
+        assertEquals("nested-lab: L1's CPU got stuck: stuck in the L2 guest: vcpu1 (tid 174) ran 1000 ms with no VM "
+            + "exit", LabRetry.environmentFailure(new VireoProcess.Result(125, "", stderr)));
+        // A plain timeout (the diagnosis found nothing of the kind) stays a failure.
+        assertNull(LabRetry.environmentFailure(new VireoProcess.Result(124, "", stderr.lines().limit(3)
+            .map(l -> l + "\n").reduce("", String::concat))));
+    }
 }

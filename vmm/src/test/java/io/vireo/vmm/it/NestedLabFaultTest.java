@@ -42,10 +42,12 @@ class NestedLabFaultTest {
 
     @Test
     void shouldFailWithoutARetryWhenVireoHangsWhileL1KeepsAnswering(TestReporter reporter) {
-        NestedLab.Run run = NestedLab.run(reporter, BOOT, 90, fault("hang"));
+        // 100 s: the shortest timeout that has the lab diagnose L1 before it expires (45 s before).
+        NestedLab.Run run = NestedLab.run(reporter, BOOT, 100, fault("hang"));
         VireoProcess.Result r = run.result();
         assertEquals(124, r.status(), () -> NestedLab.show(r));
         assertTrue(r.stderr().contains("L1 still answering"), () -> NestedLab.show(r));
+        assertTrue(r.stderr().contains("== lab diagnosis at L1 uptime"), () -> "no diagnosis: " + NestedLab.show(r));
         assertTrue(r.stderr().contains("vireo.test.fault=hang: the vCPUs will not start"), () -> NestedLab.show(r));
         notRetried(run, "timed out");
     }
