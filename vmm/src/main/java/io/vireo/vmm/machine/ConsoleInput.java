@@ -115,11 +115,32 @@ final class ConsoleInput implements Runnable, AutoCloseable {
         }
     }
 
+    /**
+     * stdin for the pump, opened again ({@code /proc/self/fd/0}: a new open file description of the same pipe or
+     * terminal) with O_NONBLOCK. The pump may share stdin with another reader in the same process (an embedding
+     * application, a test runner's command channel): after poll says readable, the other reader may take the bytes
+     * first, and a blocking read would then wait for input that may never come, where {@link #close()} cannot end it
+     * (a fresh-clone CI run saw a console-in thread left over that way). O_NONBLOCK on fd 0 itself would change it
+     * for that other reader too. A regular file (reads never wait; a new description would start at offset 0) or a
+     * refused reopen keeps fd 0.
+     */
+    private static int pumpFd() {
+        try {
+            if (java.nio.file.Files.isRegularFile(java.nio.file.Path.of("/proc/self/fd/0"))) {
+                return STDIN;
+            }
+            return Libc.open("/proc/self/fd/0", Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
+        } catch (RuntimeException e) {
+            return STDIN;
+        }
+    }
+
     private void pump() throws InterruptedException {
+        int in = pumpFd();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(256);
             MemorySegment fds = arena.allocate(PollFdLayout.SIZE * 2, 8);
-            fds.set(JAVA_INT, PollFdLayout.FD_OFFSET, STDIN);
+            fds.set(JAVA_INT, PollFdLayout.FD_OFFSET, in);
             fds.set(JAVA_SHORT, PollFdLayout.EVENTS_OFFSET, Libc.POLLIN);
             fds.set(JAVA_INT, PollFdLayout.SIZE + PollFdLayout.FD_OFFSET, stopFd);
             fds.set(JAVA_SHORT, PollFdLayout.SIZE + PollFdLayout.EVENTS_OFFSET, Libc.POLLIN);
@@ -134,10 +155,11 @@ final class ConsoleInput implements Runnable, AutoCloseable {
                 if (fds.get(JAVA_SHORT, PollFdLayout.SIZE + PollFdLayout.REVENTS_OFFSET) != 0) {
                     return; // closed
                 }
-                long n = Libc.readRaw(STDIN, buf, buf.byteSize());
+                long n = Libc.readRaw(in, buf, buf.byteSize());
                 if (n <= 0) {
-                    if (n != -io.vireo.sys.Errno.EINTR) { // EOF, or an error other than EINTR: no more input
-                        return;
+                    // EINTR, or EAGAIN: another reader of stdin took the bytes poll saw
+                    if (n != -io.vireo.sys.Errno.EINTR && n != -io.vireo.sys.Errno.EAGAIN) {
+                        return; // EOF, or an error: no more input
                     }
                     continue;
                 }
@@ -160,6 +182,10 @@ final class ConsoleInput implements Runnable, AutoCloseable {
                     bytes[len++] = (byte) b;
                 }
                 uart.receiveBlocking(bytes, 0, len);
+            }
+        } finally {
+            if (in != STDIN) {
+                Libc.closeQuietly(in);
             }
         }
     }
