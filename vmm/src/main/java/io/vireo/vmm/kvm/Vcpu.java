@@ -106,6 +106,35 @@ public final class Vcpu implements AutoCloseable {
     }
 
     /**
+     * The registers that say where a guest was when it stopped (after a triple fault KVM keeps the state of the
+     * instruction that faulted): {@code rip rsp rflags cr0 cr2 cr3 cr4 efer cs(selector/base) idt(base/limit)}, one
+     * line. Never throws: a refused ioctl is named in the text instead.
+     */
+    public String stateSummary() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment r = arena.allocate(KvmRegsLayout.SIZE, 8);
+            Libc.ioctl(fd, Kvm.KVM_GET_REGS, r, "KVM_GET_REGS");
+            MemorySegment s = arena.allocate(KvmSregsLayout.SIZE, 8);
+            Libc.ioctl(fd, Kvm.KVM_GET_SREGS, s, "KVM_GET_SREGS");
+            return "rip=0x" + Long.toHexString(r.get(U64, KvmRegsLayout.RIP_OFFSET))
+                + " rsp=0x" + Long.toHexString(r.get(U64, KvmRegsLayout.RSP_OFFSET))
+                + " rflags=0x" + Long.toHexString(r.get(U64, KvmRegsLayout.RFLAGS_OFFSET))
+                + " cr0=0x" + Long.toHexString(s.get(U64, KvmSregsLayout.CR0_OFFSET))
+                + " cr2=0x" + Long.toHexString(s.get(U64, KvmSregsLayout.CR2_OFFSET))
+                + " cr3=0x" + Long.toHexString(s.get(U64, KvmSregsLayout.CR3_OFFSET))
+                + " cr4=0x" + Long.toHexString(s.get(U64, KvmSregsLayout.CR4_OFFSET))
+                + " efer=0x" + Long.toHexString(s.get(U64, KvmSregsLayout.EFER_OFFSET))
+                + " cs=0x" + Integer.toHexString(Short.toUnsignedInt(s.get(U16, KvmSregsLayout.CS_OFFSET
+                    + KvmSegmentLayout.SELECTOR_OFFSET)))
+                + "/0x" + Long.toHexString(s.get(U64, KvmSregsLayout.CS_OFFSET + KvmSegmentLayout.BASE_OFFSET))
+                + " idt=0x" + Long.toHexString(s.get(U64, KvmSregsLayout.IDT_OFFSET))
+                + "/0x" + Integer.toHexString(Short.toUnsignedInt(s.get(U16, KvmSregsLayout.IDT_OFFSET + 8)));
+        } catch (RuntimeException e) {
+            return "registers unavailable (" + e.getMessage() + ")";
+        }
+    }
+
+    /**
      * The PVH entry state (Xen's x86 PVH ABI, docs/misc/pvh.pandoc): 32-bit protected mode, paging
      * off, flat 4 GiB CS (execute/read) and DS/ES/SS (read/write), TR a 32-bit TSS, EBX = the
      * physical address of hvm_start_info, everything else zero. The descriptors the selectors name

@@ -107,7 +107,12 @@ final class VcpuLoop implements Runnable {
             case Kvm.KVM_EXIT_MMIO -> handleMmio();
             case Kvm.KVM_EXIT_INTR -> { }
             case Kvm.KVM_EXIT_HLT -> machine.halted(vcpu.index());
-            case Kvm.KVM_EXIT_SHUTDOWN -> machine.tripleFault(vcpu.index());
+            case Kvm.KVM_EXIT_SHUTDOWN -> {
+                // Where the guest was: a triple fault's own line says only that it happened.
+                System.getLogger(VcpuLoop.class.getName()).log(System.Logger.Level.WARNING, "vcpu" + vcpu.index()
+                    + " at the triple fault: " + vcpu.stateSummary());
+                machine.tripleFault(vcpu.index());
+            }
             case Kvm.KVM_EXIT_SYSTEM_EVENT -> handleSystemEvent();
             case Kvm.KVM_EXIT_INTERNAL_ERROR -> machine.fail("vcpu" + vcpu.index() + ": KVM internal error, suberror "
                 + run.get(U32, KvmRunLayout.INTERNAL_SUBERROR_OFFSET));

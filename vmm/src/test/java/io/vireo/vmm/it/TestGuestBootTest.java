@@ -80,6 +80,10 @@ class TestGuestBootTest {
         VireoProcess.Result r = VireoProcess.run("run", "--cmdline", "fault=triple");
         assertEquals(6, r.status(), r.stdout() + r.stderr());
         assertTrue(r.stderr().contains("triple fault"), r.stderr());
+        // Where it was: the registers of the instruction that faulted (the guest zeroed its IDT's gates).
+        String state = "vireo: warning: vcpu0 at the triple fault: rip=0x\\p{XDigit}+ rsp=0x\\p{XDigit}+ .*"
+            + " cr3=0x\\p{XDigit}+ .* idt=0x\\p{XDigit}+/0x\\p{XDigit}+";
+        assertTrue(r.stderr().lines().anyMatch(l -> l.matches(state)), r.stderr());
     }
 
     @Test
