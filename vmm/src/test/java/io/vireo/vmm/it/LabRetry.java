@@ -33,7 +33,10 @@ import java.util.regex.Pattern;
  *       nested SVM has been seen to corrupt the segment state of L1's own kernel across a VM exit (the oops above:
  *       a bad GS base in the #GP handler), which is the same fault seen from the guest's side; the same tests pass
  *       on the same code in most runs (one in a fresh-clone CI run at 6b6a7e5, 300 disks on two segments, 48 s in).
- *       A Vireo bug that breaks the guest every time still fails all three tries; every retry is in the report.
+ *       A Vireo bug that breaks the guest every time still fails all three tries; every retry is in the report,
+ *       with the registers Vireo logs at the fault. Caveat: the second one seen (a fresh-clone CI run at 3d225d6)
+ *       was in the same 300-disk test, which points at that configuration more than at TCG at random; an
+ *       intermittent Vireo bug there would be retried too. The registers are there to tell.
  *   <li>And to jump into no code at all: an instruction fetch fault at a pc in no library and no code blob, on a
  *       thread running Java ({@link #wildJump}).
  * </ul>
@@ -99,7 +102,13 @@ final class LabRetry {
         }
         if (r.status() == ExitStatus.TRIPLE_FAULT) {
             String line = r.stderr().lines().filter(l -> L2_TRIPLE_FAULT.matcher(l).matches()).findFirst().orElse(null);
-            return line == null ? null : "the L2 guest triple-faulted under L1's nested SVM (" + line + ")";
+            if (line == null) {
+                return null;
+            }
+            // Where the guest was, so that the retry's report line keeps it (the failed run's stderr is not kept).
+            String where = r.stderr().lines().filter(l -> l.contains(" at the triple fault: ")).findFirst()
+                .map(l -> "; " + l.substring(l.indexOf(" at the triple fault: ") + 1)).orElse("");
+            return "the L2 guest triple-faulted in the lab (" + line + where + ")";
         }
         if (r.status() == 134 && r.stdout().contains(FATAL)) {
             return jitCrashUnderTcg(crashReport(r.stdout()));

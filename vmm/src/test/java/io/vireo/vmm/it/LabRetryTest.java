@@ -196,8 +196,13 @@ class LabRetryTest {
         // From a fresh-clone CI run: the 300-disk Linux guest triple-faulted 48 s into the lab run.
         String stderr = "Picked up JAVA_TOOL_OPTIONS: -XX:ErrorFile=/tmp/vireo-lab/hs_err/hs_err_pid%p.log\n"
             + "vireo: vcpu0: triple fault (KVM_EXIT_SHUTDOWN)\n";
-        assertEquals("the L2 guest triple-faulted under L1's nested SVM (vireo: vcpu0: triple fault "
+        assertEquals("the L2 guest triple-faulted in the lab (vireo: vcpu0: triple fault "
             + "(KVM_EXIT_SHUTDOWN))", LabRetry.environmentFailure(new VireoProcess.Result(6, "", stderr)));
+        // With the registers line, the reason keeps it.
+        String withRegisters = "vireo: warning: vcpu0 at the triple fault: rip=0x1 rsp=0x2\n" + stderr;
+        assertEquals("the L2 guest triple-faulted in the lab (vireo: vcpu0: triple fault "
+            + "(KVM_EXIT_SHUTDOWN); at the triple fault: rip=0x1 rsp=0x2)", LabRetry.environmentFailure(
+                new VireoProcess.Result(6, "", withRegisters)));
         // Status 6 without the line, or the line with another status, is not it.
         assertNull(LabRetry.environmentFailure(new VireoProcess.Result(6, "", "vireo: internal error\n")));
         assertNull(LabRetry.environmentFailure(new VireoProcess.Result(8, "", stderr)));
