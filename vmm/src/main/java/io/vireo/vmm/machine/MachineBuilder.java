@@ -37,6 +37,7 @@ import io.vireo.vmm.pci.PciHotplugController;
 import io.vireo.vmm.pci.PciSegments;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +64,7 @@ public final class MachineBuilder {
         byte[] initrd = config.initrd().map(p -> readFile("--initrd", p)).orElse(null);
 
         clock.step("read kernel");
+        loadSessionKinds();
         // The data plane is compiled from now on, while the rest is set up and the guest boots, on a thread of its own.
         DiskWarmup warmup = DiskWarmup.start(config.disks());
         KvmSystem kvm;
@@ -310,6 +312,19 @@ public final class MachineBuilder {
         long startInfo = HvmStartInfo.write(memory, config.cmdline(), e820, rsdp, modules);
         BootGdt.write(memory, BOOT_GDT_GPA);
         return bsp -> bsp.setPvhEntry(kernel.entry32(), startInfo, BOOT_GDT_GPA, BootGdt.LIMIT);
+    }
+
+    /**
+     * Loads every kind of memory session (confined, shared, global, automatic) before the warm-up's code is compiled:
+     * C2 compiles the segment accessors on what it knows of the session classes, and the first load of another kind
+     * later (the global arena of the native library's lookup, say) deoptimizes them (CompiledCodeKeptTest saw
+     * GlobalSession do that to ScopedMemoryAccess.getByte in a run without the AOT cache, which preloads them).
+     */
+    private static void loadSessionKinds() {
+        try (Arena confined = Arena.ofConfined(); Arena shared = Arena.ofShared()) {
+            java.util.Objects.requireNonNull(Arena.global());
+            java.util.Objects.requireNonNull(Arena.ofAuto());
+        }
     }
 
     private static byte[] readFile(String flag, java.nio.file.Path p) {
