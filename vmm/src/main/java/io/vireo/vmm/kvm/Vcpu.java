@@ -106,9 +106,10 @@ public final class Vcpu implements AutoCloseable {
     }
 
     /**
-     * The registers that say where a guest was when it stopped (after a triple fault KVM keeps the state of the
-     * instruction that faulted): {@code rip rsp rflags cr0 cr2 cr3 cr4 efer cs(selector/base) idt(base/limit)}, one
-     * line. Never throws: a refused ioctl is named in the text instead.
+     * The registers that say where a guest was when it stopped: {@code rip rsp rflags cr0 cr2 cr3 cr4 efer
+     * cs(selector/base) idt(base/limit)}, one line. After a triple fault, PVM's KVM keeps the faulting instruction's
+     * state, but KVM on AMD SVM re-initialises the vCPU before it reports the shutdown: there this is the reset state
+     * (rip 0xfff0, cs base 0xffff0000). Never throws: a refused ioctl is named in the text instead.
      */
     public String stateSummary() {
         try (Arena arena = Arena.ofConfined()) {
