@@ -110,7 +110,9 @@ final class LabRetry {
                 .map(l -> "; " + l.substring(l.indexOf(" at the triple fault: ") + 1)).orElse("");
             return "the L2 guest triple-faulted in the lab (" + line + where + ")";
         }
-        if (r.status() == 134 && r.stdout().contains(FATAL)) {
+        // 134 when Vireo is the lab's command; any other failing status when a driver script ran it and exited with
+        // its own (NestedLabHotplugTest's: "VMM-EXIT 134", then 1). The crash report decides, not the status.
+        if (r.status() != 0 && r.stdout().contains(FATAL)) {
             return jitCrashUnderTcg(crashReport(r.stdout()));
         }
         return null;

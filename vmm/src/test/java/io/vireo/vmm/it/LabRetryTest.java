@@ -244,4 +244,16 @@ class LabRetryTest {
         assertNull(LabRetry.environmentFailure(new VireoProcess.Result(124, "", stderr.lines().limit(3)
             .map(l -> l + "\n").reduce("", String::concat))));
     }
+
+    @Test
+    void shouldReadTheCrashReportWhenADriverScriptExitedWithItsOwnStatus() {
+        String stdout = "ADD 1\n# A fatal error has been detected by the Java Runtime Environment:\n"
+            + "#  SIGILL (0x4) at pc=0x00007f1, pid=1, tid=2\n# Problematic frame:\n"
+            + "# J 125 c1 java.lang.Math.max(II)I java.base@25.0.3 (11 bytes) @ 0x00007f36dc4e0704 "
+            + "[0x00007f36dc4e0700+0x0000000000000004]\nVMM-EXIT 134\n";
+        assertEquals(LabRetry.environmentFailure(new VireoProcess.Result(134, stdout, "")),
+            LabRetry.environmentFailure(new VireoProcess.Result(1, stdout, "")));
+        assertNotNull(LabRetry.environmentFailure(new VireoProcess.Result(1, stdout, "")));
+        assertNull(LabRetry.environmentFailure(new VireoProcess.Result(0, stdout, "")));
+    }
 }
