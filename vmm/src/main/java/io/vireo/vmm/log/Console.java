@@ -50,6 +50,7 @@ public final class Console {
 
     /** {@code \n} becomes {@code \r\n} while {@link #rawMode()} (unless a {@code \r} is already before it). */
     static final class CrlfWhileRaw extends FilterOutputStream {
+        private static final byte[] CRLF = {'\r', '\n'};
         private final boolean onlyOnTerminal;
         private int last = -1;
 
@@ -70,9 +71,10 @@ public final class Console {
         @Override
         public void write(int b) throws IOException {
             if (b == '\n' && last != '\r' && active()) {
-                out.write('\r');
+                out.write(CRLF, 0, 2);
+            } else {
+                out.write(b);
             }
-            out.write(b);
             last = b & 0xff;
         }
 
@@ -85,15 +87,27 @@ public final class Console {
                 }
                 return;
             }
-            int from = off;
+            // One write(2) for the whole buffer, as when not raw: the guest's UART writes to the same terminal from
+            // another thread, and a line split at its \r would let the guest's bytes in between (seen in CI).
+            int added = 0;
             for (int i = off; i < off + len; i++) {
                 if (b[i] == '\n' && (i > off ? b[i - 1] : last) != '\r') {
-                    out.write(b, from, i - from);
-                    out.write('\r');
-                    from = i;
+                    added++;
                 }
             }
-            out.write(b, from, off + len - from);
+            if (added == 0) {
+                out.write(b, off, len);
+            } else {
+                byte[] crlf = new byte[len + added];
+                int j = 0;
+                for (int i = off; i < off + len; i++) {
+                    if (b[i] == '\n' && (i > off ? b[i - 1] : last) != '\r') {
+                        crlf[j++] = '\r';
+                    }
+                    crlf[j++] = b[i];
+                }
+                out.write(crlf, 0, j);
+            }
             if (len > 0) {
                 last = b[off + len - 1] & 0xff;
             }

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -52,6 +54,30 @@ class LoggingTest {
             err.print("cooked again\n");
         }
         assertEquals("cooked\nraw § one\r\nraw two\r\n\r\ncooked again\n", bytes.toString(StandardCharsets.UTF_8));
+    }
+
+    /** The guest's UART shares the terminal: a line must reach it in one write, CR LF included, or bytes interleave. */
+    @Test
+    void shouldWriteARawLineAndItsCrLfInOneWrite() throws IOException {
+        List<String> writes = new ArrayList<>();
+        OutputStream recorder = new OutputStream() {
+            @Override
+            public void write(int b) {
+                writes.add(String.valueOf((char) b));
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                writes.add(new String(b, off, len, StandardCharsets.UTF_8));
+            }
+        };
+        try (PrintStream err = new PrintStream(new Console.CrlfWhileRaw(recorder), true, StandardCharsets.UTF_8)) {
+            Console.rawMode(true);
+            err.print("vireo: warning: one\nvireo: warning: two\n");
+        } finally {
+            Console.rawMode(false);
+        }
+        assertEquals(List.of("vireo: warning: one\r\nvireo: warning: two\r\n"), writes);
     }
 
     @Test
