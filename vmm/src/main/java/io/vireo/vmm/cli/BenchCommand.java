@@ -14,7 +14,7 @@ import java.util.Stack;
 import java.util.concurrent.Callable;
 
 /** {@code vireo bench}: the side-by-side block benchmark (runs in the bench module, {@link BenchModule}). */
-@Command(name = "bench", sortOptions = false,
+@Command(name = "bench", addMethodSubcommands = false, sortOptions = false,
     description = "Run the test guest's block jobs (untimed warm-up, timed phase) on Vireo and, with --vs-qemu, "
         + "on QEMU, rounds alternating; print a Markdown table (IOPS, mean/p50/p99/p99.9 latency, VM exits per I/O, "
         + "host CPU ns per I/O of vCPU and agent threads) and write results.json, table.md and charts (SVG, PNG).")

@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
 import static io.vireo.vmm.cli.Sizes.usage;
 
 /** {@code vireo ctl}: the control API's client, one command per endpoint, as Cloud Hypervisor's ch-remote. */
-@Command(name = "ctl", sortOptions = false,
+@Command(name = "ctl", addMethodSubcommands = false, sortOptions = false,
     description = "Drive a running VM through its control API (vireo run --api-socket PATH).",
     footerHeading = "%nCommands:%n",
     footer = {

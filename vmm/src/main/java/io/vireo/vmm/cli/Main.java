@@ -25,6 +25,8 @@ public final class Main {
 
     public static void main(String[] args) {
         linkInBackground();
+        // picocli's DefaultFactory looks for groovy.lang.Closure once; the miss searches every jar (~7 ms of a start).
+        System.setProperty("picocli.disable.closures", "true");
         List<String> list = Arrays.asList(args);
         // java.util.logging's set-up looks for a System.LoggerFinder with ServiceLoader, which opens every jar on the
         // class path (~25 ms of a cold start): on a thread of its own while picocli parses; commands run after it.

@@ -22,7 +22,7 @@ import java.io.PrintStream;
 import java.util.concurrent.Callable;
 
 /** {@code vireo run}: boots a guest and returns its exit status. */
-@Command(name = "run", sortOptions = false,
+@Command(name = "run", addMethodSubcommands = false, sortOptions = false,
     description = "Boot a guest: the built-in test guest, a Linux kernel, or --guest linux.",
     footerHeading = "%nExit status:%n",
     footer = {

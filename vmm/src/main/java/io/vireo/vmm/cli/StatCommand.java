@@ -33,7 +33,7 @@ import static io.vireo.vmm.cli.Sizes.usage;
  * for any VM of the same user. Rates are differences over the interval; latency percentiles are the VM's own, over
  * its last sampling period.
  */
-@Command(name = "stat", sortOptions = false,
+@Command(name = "stat", addMethodSubcommands = false, sortOptions = false,
     description = "A running VM's live counters, one screen per interval (like iostat -x), read from its counters "
         + "file without a system call into the VM. Per disk queue: IOPS, MB/s, service-time percentiles inside the "
         + "VMM (pop to used publication), queue depth (IOPS x mean service time), batches/s, interrupts/s. Per agent: "

@@ -32,7 +32,7 @@ import static io.vireo.vmm.cli.Sizes.usage;
  * {@code vireo trace FILE [--csv OUT|-]}: what a {@code --trace} journal holds: requests by op, by disk and queue,
  * by size and status, service-time percentiles by op, the hottest sectors; or every record as CSV.
  */
-@Command(name = "trace", sortOptions = false,
+@Command(name = "trace", addMethodSubcommands = false, sortOptions = false,
     description = "What a --trace journal holds: requests by op, queue, status and size, service-time percentiles "
         + "by op, the hottest sectors; or every record as CSV.")
 final class TraceCommand implements Callable<Integer> {

@@ -21,7 +21,7 @@ import static io.vireo.vmm.cli.Sizes.usage;
  * the daemon until SIGTERM or SIGINT (then drains and exits 0), and prints {@code --stats} / writes
  * {@code --stats-json}.
  */
-@Command(name = "vhost-user-blk", sortOptions = false,
+@Command(name = "vhost-user-blk", addMethodSubcommands = false, sortOptions = false,
     description = {
         "Serve one disk to a vhost-user front end (QEMU vhost-user-blk-pci) on a UNIX socket, with the data plane "
             + "of vireo run: the same virtio-blk device, back ends and polling queue agents.",

@@ -22,7 +22,7 @@ import static io.vireo.vmm.cli.Sizes.usage;
  * {@code vireo vhost-user-net}: the flags, as a picocli subcommand, into a {@link VhostUserNetDaemon.Config}; runs the
  * daemon until SIGTERM or SIGINT (then drains and exits 0), and prints {@code --stats} / writes {@code --stats-json}.
  */
-@Command(name = "vhost-user-net", sortOptions = false,
+@Command(name = "vhost-user-net", addMethodSubcommands = false, sortOptions = false,
     description = {
         "Serve a virtio-net device to a vhost-user front end (QEMU -netdev vhost-user, DPDK net_virtio_user) on a "
             + "UNIX socket, with the data plane of vireo run: the same device, tap or loopback back end and polling "
