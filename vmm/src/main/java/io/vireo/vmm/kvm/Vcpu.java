@@ -117,7 +117,10 @@ public final class Vcpu implements AutoCloseable {
             Libc.ioctl(fd, Kvm.KVM_GET_REGS, r, "KVM_GET_REGS");
             MemorySegment s = arena.allocate(KvmSregsLayout.SIZE, 8);
             Libc.ioctl(fd, Kvm.KVM_GET_SREGS, s, "KVM_GET_SREGS");
-            return "rip=0x" + Long.toHexString(r.get(U64, KvmRegsLayout.RIP_OFFSET))
+            long rip = r.get(U64, KvmRegsLayout.RIP_OFFSET);
+            int cs = Short.toUnsignedInt(s.get(U16, KvmSregsLayout.CS_OFFSET + KvmSegmentLayout.SELECTOR_OFFSET));
+            long csBase = s.get(U64, KvmSregsLayout.CS_OFFSET + KvmSegmentLayout.BASE_OFFSET);
+            return "rip=0x" + Long.toHexString(rip)
                 + " rsp=0x" + Long.toHexString(r.get(U64, KvmRegsLayout.RSP_OFFSET))
                 + " rflags=0x" + Long.toHexString(r.get(U64, KvmRegsLayout.RFLAGS_OFFSET))
                 + " cr0=0x" + Long.toHexString(s.get(U64, KvmSregsLayout.CR0_OFFSET))
@@ -129,10 +132,24 @@ public final class Vcpu implements AutoCloseable {
                     + KvmSegmentLayout.SELECTOR_OFFSET)))
                 + "/0x" + Long.toHexString(s.get(U64, KvmSregsLayout.CS_OFFSET + KvmSegmentLayout.BASE_OFFSET))
                 + " idt=0x" + Long.toHexString(s.get(U64, KvmSregsLayout.IDT_OFFSET))
-                + "/0x" + Integer.toHexString(Short.toUnsignedInt(s.get(U16, KvmSregsLayout.IDT_OFFSET + 8)));
+                + "/0x" + Integer.toHexString(Short.toUnsignedInt(s.get(U16, KvmSregsLayout.IDT_OFFSET + 8)))
+                + resetStateNote(rip, cs, csBase);
         } catch (RuntimeException e) {
             return "registers unavailable (" + e.getMessage() + ")";
         }
+    }
+
+    /**
+     * What to add to {@link #stateSummary} when the registers are the x86 reset state (CS:IP F000:FFF0, CS base
+     * FFFF0000): KVM on AMD SVM re-initialises a vCPU when it intercepts a shutdown, before it reports
+     * KVM_EXIT_SHUTDOWN, so after a triple fault there the faulting state is gone, and a reader must not take these
+     * registers for the guest's.
+     */
+    static String resetStateNote(long rip, int csSelector, long csBase) {
+        return rip == 0xfff0 && csSelector == 0xf000 && csBase == 0xffff0000L
+            ? " (the reset state: this host's KVM re-initialised the vCPU before it reported the shutdown, as KVM on"
+                + " AMD SVM does; the faulting registers are lost)"
+            : "";
     }
 
     /**
