@@ -26,6 +26,8 @@ tr=/sys/kernel/tracing
 [ -d "$tr/events" ] || mount -t tracefs nodev "$tr" 2>/dev/null
 if [ -d "$tr/events/kvm" ]; then
     echo 0 > "$tr/tracing_on"; : > "$tr/trace"; echo 4096 > "$tr/buffer_size_kb" 2>/dev/null
+    # lab-init.sh keeps kvm_exit filtered to shutdowns during the command: every exit here.
+    echo 0 > "$tr/events/kvm/kvm_exit/filter" 2>/dev/null
     for e in kvm_exit kvm_inj_virq kvm_apic_ipi kvm_apic_accept_irq kvm_msi_set_irq kvm_set_irq kvm_vcpu_wakeup \
              kvm_userspace_exit kvm_pio kvm_mmio kvm_fast_mmio; do
         [ -e "$tr/events/kvm/$e/enable" ] && echo 1 > "$tr/events/kvm/$e/enable"

@@ -76,10 +76,25 @@ fi
 script=$(cat /ctl/cmd)
 stty -F /dev/ttyS0 -onlcr 2>/dev/null
 stty -F /dev/ttyS1 -onlcr 2>/dev/null
+# An L2 vCPU's shutdown (a triple fault) as L1's KVM saw it: on AMD SVM KVM resets the vCPU before it reports
+# KVM_EXIT_SHUTDOWN, so the registers Vireo can read then are the reset state; the kvm_exit trace event keeps the
+# guest's RIP and the exit's info at the intercept. Only that exit reason (SVM_EXIT_SHUTDOWN, 0x7f) is recorded,
+# for the whole command; any record is printed after it as "nested-lab: L2 shutdown exit: ...".
+tr=/sys/kernel/tracing
+[ -d "$tr/events" ] || mount -t tracefs nodev "$tr" 2>/dev/null
+shutdown_trace=
+if [ -w "$tr/events/kvm/kvm_exit/filter" ] && echo 'exit_reason == 127' > "$tr/events/kvm/kvm_exit/filter" 2>/dev/null
+then
+    : > "$tr/trace"; echo 1 > "$tr/events/kvm/kvm_exit/enable"; echo 1 > "$tr/tracing_on"; shutdown_trace=1
+fi
 t_start=$(cut -d' ' -f1 /proc/uptime)
 : > /ctl/started
 chroot /host /bin/bash -c "$script" </dev/null >/dev/ttyS0 2>/dev/ttyS1
 status=$?
+if [ -n "$shutdown_trace" ]; then
+    grep -v '^#' "$tr/trace" 2>/dev/null | grep 'kvm_exit' | head -n 4 | sed 's/^ *//; s/^/nested-lab: L2 shutdown exit: /' \
+        >/dev/ttyS1 || true
+fi
 t_end=$(cut -d' ' -f1 /proc/uptime)
 echo "init=$t_init start=$t_start end=$t_end" > /ctl/timing
 [ -n "$verbose" ] && say "status $status; L1 uptime at /init $t_init s, command start $t_start s, end $t_end s"

@@ -55,6 +55,8 @@ final class LabRetry {
     /** Vireo's one line for it: {@code vireo: vcpu0: triple fault (KVM_EXIT_SHUTDOWN)}. */
     private static final Pattern L2_TRIPLE_FAULT = Pattern.compile(
         "vireo: vcpu\\d+: triple fault \\(KVM_EXIT_SHUTDOWN\\)");
+    /** linux/lab-init.sh's record of an L2 shutdown exit, from L1's kvm_exit trace event. */
+    private static final String L2_SHUTDOWN_EXIT = "nested-lab: L2 shutdown exit: ";
     private static final String FATAL = "A fatal error has been detected by the Java Runtime Environment";
     private static final Pattern SIGNAL = Pattern.compile("(?m)^#\\s+(SIG[A-Z]+) \\(0x[0-9a-f]+\\)");
     private static final Pattern FRAME = Pattern.compile("(?m)^# Problematic frame:\\R# (.+)$");
@@ -81,6 +83,8 @@ final class LabRetry {
     private static final Pattern JAVA_THREAD_IN_JAVA = Pattern.compile(
         "(?m)^Current thread \\(0x[0-9a-f]+\\):\\s+JavaThread \"([^\"]+)\".*\\[_thread_in_Java");
     private static final Pattern NATIVE_FRAMES = Pattern.compile("(?m)^Native frames:.*\\R((?:.+\\R){0,12})");
+    /** The whole native stack: a C1 crash deep in GraphBuilder has CompileBroker 15 frames down (a CI run). */
+    private static final Pattern ALL_NATIVE_FRAMES = Pattern.compile("(?m)^Native frames:.*\\R((?:.+\\R){0,80})");
 
     /** The crash report's instruction dump: the line at the pc, {@code =>0xPC:   e9 bb 89 32 07 ...}. */
     private static final Pattern PC_BYTES = Pattern.compile("(?m)^=>0x([0-9a-f]+):\\s+((?:[0-9a-f]{2} ?)+)");
@@ -108,7 +112,11 @@ final class LabRetry {
             // Where the guest was, so that the retry's report line keeps it (the failed run's stderr is not kept).
             String where = r.stderr().lines().filter(l -> l.contains(" at the triple fault: ")).findFirst()
                 .map(l -> "; " + l.substring(l.indexOf(" at the triple fault: ") + 1)).orElse("");
-            return "the L2 guest triple-faulted in the lab (" + line + where + ")";
+            // On SVM those registers are the reset state; L1's kvm_exit trace has the guest's RIP at the intercept
+            // (linux/lab-init.sh).
+            String exit = r.stderr().lines().filter(l -> l.startsWith(L2_SHUTDOWN_EXIT)).findFirst()
+                .map(l -> "; L1's KVM: " + l.substring(L2_SHUTDOWN_EXIT.length())).orElse("");
+            return "the L2 guest triple-faulted in the lab (" + line + where + exit + ")";
         }
         // 134 when Vireo is the lab's command; any other failing status when a driver script ran it and exited with
         // its own (NestedLabHotplugTest's: "VMM-EXIT 134", then 1). The crash report decides, not the status.
@@ -206,7 +214,7 @@ final class LabRetry {
             return null;
         }
         Matcher compiler = COMPILER_THREAD.matcher(report);
-        Matcher compilerStack = NATIVE_FRAMES.matcher(report);
+        Matcher compilerStack = ALL_NATIVE_FRAMES.matcher(report);
         if (compiler.find() && compilerStack.find() && compilerStack.group(1).contains("CompileBroker::")
             && !compilerStack.group(1).contains("libvireo")) {
             return "L1's JVM died of " + signal + " in its own JIT compiler (" + compiler.group(1) + ", " + where

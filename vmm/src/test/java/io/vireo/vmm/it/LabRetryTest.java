@@ -145,6 +145,40 @@ class LabRetryTest {
     }
 
     @Test
+    void shouldFindTheCompileBrokerDeepInAC1Stack() {
+        // From a fresh-clone CI run (fio test): C1 died under TCG resolving a call while it parsed VcpuLoop.handleExit;
+        // CompileBroker is the 15th frame.
+        String report = """
+            #  SIGSEGV (0xb) at pc=0x00007ff3ea43e879, pid=128, tid=141
+            # Problematic frame:
+            # V  [libjvm.so+0x11a1879]  Symbol::as_C_string() const+0x9
+            Current thread (0x00007ff3e4076510):  JavaThread "C1 CompilerThread0" daemon [_thread_in_vm, id=141]
+
+            Native frames: (J=compiled Java code, j=interpreted, Vv=VM code, C=native code)
+            V  [libjvm.so+0x11a1879]  Symbol::as_C_string() const+0x9
+            V  [libjvm.so+0xde96da]  Method::print_external_name(outputStream*, Klass*, Symbol*, Symbol*)+0x2a
+            V  [libjvm.so+0xcdca45]  LinkResolver::resolve_method(LinkInfo const&, Bytecodes::Code, JavaThread*)+0x185
+            V  [libjvm.so+0xcdf984]  LinkResolver::linktime_resolve_virtual_method(LinkInfo const&, JavaThread*)+0x34
+            V  [libjvm.so+0xcdfc2b]  LinkResolver::linktime_resolve_virtual_method_or_null(LinkInfo const&)+0x2b
+            V  [libjvm.so+0x68d929]  ciEnv::lookup_method(ciInstanceKlass*, ciKlass*, Symbol*, Symbol*)+0x89
+            V  [libjvm.so+0x68db96]  ciEnv::get_method_by_index_impl(constantPoolHandle const&, int)+0x1f6
+            V  [libjvm.so+0x6bd11d]  ciBytecodeStream::get_method(bool&, ciSignature**)+0xfd
+            V  [libjvm.so+0x5ad843]  GraphBuilder::invoke(Bytecodes::Code)+0x33
+            V  [libjvm.so+0x5af2a5]  GraphBuilder::iterate_bytecodes_for_block(int)+0x565
+            V  [libjvm.so+0x5b3ef9]  GraphBuilder::iterate_all_blocks(bool)+0x69
+            V  [libjvm.so+0x5b6315]  GraphBuilder::GraphBuilder(Compilation*, IRScope*)+0x6a5
+            V  [libjvm.so+0x5bb672]  IRScope::IRScope(Compilation*, IRScope*, int, ciMethod*, int, bool)+0x182
+            V  [libjvm.so+0x5bb718]  IR::IR(Compilation*, ciMethod*, int)+0x88
+            V  [libjvm.so+0x593f42]  Compilation::build_hir() [clone .part.0]+0xe2
+            V  [libjvm.so+0x595500]  Compilation::compile_java_method()+0x210
+            V  [libjvm.so+0x7443a1]  CompileBroker::invoke_compiler_on_method(CompileTask*)+0xb01
+            V  [libjvm.so+0x745688]  CompileBroker::compiler_thread_loop()+0x518
+            """;
+        assertEquals("L1's JVM died of SIGSEGV in its own JIT compiler (C1 CompilerThread0, "
+            + "V  [libjvm.so+0x11a1879]  Symbol::as_C_string() const+0x9)", LabRetry.jitCrashUnderTcg(report));
+    }
+
+    @Test
     void shouldRetryWhenL1sKernelCrashedButNotWhenL1SimplyStopped() {
         // From a fresh-clone CI run: L1's kernel hit a stack guard page in its #GP handler on Vireo's vCPU thread.
         String oops = "[   53.706838] BUG: TASK stack guard page was hit at 0000000068302e2c\n"
@@ -203,6 +237,13 @@ class LabRetryTest {
         assertEquals("the L2 guest triple-faulted in the lab (vireo: vcpu0: triple fault "
             + "(KVM_EXIT_SHUTDOWN); at the triple fault: rip=0x1 rsp=0x2)", LabRetry.environmentFailure(
                 new VireoProcess.Result(6, "", withRegisters)));
+        // With L1's record of the shutdown exit (lab-init.sh), the reason keeps that too.
+        String withExit = withRegisters + "nested-lab: L2 shutdown exit: vcpu0-812 [001] d..1. 61.2: "
+            + "kvm_exit: vcpu 0 reason shutdown rip 0xffffffff81a01234 info1 0x0 info2 0x0\n";
+        assertEquals("the L2 guest triple-faulted in the lab (vireo: vcpu0: triple fault "
+            + "(KVM_EXIT_SHUTDOWN); at the triple fault: rip=0x1 rsp=0x2; L1's KVM: vcpu0-812 [001] d..1. "
+            + "61.2: kvm_exit: vcpu 0 reason shutdown rip 0xffffffff81a01234 info1 0x0 info2 0x0)",
+            LabRetry.environmentFailure(new VireoProcess.Result(6, "", withExit)));
         // Status 6 without the line, or the line with another status, is not it.
         assertNull(LabRetry.environmentFailure(new VireoProcess.Result(6, "", "vireo: internal error\n")));
         assertNull(LabRetry.environmentFailure(new VireoProcess.Result(8, "", stderr)));
