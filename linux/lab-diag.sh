@@ -54,6 +54,19 @@ if [ -d "$tr/events/kvm" ]; then
         if [ "$used" -ge 500 ] && [ "$exits" -eq 0 ]; then
             echo "diag: stuck in the L2 guest: $name (tid $tid) ran $used ms with no VM exit"
         fi
+        # Or one that exits only to fault on the same guest-physical address at the same instruction, a thousand
+        # times a second: an L2 page-table walk that reached an address with no memory behind it (seen in a CI hang:
+        # GPA 0x102670fe0 in a 512 MiB guest, 0x2670fe0 with bit 32 set), which KVM retries forever.
+        if [ "$exits" -ge 1000 ]; then
+            top=$(grep -- "-$tid *\[.*kvm_exit:" "$tr/trace" | awk '{ r = p = g = ""
+                for (i = 1; i <= NF; i++) { if ($i == "reason") r = $(i+1); if ($i == "rip") p = $(i+1); if ($i == "info2") g = $(i+1) }
+                print r, p, g }' | sort | uniq -c | sort -rn | head -n 1)
+            read -r n reason rip gpa <<<"$top"
+            if [ "${n:-0}" -eq "$exits" ] && [ "$reason" = npf ]; then
+                echo "diag: stuck in the L2 guest: $name (tid $tid) took $n nested page faults in the traced second," \
+                     "all at rip $rip on guest-physical $gpa"
+            fi
+        fi
     done
     echo "-- events by vCPU thread, event and exit reason/rip (count)"
     grep -v '^#' "$tr/trace" | awk '{

@@ -47,8 +47,9 @@ final class LabRetry {
     /** nested-lab.sh saw an oops or a panic on L1's console and stopped L1 (an oops on one CPU leaves the other
      * answering, so this came as a timeout before). */
     static final String L1_CRASHED = "nested-lab: L1's kernel crashed";
-    /** A timed-out run whose diagnosis showed an L1 CPU stuck: L1's soft lockup or RCU stall, or an L2 vCPU thread
-     * that ran a second in KVM_RUN without one VM exit (linux/lab-diag.sh). */
+    /** A timed-out run whose diagnosis showed an L1 CPU stuck: L1's soft lockup or RCU stall, an L2 vCPU thread
+     * that ran a second in KVM_RUN without one VM exit, or one that spent it faulting on one guest-physical address
+     * at one instruction (an L2 page-table entry with bit 32 flipped, seen once; linux/lab-diag.sh). */
     static final String L1_STUCK = "nested-lab: L1's CPU got stuck";
     /** An L1 kernel oops on the console, e.g. {@code [   53.70] BUG: TASK stack guard page was hit at ...}. */
     private static final Pattern L1_OOPS = Pattern.compile("(?m)^\\[\\s*[0-9.]+\\] (BUG: .*|Oops: .*|Kernel panic.*)$");
