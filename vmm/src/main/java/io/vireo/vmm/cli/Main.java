@@ -20,6 +20,11 @@ import java.util.List;
  * on is one line on stderr, {@code vireo: ...}; a bad flag or value exits 2; stack traces only with --verbose.
  */
 public final class Main {
+    /** Set (to anything) by the launcher: parse the command line, report what is wrong with it, run nothing. */
+    static final String PARSE_ONLY = "VIREO_PARSE_ONLY";
+    /** {@link #PARSE_ONLY}'s status for a request for help or the version: nothing to train for. */
+    static final int PARSE_ONLY_HELP = 10;
+
     private Main() {
     }
 
@@ -85,6 +90,12 @@ public final class Main {
             })
             .setExecutionExceptionHandler((e, c, parsed) -> failed(e, verbose, err))
             .setExecutionStrategy(parsed -> {
+                // The launcher's check before it trains the AOT cache: a mistyped flag is reported at once, not after
+                // a 20 s training run (./vireo).
+                if (System.getenv(PARSE_ONLY) != null) {
+                    return parsed.asCommandLineList().stream().anyMatch(c -> c.isUsageHelpRequested()
+                        || c.isVersionHelpRequested()) ? PARSE_ONLY_HELP : 0;
+                }
                 Logging.awaitInstalled(); // nothing logs before the handler is there
                 return new CommandLine.RunLast().execute(parsed);
             });

@@ -67,6 +67,28 @@ class AotCacheTest {
             "does not match this JVM"), notes.get(0));
     }
 
+    /** A mistyped flag on the first run of a build is reported at once, not after the training run. */
+    @Test
+    void shouldReportABadFlagWithoutTrainingFirst() throws IOException {
+        assumeTrue(VireoProcess.kvmAccessible(), "needs read/write /dev/kvm (the launcher trains only where it can)");
+        Path root = copyOfLauncher();
+        VireoProcess.Result bad = VireoProcess.exec(List.of(root.resolve("vireo").toString(), "run", "--bogus"),
+            Map.of("VIREO_AOT", "on"), 120);
+        assertEquals(2, bad.status(), bad.stderr());
+        assertEquals(List.of("vireo: unknown option --bogus (see vireo run --help)"), bad.stderrLines());
+        Path aot = root.resolve("vmm/target/aot");
+        if (Files.exists(aot)) {
+            try (Stream<Path> left = Files.list(aot)) {
+                assertEquals(List.of(), left.toList(), "the launcher trained for a bad command line");
+            }
+        }
+        VireoProcess.Result help = VireoProcess.exec(List.of(root.resolve("vireo").toString(), "run", "--help"),
+            Map.of("VIREO_AOT", "on"), 120);
+        assertEquals(0, help.status(), help.stderr());
+        assertTrue(help.stdout().startsWith("Usage: vireo run"), help.stdout());
+        assertFalse(help.stderr().contains("making the AOT cache"), help.stderr());
+    }
+
     private VireoProcess.Result run(Path root, Map<String, String> env) {
         Map<String, String> all = new java.util.HashMap<>(env);
         all.put("VIREO_AOT", "on");
