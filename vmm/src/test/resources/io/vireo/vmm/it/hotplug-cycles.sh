@@ -13,10 +13,15 @@ sock=$work/api.sock
 out=$work/guest.out
 api() { curl -sS --max-time 60 --unix-socket "$sock" -X PUT -H 'Content-Type: application/json' \
     ${2:+-d "$2"} "http://localhost/api/v1/$1" | tr -d ' \n'; echo; }
-wait_for() {    # wait_for PATTERN SECONDS: until the guest printed PATTERN
+wait_for() {    # wait_for PATTERN SECONDS: until the guest printed PATTERN, or the VMM is gone
     local i
     for ((i = 0; i < $2 * 5; i++)); do
         grep -q -- "$1" "$out" && return 0
+        if ! kill -0 "$vmm" 2>/dev/null; then
+            # It died (a CI run: a JVM crash in L1 under TCG): say so now, rather than wait out the lab's timeout;
+            # its output, printed at the end, has the crash report's banner for LabRetry.
+            echo "hotplug: the VMM exited while waiting for '$1'"; gone=1; return 1
+        fi
         sleep 0.2
     done
     echo "hotplug: timed out waiting for '$1'; guest output so far:"; cat "$out"; return 1
@@ -44,9 +49,10 @@ dmesg | tail -n +$((booted + 1)) | grep -iE "warning|bug|call trace|error|fail" 
 echo GUEST-DONE'
 ./vireo run --guest linux --memory 512M --api-socket "$sock" "$@" -- sh -c "$guest" > "$out" 2>&1 &
 vmm=$!     # the JVM itself: ./vireo execs it
-for ((i = 0; i < 600; i++)); do [ -S "$sock" ] && break; sleep 0.2; done
+for ((i = 0; i < 600; i++)); do [ -S "$sock" ] && break; kill -0 "$vmm" 2>/dev/null || break; sleep 0.2; done
 [ -S "$sock" ] || { echo "hotplug: no API socket"; cat "$out"; exit 1; }
-wait_for GUEST-UP 240 || { kill "$vmm"; exit 1; }
+gone=
+wait_for GUEST-UP 240 || { kill "$vmm" 2>/dev/null; wait "$vmm"; echo "VMM-EXIT $?"; [ -n "$gone" ] && cat "$out"; exit 1; }
 status=0
 for ((c = 1; c <= cycles; c++)); do
     echo "ADD $c $(api vm.add-disk "{\"path\": \"$image\", \"id\": \"hot\", \"readonly\": true}")"
