@@ -128,9 +128,7 @@ public final class Vcpu implements AutoCloseable {
                 + " cr3=0x" + Long.toHexString(s.get(U64, KvmSregsLayout.CR3_OFFSET))
                 + " cr4=0x" + Long.toHexString(s.get(U64, KvmSregsLayout.CR4_OFFSET))
                 + " efer=0x" + Long.toHexString(s.get(U64, KvmSregsLayout.EFER_OFFSET))
-                + " cs=0x" + Integer.toHexString(Short.toUnsignedInt(s.get(U16, KvmSregsLayout.CS_OFFSET
-                    + KvmSegmentLayout.SELECTOR_OFFSET)))
-                + "/0x" + Long.toHexString(s.get(U64, KvmSregsLayout.CS_OFFSET + KvmSegmentLayout.BASE_OFFSET))
+                + " cs=0x" + Integer.toHexString(cs) + "/0x" + Long.toHexString(csBase)
                 + " idt=0x" + Long.toHexString(s.get(U64, KvmSregsLayout.IDT_OFFSET))
                 + "/0x" + Integer.toHexString(Short.toUnsignedInt(s.get(U16, KvmSregsLayout.IDT_OFFSET + 8)))
                 + resetStateNote(rip, cs, csBase);

@@ -78,6 +78,11 @@ public final class Console {
             last = b & 0xff;
         }
 
+        /** {@code b[i]} is a {@code \n} with no {@code \r} before it (in this write, or last in the one before). */
+        private boolean needsCr(byte[] b, int off, int i) {
+            return b[i] == '\n' && (i > off ? b[i - 1] : last) != '\r';
+        }
+
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             if (!active()) {
@@ -91,7 +96,7 @@ public final class Console {
             // another thread, and a line split at its \r would let the guest's bytes in between (seen in CI).
             int added = 0;
             for (int i = off; i < off + len; i++) {
-                if (b[i] == '\n' && (i > off ? b[i - 1] : last) != '\r') {
+                if (needsCr(b, off, i)) {
                     added++;
                 }
             }
@@ -101,7 +106,7 @@ public final class Console {
                 byte[] crlf = new byte[len + added];
                 int j = 0;
                 for (int i = off; i < off + len; i++) {
-                    if (b[i] == '\n' && (i > off ? b[i - 1] : last) != '\r') {
+                    if (needsCr(b, off, i)) {
                         crlf[j++] = '\r';
                     }
                     crlf[j++] = b[i];

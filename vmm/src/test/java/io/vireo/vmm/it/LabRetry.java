@@ -83,9 +83,9 @@ final class LabRetry {
     /** {@code Current thread (0x...):  JavaThread "vireo-warmup" daemon [_thread_in_Java, ...}. */
     private static final Pattern JAVA_THREAD_IN_JAVA = Pattern.compile(
         "(?m)^Current thread \\(0x[0-9a-f]+\\):\\s+JavaThread \"([^\"]+)\".*\\[_thread_in_Java");
-    private static final Pattern NATIVE_FRAMES = Pattern.compile("(?m)^Native frames:.*\\R((?:.+\\R){0,12})");
-    /** The whole native stack: a C1 crash deep in GraphBuilder has CompileBroker 15 frames down (a CI run). */
-    private static final Pattern ALL_NATIVE_FRAMES = Pattern.compile("(?m)^Native frames:.*\\R((?:.+\\R){0,80})");
+    /** The crashing thread's native stack, all of it: a C1 crash deep in GraphBuilder has CompileBroker 15 frames
+     * down (a CI run), and a libvireo frame anywhere makes a crash Vireo's. */
+    private static final Pattern NATIVE_FRAMES = Pattern.compile("(?m)^Native frames:.*\\R((?:.+\\R){0,80})");
 
     /** The crash report's instruction dump: the line at the pc, {@code =>0xPC:   e9 bb 89 32 07 ...}. */
     private static final Pattern PC_BYTES = Pattern.compile("(?m)^=>0x([0-9a-f]+):\\s+((?:[0-9a-f]{2} ?)+)");
@@ -111,13 +111,10 @@ final class LabRetry {
                 return null;
             }
             // Where the guest was, so that the retry's report line keeps it (the failed run's stderr is not kept).
-            String where = r.stderr().lines().filter(l -> l.contains(" at the triple fault: ")).findFirst()
-                .map(l -> "; " + l.substring(l.indexOf(" at the triple fault: ") + 1)).orElse("");
             // On SVM those registers are the reset state; L1's kvm_exit trace has the guest's RIP at the intercept
             // (linux/lab-init.sh).
-            String exit = r.stderr().lines().filter(l -> l.startsWith(L2_SHUTDOWN_EXIT)).findFirst()
-                .map(l -> "; L1's KVM: " + l.substring(L2_SHUTDOWN_EXIT.length())).orElse("");
-            return "the L2 guest triple-faulted in the lab (" + line + where + exit + ")";
+            return "the L2 guest triple-faulted in the lab (" + line + after(r, " at the triple fault: ", "; at the "
+                + "triple fault: ") + after(r, L2_SHUTDOWN_EXIT, "; L1's KVM: ") + ")";
         }
         // 134 when Vireo is the lab's command; any other failing status when a driver script ran it and exited with
         // its own (NestedLabHotplugTest's: "VMM-EXIT 134", then 1). The crash report decides, not the status.
@@ -125,6 +122,12 @@ final class LabRetry {
             return jitCrashUnderTcg(crashReport(r.stdout()));
         }
         return null;
+    }
+
+    /** {@code prefix} and what follows {@code marker} in the first stderr line that has it, or "". */
+    private static String after(VireoProcess.Result r, String marker, String prefix) {
+        return r.stderr().lines().filter(l -> l.contains(marker)).findFirst()
+            .map(l -> prefix + l.substring(l.indexOf(marker) + marker.length())).orElse("");
     }
 
     /** The hs_err file the banner names, if the host can read it (NestedLab keeps it in /tmp/vireo-lab), or the
@@ -215,7 +218,7 @@ final class LabRetry {
             return null;
         }
         Matcher compiler = COMPILER_THREAD.matcher(report);
-        Matcher compilerStack = ALL_NATIVE_FRAMES.matcher(report);
+        Matcher compilerStack = NATIVE_FRAMES.matcher(report);
         if (compiler.find() && compilerStack.find() && compilerStack.group(1).contains("CompileBroker::")
             && !compilerStack.group(1).contains("libvireo")) {
             return "L1's JVM died of " + signal + " in its own JIT compiler (" + compiler.group(1) + ", " + where
