@@ -87,6 +87,14 @@ final class LabRetry {
      * down (a CI run), and a libvireo frame anywhere makes a crash Vireo's. */
     private static final Pattern NATIVE_FRAMES = Pattern.compile("(?m)^Native frames:.*\\R((?:.+\\R){0,80})");
 
+    /** A compiled frame's pc and its method's start: {@code @ 0xPC [0xSTART+0xOFFSET]}. */
+    private static final Pattern FRAME_AT = Pattern.compile("@ 0x([0-9a-f]+) \\[0x([0-9a-f]+)\\+0x[0-9a-f]+\\]");
+    /** The crash report's instruction dump: the lines after {@code Instructions: (pc=0x...)} up to a blank line. */
+    private static final Pattern DUMP = Pattern.compile(
+        "(?s)Instructions: \\(pc=0x[0-9a-f]+\\)\\R(.*?)(?:\\R\\s*\\R|\\z)");
+    /** One of its lines, the pc's ({@code =>}) or another: an address and its bytes. */
+    private static final Pattern DUMP_LINE = Pattern.compile(
+        "(?m)^(?:=>|  )0x([0-9a-f]+):\\s+([0-9a-f]{2}(?: [0-9a-f]{2})*)\\s*$");
     /** The crash report's instruction dump: the line at the pc, {@code =>0xPC:   e9 bb 89 32 07 ...}. */
     private static final Pattern PC_BYTES = Pattern.compile("(?m)^=>0x([0-9a-f]+):\\s+((?:[0-9a-f]{2} ?)+)");
 
@@ -183,6 +191,41 @@ final class LabRetry {
      * 0xfffffffffffe0782, just as HotSpot patched that entry with a jump (the method being made not entrant):
      * a torn translation of cross-modified code in TCG.
      */
+    /**
+     * A fault at a pc one to four bytes into a {@code jmp rel32} (e9) at the compiled method's start or verified entry
+     * (+0x20): the jump HotSpot writes over a method's entry when it makes it not entrant. No code jumps into the
+     * middle of an instruction; a CPU runs those bytes only from a stale translation of the entry's old instructions
+     * (TCG), so this is the emulator whoever's method it is. Seen in a fresh-clone CI run: SIGSEGV (SI_KERNEL) at +0x2
+     * of c1 VarHandleSegmentAsInts.get, whose bytes at +0 were {@code e9 db a2 40 07}.
+     */
+    static String insideAPatchedJump(String report, String signal, String where) {
+        Matcher frame = FRAME_AT.matcher(where);
+        if (!frame.find()) {
+            return null;
+        }
+        long pc = Long.parseUnsignedLong(frame.group(1), 16);
+        long start = Long.parseUnsignedLong(frame.group(2), 16);
+        java.util.Map<Long, Integer> bytes = new java.util.HashMap<>();
+        Matcher dump = DUMP.matcher(report);
+        if (!dump.find()) {
+            return null;
+        }
+        Matcher line = DUMP_LINE.matcher(dump.group(1));
+        while (line.find()) {
+            long a = Long.parseUnsignedLong(line.group(1), 16);
+            for (String b : line.group(2).split(" ")) {
+                bytes.put(a++, Integer.parseInt(b, 16));
+            }
+        }
+        for (long entry : new long[] {start, start + 0x20}) {
+            if (Integer.valueOf(0xe9).equals(bytes.get(entry)) && pc > entry && pc < entry + 5) {
+                return "L1's JVM died of " + signal + " at 0x" + Long.toHexString(pc) + ", inside the jump (e9) at 0x"
+                    + Long.toHexString(entry) + " over a compiled method's entry (" + where + ")";
+            }
+        }
+        return null;
+    }
+
     static String jumpThatFaultedOnData(String report, String signal, String where) {
         Matcher at = PC_BYTES.matcher(report);
         Matcher fault = FAULT_ADDRESS.matcher(report);
@@ -231,6 +274,10 @@ final class LabRetry {
         String jump = jumpThatFaultedOnData(report, signal, where);
         if (jump != null) {
             return jump;
+        }
+        String inside = insideAPatchedJump(report, signal, where);
+        if (inside != null) {
+            return inside;
         }
         if (where.contains("io.vireo") || where.contains("libvireo") || !COMPILED_JDK.matcher(where).find()) {
             return null;

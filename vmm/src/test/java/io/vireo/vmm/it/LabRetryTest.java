@@ -179,6 +179,23 @@ class LabRetryTest {
     }
 
     @Test
+    void shouldRetryAFaultInsideTheJumpOverAMethodsEntry() {
+        // From a fresh-clone CI run: the warm-up thread ran +0x2 of a method whose entry HotSpot had patched.
+        String where = "J 1149 c1 java.lang.invoke.VarHandleSegmentAsInts.get(Ljava/lang/invoke/VarHandle;"
+            + "Ljava/lang/Object;J)I java.base@25.0.3 (14 bytes) @ 0x00007fbda0601f82 "
+            + "[0x00007fbda0601f80+0x0000000000000002]";
+        String report = "#  SIGSEGV (0xb) at pc=0x00007fbda0601f82, pid=129, tid=159\n# Problematic frame:\n# " + where
+            + "\n\nInstructions: (pc=0x00007fbda0601f82)\n"
+            + "  0x00007fbda0601f72:   00 00 00 00 00 00 00 00 00 00 00 00 00 00 e9 db\n"
+            + "=>0x00007fbda0601f82:   a2 40 07 fe ff 55 48 81 ec 00 02 00 00 90 41 81\n";
+        // The dump's first line ends with the method's first two bytes (0x...f80, 0x...f81): e9 db.
+        assertEquals("L1's JVM died of SIGSEGV at 0x7fbda0601f82, inside the jump (e9) at 0x7fbda0601f80 over a "
+            + "compiled method's entry (" + where + ")", LabRetry.jitCrashUnderTcg(report));
+        // The same bytes at the pc but no jump at the method's start: Vireo's FFM accessor, not retried.
+        assertNull(LabRetry.jitCrashUnderTcg(report.replace("e9 db\n", "00 db\n")));
+    }
+
+    @Test
     void shouldRetryWhenL1sKernelCrashedButNotWhenL1SimplyStopped() {
         // From a fresh-clone CI run: L1's kernel hit a stack guard page in its #GP handler on Vireo's vCPU thread.
         String oops = "[   53.706838] BUG: TASK stack guard page was hit at 0000000068302e2c\n"
