@@ -145,7 +145,10 @@ else
 fi
 echo "$qemu_pid" > "$ctl/qemu.pid"
 if [ -n "$timeout_s" ] && [ "$timeout_s" -ge 100 ]; then
-    ( sleep $((timeout_s - 45)); : > "$diag.req" ) </dev/null >/dev/null 2>&1 & diag_pid=$!
+    # The timer's sleep dies with it (cleanup kills the subshell): a sleep left behind would hold what this script
+    # inherited, such as scripts/compare-lab's flock on /tmp/vireo-lab.lock, for the rest of the timeout.
+    ( trap 'kill $s 2>/dev/null; exit 0' TERM; sleep $((timeout_s - 45)) & s=$!; wait $s && : > "$diag.req" ) \
+        </dev/null >/dev/null 2>&1 & diag_pid=$!
 fi
 t_started=
 if [ -n "$verbose" ]; then
