@@ -38,6 +38,9 @@ enum { O_RAND, O_SEQ, O_PERM };         /* block order */
 /* POST-code marks around the timed I/O phase (the VMM snapshots its KVM counters there). */
 #define MARK_START  0xB0
 #define MARK_END    0xB1
+/* Written over a completed request's status byte: a device that writes it again before the request is
+ * resubmitted (a late or repeated completion) is caught at the resubmission ("late status write"). */
+#define STATUS_DONE 0x5A
 
 struct blk_hdr {
     uint32_t type, reserved;
@@ -48,6 +51,7 @@ struct wreq {
     struct blk_hdr hdr;
     uint8_t status;
     uint8_t busy;
+    uint8_t done;                       /* completed before: its status holds STATUS_DONE until resubmitted */
     uint64_t t0;                        /* TSC when published */
     uint64_t *buf;
     struct vring_desc *itab;
@@ -74,7 +78,7 @@ struct wq {
     uint64_t first_lat;                 /* the queue's first request ever (warm-up included): publish -> seen */
     uint64_t ioerr[NIOERR];
     unsigned nioerr;
-    int fail;                           /* 1 timeout, 2 bad used id, 3 ring full */
+    int fail;                           /* 1 timeout, 2 bad used id, 3 ring full, 4 late status write */
     uint64_t fail_info;
     uint32_t hist[HBUCKETS];
 };
@@ -183,6 +187,8 @@ static int submit(struct wq *w, int64_t blk)
     struct wreq *r = &w->req[ri];
     uint64_t sector = (uint64_t)blk * w->spb;
     r->hdr = (struct blk_hdr){ .type = w->type, .sector = sector };
+    if (r->done && r->status != STATUS_DONE && !w->fail)
+        w->fail = 4, w->fail_info = (uint64_t)r->status;
     r->status = S_NONE;
     if (w->fill)
         fill_pattern(r->buf, sector, w->spb, w->seed);
@@ -225,6 +231,8 @@ static void complete(struct wq *w, struct wreq *r, uint64_t now)
     } else if (w->check) {
         check_pattern(w, r->buf, r->hdr.sector);
     }
+    r->status = STATUS_DONE;
+    r->done = 1;
     r->busy = 0;
     w->inflight--;
     w->free[w->nfree++] = (uint16_t)(r - w->req);
@@ -399,7 +407,7 @@ static int collect(unsigned nq, struct sums *s)
             hist[k] += w->hist[k];
         if (w->fail) {
             static const char *why[] = { "", "timed out (no completion for 10 s)", "used id not in flight",
-                                         "ring full" };
+                                         "ring full", "the device wrote a completed request's status again" };
             kprintf("error: blk: queue %u: %s (avail idx %u, used idx %u, last used %u, in flight %u, id %lld)\n",
                     i, why[w->fail], w->vq->avail_idx, w->vq->used[1], w->vq->last_used, w->inflight,
                     (long long)w->fail_info);
