@@ -5,6 +5,7 @@ import io.vireo.dataplane.memory.MemfdGuestMemory;
 import io.vireo.dataplane.stats.CountersFile;
 import io.vireo.dataplane.stats.RequestTrace;
 import io.vireo.dataplane.virtio.device.blk.BlkCounter;
+import io.vireo.dataplane.virtio.transport.pci.VirtioPciFunction;
 import io.vireo.sys.Kvm;
 import io.vireo.vmm.ExitStatus;
 import io.vireo.vmm.VireoException;
@@ -65,6 +66,8 @@ public final class MachineBuilder {
 
         clock.step("read kernel");
         loadSessionKinds();
+        // Likewise the transport's interrupt: the warm-up signals one of its own (VirtioPciFunction.interruptClass).
+        java.util.Objects.requireNonNull(VirtioPciFunction.interruptClass());
         // The data plane is compiled from now on, while the rest is set up and the guest boots, on a thread of its own.
         DiskWarmup warmup = DiskWarmup.start(config.disks());
         KvmSystem kvm;

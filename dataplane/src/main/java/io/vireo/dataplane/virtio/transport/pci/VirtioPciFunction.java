@@ -545,6 +545,17 @@ public final class VirtioPciFunction implements PciFunction {
         table.setPending(vector);
     }
 
+    /**
+     * The class of the interrupt a device of this transport signals through, loaded: for a VMM to load before code
+     * that calls a {@link VirtioInterrupt} is compiled without any device (a data-plane warm-up over private queues
+     * with an interrupt of its own). Compiled while that was the only implementation, the calls were bound to it, and
+     * loading this class at the first device's activation deoptimized them (CompiledCodeKeptTest saw
+     * {@code BlkQueue.publish} go in a run without the AOT cache, which loads it at start).
+     */
+    public static Class<? extends VirtioInterrupt> interruptClass() {
+        return Interrupt.class;
+    }
+
     /** What the device sees; lock-free while the vector is deliverable (see {@link #deliver}). */
     private final class Interrupt implements VirtioInterrupt {
         @Override
