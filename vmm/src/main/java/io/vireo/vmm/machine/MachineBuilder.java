@@ -65,9 +65,7 @@ public final class MachineBuilder {
         byte[] initrd = config.initrd().map(p -> readFile("--initrd", p)).orElse(null);
 
         clock.step("read kernel");
-        loadSessionKinds();
-        // Likewise the transport's interrupt: the warm-up signals one of its own (VirtioPciFunction.interruptClass).
-        java.util.Objects.requireNonNull(VirtioPciFunction.interruptClass());
+        loadClassesTheWarmupMustKnow();
         // The data plane is compiled from now on, while the rest is set up and the guest boots, on a thread of its own.
         DiskWarmup warmup = DiskWarmup.start(config.disks());
         KvmSystem kvm;
@@ -318,16 +316,19 @@ public final class MachineBuilder {
     }
 
     /**
-     * Loads every kind of memory session (confined, shared, global, automatic) before the warm-up's code is compiled:
-     * C2 compiles the segment accessors on what it knows of the session classes, and the first load of another kind
-     * later (the global arena of the native library's lookup, say) deoptimizes them (CompiledCodeKeptTest saw
-     * GlobalSession do that to ScopedMemoryAccess.getByte in a run without the AOT cache, which preloads them).
+     * Loads, before the warm-up's code is compiled, the classes a running machine brings in later that compiled
+     * data-plane code would otherwise have been compiled without: C2 binds calls to the implementations loaded so
+     * far, and the first load of another one deoptimizes them (CompiledCodeKeptTest, in runs without the AOT cache,
+     * which loads them all at start). Every kind of memory session (confined, shared, global, automatic): it saw
+     * GlobalSession, from the native library's lookup, undo ScopedMemoryAccess.getByte. The PCI transport's interrupt
+     * (the warm-up signals one of its own): it saw the first device's activation undo BlkQueue.publish.
      */
-    private static void loadSessionKinds() {
+    private static void loadClassesTheWarmupMustKnow() {
         try (Arena confined = Arena.ofConfined(); Arena shared = Arena.ofShared()) {
             java.util.Objects.requireNonNull(Arena.global());
             java.util.Objects.requireNonNull(Arena.ofAuto());
         }
+        java.util.Objects.requireNonNull(VirtioPciFunction.interruptClass());
     }
 
     private static byte[] readFile(String flag, java.nio.file.Path p) {

@@ -5,6 +5,8 @@ import io.vireo.vmm.ExitStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -72,7 +74,6 @@ final class LabRetry {
         + "|java\\.lang\\.invoke\\.VarHandleSegment)");
     /** {@code @ 0xPC [0xSTART+0x0000000000000000]}: the pc is the compiled method's first instruction. */
     private static final Pattern AT_ENTRY = Pattern.compile("@ 0x([0-9a-f]+) \\[0x\\1\\+0x0+\\]");
-    /** The first lines of the crashing thread's native stack. */
     /** hs_err's {@code Current thread (0x...):  JavaThread "C2 CompilerThread0" ...}. */
     private static final Pattern COMPILER_THREAD = Pattern.compile(
         "(?m)^Current thread \\(0x[0-9a-f]+\\):\\s+JavaThread \"(C[12] CompilerThread\\d+)\"");
@@ -95,8 +96,9 @@ final class LabRetry {
     /** One of its lines, the pc's ({@code =>}) or another: an address and its bytes. */
     private static final Pattern DUMP_LINE = Pattern.compile(
         "(?m)^(?:=>|  )0x([0-9a-f]+):\\s+([0-9a-f]{2}(?: [0-9a-f]{2})*)\\s*$");
-    /** The crash report's instruction dump: the line at the pc, {@code =>0xPC:   e9 bb 89 32 07 ...}. */
-    private static final Pattern PC_BYTES = Pattern.compile("(?m)^=>0x([0-9a-f]+):\\s+((?:[0-9a-f]{2} ?)+)");
+    /** The instruction dump's line at the pc: {@code =>0xPC:   e9 bb 89 32 07 ...}. */
+    private static final Pattern PC_LINE = Pattern.compile("(?m)^=>0x([0-9a-f]+):");
+    private static final int JMP_REL32 = 0xe9;
 
     private LabRetry() {
     }
@@ -184,14 +186,6 @@ final class LabRetry {
     }
 
     /**
-     * A data fault at an instruction that touches no data: the bytes at the pc are a {@code jmp rel32} (e9), which
-     * can fault only on fetching its target, yet {@code si_addr} is not the target. The CPU ran other bytes than the
-     * ones in memory, which real hardware does not do, whoever's code it is. Seen in the lab: a c1 method of
-     * Vireo's (GuestMemory.regionIndex, on the warm-up thread) faulted at its verified entry point (+0x20) on
-     * 0xfffffffffffe0782, just as HotSpot patched that entry with a jump (the method being made not entrant):
-     * a torn translation of cross-modified code in TCG.
-     */
-    /**
      * A fault at a pc one to four bytes into a {@code jmp rel32} (e9) at the compiled method's start or verified entry
      * (+0x20): the jump HotSpot writes over a method's entry when it makes it not entrant. No code jumps into the
      * middle of an instruction; a CPU runs those bytes only from a stale translation of the entry's old instructions
@@ -205,20 +199,9 @@ final class LabRetry {
         }
         long pc = Long.parseUnsignedLong(frame.group(1), 16);
         long start = Long.parseUnsignedLong(frame.group(2), 16);
-        java.util.Map<Long, Integer> bytes = new java.util.HashMap<>();
-        Matcher dump = DUMP.matcher(report);
-        if (!dump.find()) {
-            return null;
-        }
-        Matcher line = DUMP_LINE.matcher(dump.group(1));
-        while (line.find()) {
-            long a = Long.parseUnsignedLong(line.group(1), 16);
-            for (String b : line.group(2).split(" ")) {
-                bytes.put(a++, Integer.parseInt(b, 16));
-            }
-        }
+        Map<Long, Integer> bytes = dumpBytes(report);
         for (long entry : new long[] {start, start + 0x20}) {
-            if (Integer.valueOf(0xe9).equals(bytes.get(entry)) && pc > entry && pc < entry + 5) {
+            if (Integer.valueOf(JMP_REL32).equals(bytes.get(entry)) && pc > entry && pc < entry + 5) {
                 return "L1's JVM died of " + signal + " at 0x" + Long.toHexString(pc) + ", inside the jump (e9) at 0x"
                     + Long.toHexString(entry) + " over a compiled method's entry (" + where + ")";
             }
@@ -226,19 +209,49 @@ final class LabRetry {
         return null;
     }
 
+    /** The crash report's instruction dump as bytes by address; empty when the report has none. */
+    private static Map<Long, Integer> dumpBytes(String report) {
+        Map<Long, Integer> bytes = new HashMap<>();
+        Matcher dump = DUMP.matcher(report);
+        if (dump.find()) {
+            Matcher line = DUMP_LINE.matcher(dump.group(1));
+            while (line.find()) {
+                long a = Long.parseUnsignedLong(line.group(1), 16);
+                for (String b : line.group(2).split(" ")) {
+                    bytes.put(a++, Integer.parseInt(b, 16));
+                }
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * A data fault at an instruction that touches no data: the bytes at the pc are a {@code jmp rel32} (e9), which
+     * can fault only on fetching its target, yet {@code si_addr} is not the target. The CPU ran other bytes than the
+     * ones in memory, which real hardware does not do, whoever's code it is. Seen in the lab: a c1 method of
+     * Vireo's (GuestMemory.regionIndex, on the warm-up thread) faulted at its verified entry point (+0x20) on
+     * 0xfffffffffffe0782, just as HotSpot patched that entry with a jump (the method being made not entrant):
+     * a torn translation of cross-modified code in TCG.
+     */
     static String jumpThatFaultedOnData(String report, String signal, String where) {
-        Matcher at = PC_BYTES.matcher(report);
+        Matcher at = PC_LINE.matcher(report);
         Matcher fault = FAULT_ADDRESS.matcher(report);
         if (!signal.equals("SIGSEGV") || !at.find() || !fault.find()) {
             return null;
         }
-        String[] b = at.group(2).trim().split(" ");
-        if (b.length < 5 || !b[0].equals("e9")) {
+        long pc = Long.parseUnsignedLong(at.group(1), 16);
+        Map<Long, Integer> bytes = dumpBytes(report);
+        if (!Integer.valueOf(JMP_REL32).equals(bytes.get(pc))) {
             return null;
         }
-        long pc = Long.parseUnsignedLong(at.group(1), 16);
-        int rel = Integer.parseInt(b[1], 16) | Integer.parseInt(b[2], 16) << 8 | Integer.parseInt(b[3], 16) << 16
-            | Integer.parseInt(b[4], 16) << 24;
+        int rel = 0;
+        for (int i = 4; i >= 1; i--) {
+            Integer b = bytes.get(pc + i);
+            if (b == null) {
+                return null;
+            }
+            rel = rel << 8 | b;
+        }
         long target = pc + 5 + rel;
         long addr = Long.parseUnsignedLong(fault.group(1), 16);
         if (addr == target) {
