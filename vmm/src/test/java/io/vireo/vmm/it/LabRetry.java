@@ -190,7 +190,11 @@ final class LabRetry {
      * (+0x20): the jump HotSpot writes over a method's entry when it makes it not entrant. No code jumps into the
      * middle of an instruction; a CPU runs those bytes only from a stale translation of the entry's old instructions
      * (TCG), so this is the emulator whoever's method it is. Seen in a fresh-clone CI run: SIGSEGV (SI_KERNEL) at +0x2
-     * of c1 VarHandleSegmentAsInts.get, whose bytes at +0 were {@code e9 db a2 40 07}.
+     * of c1 VarHandleSegmentAsInts.get, whose bytes at +0 were {@code e9 db a2 40 07}. Also a SIGILL just past the jump
+     * (+5): the jump replaced the first five bytes of a longer instruction (HotSpot's 7-byte stack bang), so +5 is the
+     * rest of it, which no CPU reaches by falling through a {@code jmp}; seen in a fresh-clone CI run at +0x25 of c1
+     * IoUring.cqeRes, {@code e9 3b 5b 3c 07} at +0x20 and {@code fe ff}, an invalid opcode, at the pc. A SIGSEGV there
+     * is not counted: +5 could be an instruction of its own.
      */
     static String insideAPatchedJump(String report, String signal, String where) {
         Matcher frame = FRAME_AT.matcher(where);
@@ -201,7 +205,8 @@ final class LabRetry {
         long start = Long.parseUnsignedLong(frame.group(2), 16);
         Map<Long, Integer> bytes = dumpBytes(report);
         for (long entry : new long[] {start, start + 0x20}) {
-            if (Integer.valueOf(JMP_REL32).equals(bytes.get(entry)) && pc > entry && pc < entry + 5) {
+            boolean inside = pc > entry && (pc < entry + 5 || pc == entry + 5 && signal.equals("SIGILL"));
+            if (Integer.valueOf(JMP_REL32).equals(bytes.get(entry)) && inside) {
                 return "L1's JVM died of " + signal + " at 0x" + Long.toHexString(pc) + ", inside the jump (e9) at 0x"
                     + Long.toHexString(entry) + " over a compiled method's entry (" + where + ")";
             }

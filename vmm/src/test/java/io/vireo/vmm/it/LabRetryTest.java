@@ -196,6 +196,22 @@ class LabRetryTest {
     }
 
     @Test
+    void shouldRetryAnIllegalInstructionJustPastTheJumpOverAMethodsVerifiedEntry() {
+        // From a fresh-clone CI run: the disk0 agent ran +0x25 of c1 IoUring.cqeRes; the jump at +0x20 replaced the
+        // first five bytes of the 7-byte stack bang, whose last two (fe ff) are no instruction.
+        String where = "J 1244 c1 io.vireo.dataplane.uring.IoUring.cqeRes(I)I (33 bytes) @ 0x00007fe190646725 "
+            + "[0x00007fe190646700+0x0000000000000025]";
+        String report = "#  SIGILL (0x4) at pc=0x00007fe190646725, pid=130, tid=166\n# Problematic frame:\n# " + where
+            + "\n\nInstructions: (pc=0x00007fe190646725)\n"
+            + "  0x00007fe190646715:   08 44 3b 50 08 0f 85 c0 c9 40 07 e9 3b 5b 3c 07\n"
+            + "=>0x00007fe190646725:   fe ff 55 48 81 ec 70 02 00 00 90 41 81 7f 20 01\n";
+        assertEquals("L1's JVM died of SIGILL at 0x7fe190646725, inside the jump (e9) at 0x7fe190646720 over a "
+            + "compiled method's entry (" + where + ")", LabRetry.jitCrashUnderTcg(report));
+        // A data fault at +5 is not this: an instruction may start there.
+        assertNull(LabRetry.jitCrashUnderTcg(report.replace("SIGILL (0x4)", "SIGSEGV (0xb)")));
+    }
+
+    @Test
     void shouldRetryWhenL1sKernelCrashedButNotWhenL1SimplyStopped() {
         // From a fresh-clone CI run: L1's kernel hit a stack guard page in its #GP handler on Vireo's vCPU thread.
         String oops = "[   53.706838] BUG: TASK stack guard page was hit at 0000000068302e2c\n"
